@@ -1,0 +1,81 @@
+"""auromat core: georeference aurora images pixel by pixel.
+
+The public API: the data model, providers and their wrappers, resampling, and
+the registries through which plugins contribute providers, exporters, solvers,
+draw styles and magnetic models.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+
+from .errors import (
+    AuromatError,
+    CalibrationError,
+    DownloadError,
+    ExportError,
+    InputError,
+    NoDataError,
+    PluginError,
+    UnknownNameError,
+    WcsError,
+)
+from .hookspecs import hookimpl
+from .io import atomic_output
+from .mapping import MagneticCoordinates, Mapping, MappingCollection
+from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled
+from .registry import (
+    detect_providers,
+    get_draw_style,
+    get_exporter,
+    get_magnetic_model,
+    get_provider,
+    get_provider_factory,
+    get_solver,
+    list_draw_styles,
+    list_exporters,
+    list_magnetic_models,
+    list_providers,
+    list_solvers,
+)
+from .timeutil import as_utc
+
+try:
+    __version__ = importlib.metadata.version("auromat-core")
+except importlib.metadata.PackageNotFoundError:  # running from a source tree
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AuromatError",
+    "CalibrationError",
+    "DownloadError",
+    "ExportError",
+    "InputError",
+    "MagneticCoordinates",
+    "Mapping",
+    "MappingCollection",
+    "MaskByElevation",
+    "NoDataError",
+    "PluginError",
+    "Provider",
+    "ProviderWrapper",
+    "Resampled",
+    "UnknownNameError",
+    "WcsError",
+    "__version__",
+    "as_utc",
+    "atomic_output",
+    "detect_providers",
+    "get_draw_style",
+    "get_exporter",
+    "get_magnetic_model",
+    "get_provider",
+    "get_provider_factory",
+    "get_solver",
+    "hookimpl",
+    "list_draw_styles",
+    "list_exporters",
+    "list_magnetic_models",
+    "list_providers",
+    "list_solvers",
+]

@@ -1,0 +1,5 @@
+"""``python -m auromat_core`` runs the ``auromat`` command."""
+
+from .cli import main
+
+main()

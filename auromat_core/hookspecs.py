@@ -1,0 +1,94 @@
+"""The auromat plugin contract: every hook a plugin can implement, on one page.
+
+Each ``register_*`` hook receives a ``register`` callback, called once per
+contribution as ``register(name, obj, description)``. The host owns collection,
+de-duplication and error reporting, so a plugin cannot get the return shape
+wrong. A plugin implements any subset of these hooks with
+``@auromat_core.hookimpl`` and is found through the entry-point group
+``auromat``::
+
+    [project.entry-points.auromat]
+    mycamera = "auromat_mycamera.plugin"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import click
+import pluggy
+
+hookspec = pluggy.HookspecMarker("auromat")
+hookimpl = pluggy.HookimplMarker("auromat")
+
+Register = Callable[..., None]
+
+
+@hookspec
+def register_providers(register: Register) -> None:
+    """Register mapping providers: ``register(name, factory, description)``.
+
+    ``factory(**options)`` returns an object following
+    :class:`auromat_core.providers.Provider`. A factory may define
+    ``can_open(path) -> bool`` so that ``auromat convert`` can detect which
+    provider reads a data folder, and then ``factory(path, **options)`` opens it.
+    """
+
+
+@hookspec
+def register_exporters(register: Register) -> None:
+    """Register file writers: ``register(name, exporter, description)``.
+
+    The exporter follows :class:`auromat_core.exporters.Exporter`: an
+    ``extension`` such as ``".cdf"`` and ``write(mapping, path, **options)``,
+    which must write atomically (see :func:`auromat_core.io.atomic_output`).
+    """
+
+
+@hookspec
+def register_solvers(register: Register) -> None:
+    """Register astrometric solvers: ``register(name, solver, description)``.
+
+    The solver follows :class:`auromat_core.solvers.Solver`:
+    ``solve(image_path, **options)`` returns an ``astropy.io.fits.Header`` with
+    a celestial WCS, or ``None`` when the image could not be solved.
+    """
+
+
+@hookspec
+def register_draw_styles(register: Register) -> None:
+    """Register figure builders: ``register(name, style, description)``.
+
+    ``style(mapping, **options)`` takes a mapping, a collection or a list of
+    mappings and returns ``(figure, axes)`` without showing or saving it.
+    """
+
+
+@hookspec
+def register_magnetic_models(register: Register) -> None:
+    """Register magnetic coordinate models: ``register(name, model, description)``.
+
+    The model follows :class:`auromat_core.magnetic.MagneticModel`: it converts
+    geodetic lat/lon at an altitude and time to MLat/MLT and back.
+    """
+
+
+@hookspec
+def register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``auromat`` command: use ``@cli.command()``.
+
+    Commands raise :class:`auromat_core.errors.AuromatError` for user errors;
+    the CLI turns it into a one-line message and exit status 1.
+    """
+
+
+HOOK_KINDS: dict[str, str] = {
+    "register_providers": "provider",
+    "register_exporters": "exporter",
+    "register_solvers": "solver",
+    "register_draw_styles": "draw style",
+    "register_magnetic_models": "magnetic model",
+}
+"""Registration hooks and the kind of object each one registers."""
+
+__all__ = ["HOOK_KINDS", "Register", "hookimpl", "hookspec"]

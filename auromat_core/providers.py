@@ -1,0 +1,169 @@
+"""The Provider protocol, a base class for indexed data, and provider wrappers.
+
+A provider answers "which mapping is there at time t": :attr:`Provider.range`,
+:meth:`~Provider.contains`, :meth:`~Provider.get` (nearest within
+``max_time_offset`` seconds), :meth:`~Provider.get_by_id` and a lazy
+:meth:`~Provider.sequence` that holds one mapping at a time.
+"""
+
+from __future__ import annotations
+
+import abc
+import bisect
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Union
+
+from .errors import NoDataError
+from .mapping import Mapping, MappingCollection
+from .timeutil import as_utc
+
+MappingLike = Union[Mapping, MappingCollection]
+
+
+class Provider(abc.ABC):
+    """A source of mappings ordered by time.
+
+    Subclasses implement :attr:`times`, :attr:`identifiers` and :meth:`load`;
+    everything else follows from them.
+    """
+
+    max_time_offset: float = 3.0
+    """Largest distance in seconds between a requested time and a delivered mapping."""
+
+    @property
+    @abc.abstractmethod
+    def times(self) -> Sequence[datetime]:
+        """Sorted times (naive UTC) of all available mappings."""
+
+    @property
+    @abc.abstractmethod
+    def identifiers(self) -> Sequence[str]:
+        """Identifiers of all available mappings, in the order of :attr:`times`."""
+
+    @abc.abstractmethod
+    def load(self, index: int) -> MappingLike:
+        """Build the mapping at position ``index`` of :attr:`times`."""
+
+    @property
+    def range(self) -> tuple[datetime, datetime]:
+        """First and last available time."""
+        times = self.times
+        if not times:
+            raise NoDataError(f"{self!r} has no data")
+        return times[0], times[-1]
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def nearest_index(self, time: datetime) -> int | None:
+        """Index of the nearest time within ``max_time_offset`` (ties: the earlier), else None."""
+        time = as_utc(time)
+        times = self.times
+        position = bisect.bisect_left(times, time)
+        candidates = [i for i in (position - 1, position) if 0 <= i < len(times)]
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda i: (abs(times[i] - time), i))
+        if abs(times[best] - time) > timedelta(seconds=self.max_time_offset):
+            return None
+        return best
+
+    def contains(self, time: datetime) -> bool:
+        """Whether a mapping exists within ``max_time_offset`` of ``time``."""
+        return self.nearest_index(time) is not None
+
+    def get(self, time: datetime) -> MappingLike:
+        """The mapping nearest to ``time`` within ``max_time_offset``.
+
+        Raises
+        ------
+        NoDataError
+            (a ``LookupError``) naming the nearest available times.
+        """
+        index = self.nearest_index(time)
+        if index is None:
+            raise NoDataError(self._nothing_near(as_utc(time)))
+        return self.load(index)
+
+    def _nothing_near(self, time: datetime) -> str:
+        times = self.times
+        message = f"no mapping within {self.max_time_offset:g} s of {time.isoformat()} in {self!r}"
+        if not times:
+            return message + " (it has no data)"
+        position = bisect.bisect_left(times, time)
+        nearest = [times[i].isoformat() for i in (position - 1, position) if 0 <= i < len(times)]
+        return message + "; nearest available: " + ", ".join(nearest)
+
+    def get_by_id(self, identifier: str) -> MappingLike:
+        """The mapping whose identifier is ``identifier`` or contains it as the only match."""
+        identifiers = list(self.identifiers)
+        if identifier in identifiers:
+            return self.load(identifiers.index(identifier))
+        matches = [i for i, name in enumerate(identifiers) if identifier in name]
+        if len(matches) == 1:
+            return self.load(matches[0])
+        if matches:
+            names = ", ".join(identifiers[i] for i in matches)
+            raise NoDataError(f"identifier {identifier!r} is ambiguous in {self!r}; it matches: {names}")
+        raise NoDataError(f"no mapping with identifier {identifier!r} in {self!r}")
+
+    def indices_between(self, start: datetime | None = None, end: datetime | None = None) -> range:
+        """Positions of the times in ``[start, end]`` (both inclusive; None = open)."""
+        times = self.times
+        first = 0 if start is None else bisect.bisect_left(times, as_utc(start))
+        last = len(times) if end is None else bisect.bisect_right(times, as_utc(end))
+        return range(first, last)
+
+    def sequence(self, start: datetime | None = None, end: datetime | None = None) -> Iterator[MappingLike]:
+        """Lazily yield the mappings between ``start`` and ``end`` (inclusive), one at a time."""
+        for index in self.indices_between(start, end):
+            yield self.load(index)
+
+
+class ProviderWrapper(Provider):
+    """A provider that transforms every mapping of another provider."""
+
+    def __init__(self, provider: Provider) -> None:
+        self.provider = provider
+        self.max_time_offset = provider.max_time_offset
+
+    @property
+    def times(self) -> Sequence[datetime]:
+        return self.provider.times
+
+    @property
+    def identifiers(self) -> Sequence[str]:
+        return self.provider.identifiers
+
+    def load(self, index: int) -> MappingLike:
+        return self.transform(self.provider.load(index))
+
+    @abc.abstractmethod
+    def transform(self, mapping: MappingLike) -> MappingLike:
+        """Transform one mapping (or collection) of the wrapped provider."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.provider!r})"
+
+
+class MaskByElevation(ProviderWrapper):
+    """Deliver the mappings of ``provider`` masked below ``min_elevation`` degrees."""
+
+    def __init__(self, provider: Provider, min_elevation: float = 10.0) -> None:
+        super().__init__(provider)
+        self.min_elevation = min_elevation
+
+    def transform(self, mapping: MappingLike) -> MappingLike:
+        return mapping.masked_by_elevation(self.min_elevation)
+
+
+class Resampled(ProviderWrapper):
+    """Deliver the mappings of ``provider`` resampled (options of :func:`auromat_core.resample.resample`)."""
+
+    def __init__(self, provider: Provider, **options: Any) -> None:
+        super().__init__(provider)
+        self.options = options
+
+    def transform(self, mapping: MappingLike) -> MappingLike:
+        return mapping.resample(**self.options)

@@ -1,0 +1,82 @@
+"""Pick plugins' contributions by name: providers, exporters, solvers, draw styles, magnetic models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .plugins import Registration, get_plugins
+
+
+def _list(kind: str) -> list[Registration]:
+    return sorted(get_plugins().registrations(kind).values(), key=lambda r: r.name)
+
+
+def get_provider(name: str, *args: Any, **options: Any) -> Any:
+    """Build the provider registered as ``name`` with the given options.
+
+    Raises
+    ------
+    auromat_core.errors.UnknownNameError
+        Listing the available providers and, for first-party names, the package to install.
+    """
+    return get_plugins().lookup("provider", name).obj(*args, **options)
+
+
+def get_provider_factory(name: str) -> Any:
+    """The factory (usually a class) registered as provider ``name``."""
+    return get_plugins().lookup("provider", name).obj
+
+
+def list_providers() -> list[Registration]:
+    """All registered providers (name, description, plugin), sorted by name."""
+    return _list("provider")
+
+
+def get_exporter(name: str) -> Any:
+    """The exporter registered as ``name`` (e.g. ``"cdf"``)."""
+    return get_plugins().lookup("exporter", name).obj
+
+
+def list_exporters() -> list[Registration]:
+    """All registered exporters, sorted by name."""
+    return _list("exporter")
+
+
+def get_solver(name: str) -> Any:
+    """The astrometric solver registered as ``name`` (e.g. ``"astrometry.net"``)."""
+    return get_plugins().lookup("solver", name).obj
+
+
+def list_solvers() -> list[Registration]:
+    """All registered solvers, sorted by name."""
+    return _list("solver")
+
+
+def get_draw_style(name: str) -> Any:
+    """The draw style registered as ``name`` (e.g. ``"stereographic"``)."""
+    return get_plugins().lookup("draw style", name).obj
+
+
+def list_draw_styles() -> list[Registration]:
+    """All registered draw styles, sorted by name."""
+    return _list("draw style")
+
+
+def get_magnetic_model(name: str = "dipole") -> Any:
+    """The magnetic coordinate model registered as ``name``."""
+    return get_plugins().lookup("magnetic model", name).obj
+
+
+def list_magnetic_models() -> list[Registration]:
+    """All registered magnetic models, sorted by name."""
+    return _list("magnetic model")
+
+
+def detect_providers(path: str) -> list[Registration]:
+    """The providers whose factory says it can open ``path`` (``factory.can_open(path)``)."""
+    found = []
+    for registration in list_providers():
+        can_open = getattr(registration.obj, "can_open", None)
+        if can_open is not None and can_open(path):
+            found.append(registration)
+    return found

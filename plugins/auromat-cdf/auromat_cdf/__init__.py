@@ -1,0 +1,1 @@
+"""auromat plugin: ISTP-compliant CDF export and reading (spacepy.pycdf)"""

@@ -1,0 +1,1 @@
+"""auromat plugin: maps, image overlays, diagnostics and movies (matplotlib, cartopy)"""

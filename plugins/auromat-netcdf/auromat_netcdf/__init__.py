@@ -1,0 +1,1 @@
+"""auromat plugin: CF-compliant netCDF export and reading (netCDF4)"""

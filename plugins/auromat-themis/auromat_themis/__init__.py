@@ -1,0 +1,1 @@
+"""auromat plugin: THEMIS all-sky imager frames georeferenced from real calibrations"""

@@ -1,0 +1,94 @@
+"""The ``auromat`` command: exit statuses, listing, plugin sub-commands."""
+
+from __future__ import annotations
+
+import json
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import auromat_core
+from auromat_core import hookimpl
+from auromat_core.cli import build_cli
+from auromat_core.errors import InputError
+
+
+class CommandsPlugin:
+    @hookimpl
+    def register_providers(self, register):
+        register("camera", object, "a camera for the CLI test")
+
+    @hookimpl
+    def register_commands(self, cli):
+        @cli.command()
+        @click.argument("path")
+        def inspect(path):
+            """Fail like a command does on bad input."""
+            raise InputError(f"{path}: not an image (expected JPEG)")
+
+        @cli.commands["download"].command("camera")
+        def download_camera():
+            """Pretend to download."""
+            click.echo("downloaded")
+
+
+@pytest.fixture
+def run(auromat_plugins):
+    auromat_plugins.register(CommandsPlugin(), name="commands-plugin")
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(build_cli(), list(args))
+
+    return invoke
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0
+    assert auromat_core.__version__ in result.output
+
+
+def test_list_providers_json(run):
+    result = run("list-providers", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output) == [
+        {"name": "camera", "description": "a camera for the CLI test", "plugin": "commands-plugin"}
+    ]
+
+
+def test_list_providers_table(run):
+    result = run("list-providers")
+    assert result.output.strip() == "camera  a camera for the CLI test  [commands-plugin]"
+
+
+def test_plugins_json_lists_builtins_and_hooks(run):
+    result = run("plugins", "--json")
+    report = json.loads(result.output)
+    by_name = {p["name"]: p for p in report["plugins"]}
+    assert by_name["commands-plugin"]["hooks"] == ["register_commands", "register_providers"]
+    assert by_name["auromat_core.magnetic"]["hooks"] == ["register_magnetic_models"]
+    assert report["failed"] == []
+
+
+def test_user_error_is_one_line_with_exit_1(run):
+    result = run("inspect", "frame.nef")
+    assert result.exit_code == 1
+    assert result.output == "Error: frame.nef: not an image (expected JPEG)\n"
+
+
+def test_debug_shows_the_exception(run):
+    result = run("--debug", "inspect", "frame.nef")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, InputError)
+
+
+def test_usage_error_exits_2(run):
+    assert run("no-such-command").exit_code == 2
+    assert run("list-providers", "--no-such-option").exit_code == 2
+
+
+def test_plugin_adds_download_subcommand(run):
+    result = run("download", "camera")
+    assert (result.exit_code, result.output) == (0, "downloaded\n")

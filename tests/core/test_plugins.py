@@ -1,0 +1,95 @@
+"""Plugin manager: registration, duplicates, failure isolation, lookup errors."""
+
+from __future__ import annotations
+
+import pytest
+
+import auromat_core
+from auromat_core import hookimpl
+from auromat_core.errors import PluginError, UnknownNameError
+from auromat_core.plugins import PluginLoadWarning
+
+
+class Camera:
+    """A provider factory stand-in."""
+
+
+class CameraPlugin:
+    @hookimpl
+    def register_providers(self, register):
+        register("camera", Camera, "a camera")
+
+
+class FailingHookPlugin:
+    @hookimpl
+    def register_providers(self, register):
+        raise ValueError("hook exploded")
+
+
+def test_registered_provider_is_found_by_name(auromat_plugins):
+    auromat_plugins.register(CameraPlugin(), name="camera-plugin")
+    assert isinstance(auromat_core.get_provider("camera"), Camera)
+    (registration,) = [r for r in auromat_core.list_providers() if r.name == "camera"]
+    assert (registration.description, registration.plugin) == ("a camera", "camera-plugin")
+
+
+def test_duplicate_names_are_an_error_naming_both_plugins(auromat_plugins):
+    auromat_plugins.register(CameraPlugin(), name="first")
+    auromat_plugins.register(CameraPlugin(), name="second")
+    with pytest.raises(PluginError) as info:
+        auromat_core.list_providers()
+    assert "'first'" in str(info.value) and "'second'" in str(info.value) and "'camera'" in str(info.value)
+
+
+def test_failing_hook_is_reported_and_others_keep_working(auromat_plugins):
+    auromat_plugins.register(FailingHookPlugin(), name="bad-hook")
+    auromat_plugins.register(CameraPlugin(), name="good")
+    with pytest.warns(PluginLoadWarning, match="bad-hook.*hook exploded"):
+        names = [r.name for r in auromat_core.list_providers()]
+    assert names == ["camera"]
+    assert [(f.plugin, f.stage) for f in auromat_plugins.failures] == [("bad-hook", "register_providers")]
+
+
+def test_unknown_first_party_name_says_what_to_install(auromat_plugins):
+    auromat_plugins.register(CameraPlugin(), name="camera-plugin")
+    with pytest.raises(UnknownNameError) as info:
+        auromat_core.get_provider("themis")
+    message = str(info.value)
+    assert "unknown provider 'themis'" in message
+    assert "available: camera" in message
+    assert "pip install auromat-themis" in message
+    assert isinstance(info.value, LookupError)
+
+
+def test_unknown_other_name_lists_available(auromat_plugins):
+    with pytest.raises(UnknownNameError, match=r"unknown exporter 'zarr'; available: none$"):
+        auromat_core.get_exporter("zarr")
+
+
+def test_builtin_dipole_model_is_registered(auromat_plugins):
+    model = auromat_core.get_magnetic_model("dipole")
+    assert hasattr(model, "to_magnetic") and hasattr(model, "from_magnetic")
+    assert [r.plugin for r in auromat_core.list_magnetic_models()] == ["auromat_core.magnetic"]
+
+
+def test_unregistering_a_plugin_removes_its_names(auromat_plugins):
+    auromat_plugins.register(CameraPlugin(), name="camera-plugin")
+    assert [r.name for r in auromat_core.list_providers()] == ["camera"]
+    auromat_plugins.unregister("camera-plugin")
+    assert auromat_core.list_providers() == []
+
+
+def test_detect_providers_asks_can_open(auromat_plugins, tmp_path):
+    class Opener:
+        @classmethod
+        def can_open(cls, path):
+            return str(path).endswith("mine")
+
+    class OpenerPlugin:
+        @hookimpl
+        def register_providers(self, register):
+            register("opener", Opener, "opens folders named *mine")
+
+    auromat_plugins.register(OpenerPlugin(), name="opener-plugin")
+    assert [r.name for r in auromat_core.detect_providers(tmp_path / "mine")] == ["opener"]
+    assert auromat_core.detect_providers(tmp_path / "other") == []
