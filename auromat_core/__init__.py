@@ -37,6 +37,7 @@ from .registry import (
     list_magnetic_models,
     list_providers,
     list_solvers,
+    open_data,
 )
 from .timeutil import as_utc
 
@@ -78,4 +79,5 @@ __all__ = [
     "list_magnetic_models",
     "list_providers",
     "list_solvers",
+    "open_data",
 ]

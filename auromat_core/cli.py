@@ -18,7 +18,8 @@ import click
 from . import __version__
 from .errors import AuromatError
 from .plugins import get_plugins
-from .registry import list_providers
+from .mapping import MappingCollection
+from .registry import list_providers, open_data
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,56 @@ def list_providers_command(as_json: bool) -> None:
         click.echo(f"{row['name']:<{width}}  {row['description']}  [{row['plugin']}]")
 
 
+def _summary(mapping: Any) -> dict[str, Any]:
+    box = mapping.bounding_box
+    scale = mapping.pixel_scale.width
+    return {
+        "identifier": mapping.identifier,
+        "time": mapping.time.isoformat(),
+        "altitude_km": mapping.altitude,
+        "shape": list(mapping.shape),
+        "defined_pixels": int(mapping.defined.sum()),
+        "bounding_box": {"lat_south": box.lat_south, "lon_west": box.lon_west, "lat_north": box.lat_north, "lon_east": box.lon_east},
+        "centroid": {"lat": mapping.centroid.lat, "lon": mapping.centroid.lon},
+        "pixel_scale_width_arcsec": {"mean": scale.mean, "median": scale.median, "min": scale.min, "max": scale.max},
+        "camera_footpoint": {"lat": mapping.camera_footpoint.lat, "lon": mapping.camera_footpoint.lon},
+    }
+
+
+def _format_summary(summary: dict[str, Any]) -> str:
+    box, centroid, scale = summary["bounding_box"], summary["centroid"], summary["pixel_scale_width_arcsec"]
+    return "\n".join([
+        f"{summary['identifier']}  {summary['time']} UTC  {summary['shape'][0]}x{summary['shape'][1]} px at {summary['altitude_km']:g} km, {summary['defined_pixels']} px mapped",
+        f"  bounding box  lat {box['lat_south']:.4f} .. {box['lat_north']:.4f}, lon {box['lon_west']:.4f} .. {box['lon_east']:.4f}",
+        f"  centroid      {centroid['lat']:.4f}, {centroid['lon']:.4f}",
+        f"  pixel scale   mean {scale['mean']:.1f}\", median {scale['median']:.1f}\", min {scale['min']:.1f}\", max {scale['max']:.1f}\" (width)",
+    ])
+
+
+@click.command("info")
+@click.option("--data", "data", required=True, type=click.Path(exists=True), help="Data folder or file.")
+@click.option("--provider", help="Provider name (default: detected from the data).")
+@click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km.")
+@click.option("--id", "identifier", help="Only the mapping with this identifier (or unique part of it).")
+@click.option("--time", "time", type=click.DateTime(["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"]), help="Only the mapping nearest to this UTC time.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info_command(data: str, provider: str | None, altitude: float, identifier: str | None, time: Any, as_json: bool) -> None:
+    """Map data and print a summary: time, bounding box, centroid, pixel scale."""
+    source = open_data(data, provider, altitude=altitude)
+    if identifier is not None:
+        items = [source.get_by_id(identifier)]
+    elif time is not None:
+        items = [source.get(time)]
+    else:
+        items = source.sequence()
+    summaries = [_summary(m) for item in items for m in (item if isinstance(item, MappingCollection) else [item])]
+    if as_json:
+        click.echo(json.dumps(summaries, indent=2))
+        return
+    for summary in summaries:
+        click.echo(_format_summary(summary))
+
+
 def build_cli() -> click.Group:
     """A fresh ``auromat`` group with the built-in commands and those of every loaded plugin."""
     cli = AuromatGroup(
@@ -86,6 +137,7 @@ def build_cli() -> click.Group:
     click.version_option(__version__, prog_name="auromat")(cli)
     cli.add_command(plugins_command)
     cli.add_command(list_providers_command)
+    cli.add_command(info_command)
     cli.add_command(click.Group("download", help="Download data from a remote archive (sub-commands come from plugins)."))
     get_plugins().add_commands(cli)
     return cli

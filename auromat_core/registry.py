@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+from .errors import AuromatError, NoDataError
 from .plugins import Registration, get_plugins
 
 
@@ -80,3 +82,23 @@ def detect_providers(path: str) -> list[Registration]:
         if can_open is not None and can_open(path):
             found.append(registration)
     return found
+
+
+def open_data(path: str | os.PathLike, provider: str | None = None, **options: Any) -> Any:
+    """Open a data folder or file with the named provider, or with the one plugin that can open it.
+
+    Raises
+    ------
+    auromat_core.errors.AuromatError
+        When no installed provider, or more than one, can open ``path`` (listing them).
+    """
+    if provider is not None:
+        return get_provider(provider, path, **options)
+    candidates = detect_providers(path)
+    if len(candidates) == 1:
+        return candidates[0].obj(path, **options)
+    if not candidates:
+        able = ", ".join(r.name for r in list_providers() if hasattr(r.obj, "can_open")) or "none installed"
+        raise NoDataError(f"no installed provider can open {path} (providers that detect folders: {able}); choose one with --provider")
+    names = ", ".join(r.name for r in candidates)
+    raise AuromatError(f"several providers can open {path}: {names}; choose one with --provider")
