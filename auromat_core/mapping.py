@@ -218,7 +218,8 @@ class Mapping:
         """Area centroid of the outline (also when a pole is inside)."""
         from .outline import centroid_latlon
 
-        return centroid_latlon(self.outline, self.bounding_box.contains_pole)
+        box = self.bounding_box
+        return centroid_latlon(self.outline, box.contains_pole, crosses_antimeridian=box.lon_west > box.lon_east)
 
     @functools.cached_property
     def pixel_scale(self) -> PixelScales:
