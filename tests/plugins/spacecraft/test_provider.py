@@ -1,0 +1,202 @@
+"""The ``spacecraft`` provider: the real seq/*.wcs solutions and folders of synthetic photos."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import auromat_spacecraft.plugin
+from auromat_core import InputError, NoDataError, detect_providers, get_provider
+from auromat_core.testing import ProviderContract
+from auromat_spacecraft.orbit import TleFile
+from auromat_spacecraft.provider import SpacecraftProvider
+from auromat_spacecraft.wcs import read_header, write_header
+
+SEQ_TIMES = [
+    datetime(2011, 9, 18, 11, 54, 59),
+    datetime(2011, 9, 18, 11, 55, 2),
+    datetime(2011, 9, 18, 11, 55, 5),
+    datetime(2011, 9, 18, 11, 55, 8),
+    datetime(2011, 9, 18, 11, 55, 11, 50000),
+    datetime(2011, 9, 18, 11, 55, 14, 50000),
+    datetime(2011, 9, 18, 11, 55, 17),
+    datetime(2011, 9, 18, 11, 55, 20),
+    datetime(2011, 9, 18, 11, 55, 23, 50000),
+    datetime(2011, 9, 18, 11, 55, 26),
+]
+
+
+@pytest.fixture(scope="module")
+def seq_provider(seq_wcs: list[Path]) -> SpacecraftProvider:
+    image = np.zeros((2832, 4256, 1), np.uint8)
+    return SpacecraftProvider([image] * len(seq_wcs), seq_wcs)
+
+
+def sample_folder(folder: Path, sample_files: tuple[Path, Path], offsets: list[float], names: list[str]) -> Path:
+    """Copies of the sample photo, with DATE-OBS shifted by ``offsets`` seconds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    image, wcs = sample_files
+    header = read_header(wcs)
+    start = datetime.strptime(header["DATE-OBS"], "%Y-%m-%dT%H:%M:%S.%f")
+    for offset, name in zip(offsets, names):
+        shutil.copy(image, folder / f"{name}.jpg")
+        header["DATE-OBS"] = (start + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        write_header(folder / f"{name}.wcs", header)
+    return folder
+
+
+# -- the real sequence (reference behaviour) ------------------------------------------
+
+
+def test_seq_range_and_order(seq_provider: SpacecraftProvider) -> None:
+    assert seq_provider.range == (SEQ_TIMES[0], SEQ_TIMES[-1])
+    assert list(seq_provider.times) == SEQ_TIMES
+    assert seq_provider.identifiers == [f"ISS029-E-{n}" for n in range(8493, 8503)]
+    assert len(seq_provider) == 10 and seq_provider.unsolved_ids == []
+
+
+def test_seq_nearest_within_offset(seq_provider: SpacecraftProvider) -> None:
+    assert seq_provider.nearest_index(datetime(2011, 9, 18, 11, 55, 3)) == 1
+    assert seq_provider.nearest_index(datetime(2011, 9, 18, 11, 55, 3, 500000)) == 1  # tie: the earlier one
+    assert seq_provider.nearest_index(datetime(2011, 9, 18, 11, 55, 29)) == 9
+    assert not seq_provider.contains(datetime(2011, 9, 18, 11, 55, 29, 100000))
+    with pytest.raises(NoDataError) as error:
+        seq_provider.get(datetime(2011, 9, 18, 11, 54, 50))
+    assert "2011-09-18T11:54:59" in str(error.value)
+
+
+def test_seq_get_maps_the_nearest(seq_provider: SpacecraftProvider, seq_wcs: list[Path]) -> None:
+    mapping = seq_provider.get(datetime(2011, 9, 18, 11, 55, 12))
+    assert mapping.identifier == "ISS029-E-8497" and mapping.time == SEQ_TIMES[4]
+    header = read_header(seq_wcs[4])
+    np.testing.assert_array_equal(mapping.camera_position, [header["POSX"], header["POSY"], header["POSZ"]])
+    assert np.isfinite(mapping.lat[-1, 2000]) and np.isnan(mapping.lat[0, 2000])
+    mapping.check_invariants()
+
+
+def test_seq_get_by_id(seq_provider: SpacecraftProvider) -> None:
+    assert seq_provider.get_by_id("8495").identifier == "ISS029-E-8495"
+    with pytest.raises(NoDataError) as error:
+        seq_provider.get_by_id("850")
+    assert all(f"ISS029-E-{n}" in str(error.value) for n in (8500, 8501, 8502))
+    with pytest.raises(NoDataError):
+        seq_provider.get_by_id("ISS030")
+
+
+def test_seq_sequence_between(seq_provider: SpacecraftProvider) -> None:
+    sequence = seq_provider.sequence(datetime(2011, 9, 18, 11, 55, 4), datetime(2011, 9, 18, 11, 55, 8))
+    assert next(sequence).identifier == "ISS029-E-8495"
+    assert [m.identifier for m in sequence] == ["ISS029-E-8496"]
+
+
+@pytest.mark.slow
+def test_seq_whole_sequence(seq_provider: SpacecraftProvider) -> None:
+    assert [m.time for m in seq_provider.sequence()] == SEQ_TIMES
+
+
+def test_list_mode_checks_sizes(seq_wcs: list[Path]) -> None:
+    with pytest.raises(InputError, match="IMAGEW"):
+        SpacecraftProvider([np.zeros((100, 100), np.uint8)], seq_wcs[:1])
+    with pytest.raises(InputError, match="pair one to one"):
+        SpacecraftProvider([np.zeros((2832, 4256), np.uint8)], seq_wcs[:2])
+
+
+# -- folders of synthetic photos --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def contract_folder(sample_files, tmp_path_factory) -> Path:
+    names = ["SAMPLE-0001", "SAMPLE-0002", "SAMPLE-0003"]
+    return sample_folder(tmp_path_factory.mktemp("contract"), sample_files, [0, 3, 6], names)
+
+
+class TestSampleFolderContract(ProviderContract):
+    @pytest.fixture
+    def provider(self, contract_folder: Path) -> SpacecraftProvider:
+        return SpacecraftProvider(contract_folder)
+
+
+def test_folder_pairs_images_and_solutions(sample_files, tmp_path: Path) -> None:
+    folder = sample_folder(tmp_path, sample_files, [6, 0, 3], ["C", "A", "B"])
+    shutil.copy(sample_files[0], folder / "UNSOLVED.jpg")
+    (folder / "notes.txt").write_text("not an image")
+    provider = SpacecraftProvider(folder)
+    assert provider.identifiers == ["A", "B", "C"]
+    assert provider.unsolved_ids == ["UNSOLVED"]
+    mapping = provider.get_by_id("B")
+    assert mapping.identifier == "B" and mapping.time == datetime(2011, 9, 18, 11, 55, 3)
+    assert mapping.image.shape == (800, 1200, 3)
+    assert SpacecraftProvider.can_open(folder)
+    assert not SpacecraftProvider.can_open(tmp_path / "A.jpg") and not SpacecraftProvider.can_open(tmp_path / "x")
+
+
+def test_separate_wcs_folder_and_extension(sample_files, tmp_path: Path) -> None:
+    images = sample_folder(tmp_path / "images", sample_files, [0, 3], ["A", "B"])
+    wcs_folder = tmp_path / "wcs"
+    wcs_folder.mkdir()
+    for path in images.glob("*.wcs"):
+        shutil.move(path, wcs_folder / path.name)
+    shutil.copy(sample_files[0], images / "A.png")  # same base name, other format
+    with pytest.raises(InputError, match="several images match"):
+        SpacecraftProvider(images, wcs_folder)
+    provider = SpacecraftProvider(images, wcs_folder, image_extension="jpg")
+    assert provider.identifiers == ["A", "B"]
+    (images / "B.jpg").unlink()
+    with pytest.raises(InputError) as error:
+        SpacecraftProvider(images, wcs_folder, image_extension=".jpg")
+    assert "B.wcs" in str(error.value) and "B.jpg" in str(error.value)
+
+
+def test_same_time_photos_do_not_collapse(sample_files, tmp_path: Path) -> None:
+    folder = sample_folder(tmp_path, sample_files, [0, 0, 3], ["A", "B", "C"])
+    provider = SpacecraftProvider(folder)
+    assert provider.identifiers == ["A", "B", "C"]
+    assert provider.get_by_id("B").identifier == "B"
+    assert [m.identifier for m in provider.sequence()] == ["A", "B", "C"]
+
+
+def test_metadata_json_merge(sample_files, tmp_path: Path) -> None:
+    folder = sample_folder(tmp_path, sample_files, [0, 3], ["A", "B"])
+    document = {
+        "sequence_metadata": {"mission": "ISS029", "lens": "Nikkor 14-24"},
+        "image_metadata": {"B": {"frame": 8493, "lens": "Nikkor 24"}},
+    }
+    (folder / "metadata.json").write_text(json.dumps(document))
+    provider = SpacecraftProvider(folder)
+    assert provider.get_by_id("A").metadata == {"mission": "ISS029", "lens": "Nikkor 14-24"}
+    assert provider.get_by_id("B").metadata == {"mission": "ISS029", "lens": "Nikkor 24", "frame": 8493}
+    (folder / "metadata.json").write_text(json.dumps({"sequence_metadata": {"nested": {"a": 1}}}))
+    with pytest.raises(InputError, match="nested"):
+        SpacecraftProvider(folder)
+
+
+def test_timeshift_override_uses_orbit(sample_files, tmp_path: Path, tle_folder: Path) -> None:
+    folder = sample_folder(tmp_path, sample_files, [0, 3], ["A", "B"])
+    provider = SpacecraftProvider(folder, timeshift=-13.0, tle_folder=tle_folder, max_time_offset=1.0)
+    assert provider.range == (datetime(2011, 9, 18, 11, 54, 47), datetime(2011, 9, 18, 11, 54, 50))
+    mapping = provider.get(datetime(2011, 9, 18, 11, 54, 50, 400000))
+    assert mapping.identifier == "B" and mapping.time == datetime(2011, 9, 18, 11, 54, 50)
+    expected = TleFile(tle_folder / "25544.tle").position(mapping.time)
+    np.testing.assert_array_equal(mapping.camera_position, expected)
+    with pytest.raises(InputError, match="tle_folder"):
+        SpacecraftProvider(folder, timeshift=timedelta(seconds=1)).get_by_id("A")
+
+
+def test_altitude_option(sample_files, tmp_path: Path) -> None:
+    folder = sample_folder(tmp_path, sample_files, [0], ["A"])
+    low, high = SpacecraftProvider(folder, altitude=0).get_by_id("A"), SpacecraftProvider(folder).get_by_id("A")
+    assert low.altitude == 0 and high.altitude == 110
+    assert low.defined.sum() < high.defined.sum()
+
+
+def test_registered_and_detected(auromat_plugins, sample_files, tmp_path: Path) -> None:
+    auromat_plugins.register(auromat_spacecraft.plugin)
+    folder = sample_folder(tmp_path, sample_files, [0], ["A"])
+    assert [r.name for r in detect_providers(str(folder))] == ["spacecraft"]
+    provider = get_provider("spacecraft", folder, altitude=90)
+    assert isinstance(provider, SpacecraftProvider) and provider.altitude == 90
