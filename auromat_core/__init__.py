@@ -24,6 +24,7 @@ from .hookspecs import hookimpl
 from .io import atomic_output
 from .mapping import MagneticCoordinates, Mapping, MappingCollection
 from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled
+from .resample import fixed_grid, is_plate_carree, resample
 from .registry import (
     detect_providers,
     get_draw_style,
@@ -67,6 +68,7 @@ __all__ = [
     "as_utc",
     "atomic_output",
     "detect_providers",
+    "fixed_grid",
     "get_draw_style",
     "get_exporter",
     "get_magnetic_model",
@@ -74,10 +76,12 @@ __all__ = [
     "get_provider_factory",
     "get_solver",
     "hookimpl",
+    "is_plate_carree",
     "list_draw_styles",
     "list_exporters",
     "list_magnetic_models",
     "list_providers",
     "list_solvers",
     "open_data",
+    "resample",
 ]

@@ -134,10 +134,10 @@ class Mapping:
         for name, (found, expected) in expectations.items():
             if found != expected:
                 raise InputError(f"mapping {self.identifier}: {name} has shape {found}, expected {expected}")
-        if self.image.ndim != 3 or self.image.dtype.kind != "u":
+        if self.image.ndim != 3 or self.image.dtype.kind != "u" or self.image.shape[2] not in (1, 3):
             raise InputError(
-                f"mapping {self.identifier}: image must be an unsigned integer array (h, w[, c]), "
-                f"got {self.image.dtype} with {self.image.ndim} dimensions"
+                f"mapping {self.identifier}: image must be an unsigned integer array (h, w) or (h, w, 1|3), "
+                f"got {self.image.dtype} with shape {self.image.shape}"
             )
         if not self.altitude >= 0:
             raise InputError(f"mapping {self.identifier}: altitude must be >= 0 km, got {self.altitude}")
@@ -180,38 +180,49 @@ class Mapping:
             image = np.round(image * scale).astype(np.uint8)
         if image.shape[2] == 1:
             image = np.repeat(image, 3, axis=2)
-        return image[:, :, :3]
+        return image
 
     # -- derived values (lazy, cached) ------------------------------------------------
 
     @functools.cached_property
-    def _outline_indices(self) -> np.ndarray:
-        from .outline import outline_indices
+    def _outline_regions(self) -> list[np.ndarray]:
+        from .outline import outline_regions
 
-        return outline_indices(self.corner_defined)
+        if not self.defined.any():
+            raise InputError(f"mapping {self.identifier}: no pixel is defined, so it has no outline")
+        return outline_regions(self.corner_defined)
+
+    @property
+    def _outline_indices(self) -> np.ndarray:
+        return self._outline_regions[0]
+
+    def _corner_latlon(self, indices: np.ndarray) -> np.ndarray:
+        rows, cols = indices.T
+        return np.column_stack([self.lat_bounds[rows, cols], self.lon_bounds[rows, cols]])
 
     @functools.cached_property
     def outline(self) -> np.ndarray:
-        """(n, 2) ``[lat, lon]`` along the outer contour of the defined corners."""
-        rows, cols = self._outline_indices.T
-        return np.column_stack([self.lat_bounds[rows, cols], self.lon_bounds[rows, cols]])
+        """(n, 2) ``[lat, lon]`` along the outer contour of the (largest region of) defined corners."""
+        return self._corner_latlon(self._outline_indices)
 
     @functools.cached_property
     def outline_convex_hull(self) -> np.ndarray:
         """(n, 2) ``[lat, lon]`` of the convex hull of the outline (in pixel space)."""
         from .outline import convex_hull_indices
 
-        rows, cols = convex_hull_indices(self._outline_indices).T
-        return np.column_stack([self.lat_bounds[rows, cols], self.lon_bounds[rows, cols]])
+        return self._corner_latlon(convex_hull_indices(self._outline_indices))
 
     @functools.cached_property
     def bounding_box(self) -> BoundingBox:
-        """Bounding box of the defined corners (antimeridian and pole aware)."""
-        from .boundingbox import bounding_box_of
+        """Bounding box of all defined corners, over every separate region (antimeridian and pole aware)."""
+        from .boundingbox import BoundingBox, bounding_box_of
+        from .outline import convex_hull_indices
 
-        if not self.defined.any():
-            raise InputError(f"mapping {self.identifier}: no pixel is defined, so it has no bounding box")
-        return bounding_box_of(self.outline, self.outline_convex_hull)
+        boxes = [
+            bounding_box_of(self._corner_latlon(region), self._corner_latlon(convex_hull_indices(region)))
+            for region in self._outline_regions
+        ]
+        return boxes[0] if len(boxes) == 1 else BoundingBox.merged(boxes)
 
     @functools.cached_property
     def centroid(self) -> Location:
@@ -284,7 +295,10 @@ class Mapping:
         InputError
             If no pixel would remain defined.
         """
-        keep = np.asarray(keep, dtype=bool) & self.defined
+        keep = np.asarray(keep, dtype=bool)
+        if keep.shape != self.shape:
+            raise InputError(f"mapping {self.identifier}: mask has shape {keep.shape}, expected {self.shape}")
+        keep = keep & self.defined
         if not keep.any():
             raise InputError(f"mapping {self.identifier}: masking would leave no pixel defined")
         lat, lon, elevation = self.lat.copy(), self.lon.copy(), self.elevation.copy()
@@ -385,10 +399,6 @@ class MappingCollection(Sequence[Mapping]):
 
         return BoundingBox.merged([m.bounding_box for m in self.mappings])
 
-    def _each(self, operation: str, *args: Any, **kwargs: Any) -> MappingCollection:
-        members = [getattr(m, operation)(*args, **kwargs) for m in self.mappings]
-        return MappingCollection(members, self.identifier, self.may_overlap)
-
     def masked_by_elevation(self, min_elevation: float = 10.0) -> MappingCollection:
         """Mask every member below ``min_elevation``; members left empty are dropped."""
         members = []
@@ -400,8 +410,10 @@ class MappingCollection(Sequence[Mapping]):
         return MappingCollection(members, self.identifier, self.may_overlap)
 
     def resample(self, **options: Any) -> MappingCollection:
-        """Resample every member; see :func:`auromat_core.resample.resample`."""
-        return self._each("resample", **options)
+        """Resample every member onto one shared grid; see :func:`auromat_core.resample.resample`."""
+        from .resample import resample
+
+        return resample(self, **options)
 
     def __repr__(self) -> str:
         return f"MappingCollection({self.identifier!r}, {len(self)} mappings)"

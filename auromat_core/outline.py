@@ -48,6 +48,15 @@ _AHEAD_LEFT = np.array([[-1, 0], [0, 0], [0, -1], [-1, -1]])
 _AHEAD_RIGHT = np.array([[0, 0], [0, -1], [-1, -1], [-1, 0]])
 
 
+class _Contours(NamedTuple):
+    graph: scipy.sparse.csr_array
+    labels: np.ndarray
+    area: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    direction: np.ndarray
+
+
 class PixelScale(NamedTuple):
     """Statistics of one pixel dimension in arcseconds."""
 
@@ -69,15 +78,14 @@ def _nan_filled(values: npt.ArrayLike) -> np.ndarray:
     return np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan)
 
 
-def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
-    """Trace the outer contour of the defined region of a boolean grid.
+def _trace(mask: npt.ArrayLike) -> _Contours:
+    """Trace every contour of the defined region of a boolean grid.
 
     Follows the pixel edges between defined and undefined pixels (all found at
     once with array operations) and links each edge to its successor, so the
     work is proportional to the grid size only for the first, vectorised step.
     Defined pixels touching diagonally are connected (8-connectivity), holes are
-    ignored, and of several separate regions the one with the largest area is
-    returned (a warning is logged).
+    ignored.
 
     Parameters
     ----------
@@ -86,11 +94,8 @@ def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray
-        ``(n, 2)`` int ``[row, col]`` of the boundary pixels in contour order,
-        clockwise on screen (rows down), starting at the top-left-most one and
-        not repeating it at the end. Consecutive entries are 8-neighbours;
-        pixels on one-pixel-wide parts appear once per pass.
+    _Contours
+        The edge graph; each outer contour is a weak component of positive area.
 
     Raises
     ------
@@ -139,19 +144,64 @@ def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
     )
     count, labels = csgraph.connected_components(graph, directed=True, connection="weak")
     area = np.bincount(labels, weights=(col * end_row - end_col * row) / 2, minlength=count)
-    regions = np.count_nonzero(area > 0)
-    if regions > 1:
-        logger.warning("the mask has %d separate regions; outlining the largest", regions)
-    members = np.flatnonzero(labels == np.argmax(area))
+    return _Contours(graph, labels, area, row, col, direction)
+
+
+def _contour_pixels(contours: _Contours, label: int) -> np.ndarray:
+    graph, labels, _, row, col, direction = contours
+    members = np.flatnonzero(labels == label)
     start = members[np.lexsort((col[members], row[members]))[0]]
     cycle = csgraph.depth_first_order(graph, start, directed=True, return_predecessors=False)
-
     inside = _INSIDE[direction[cycle]]
     pixels = np.column_stack([row[cycle] + inside[:, 0] - 1, col[cycle] + inside[:, 1] - 1])
     distinct = np.any(pixels != np.roll(pixels, -1, axis=0), axis=1)
     if not distinct.any():
         return pixels[:1]
     return pixels[distinct]
+
+
+def outline_regions(mask: npt.ArrayLike) -> list[np.ndarray]:
+    """Outer contours of every separate defined region, largest area first.
+
+    Each contour is as described for :func:`outline_indices`.
+    """
+    contours = _trace(mask)
+    outer = np.flatnonzero(contours.area > 0)
+    return [_contour_pixels(contours, label) for label in outer[np.argsort(-contours.area[outer], kind="stable")]]
+
+
+def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
+    """Trace the outer contour of the defined region of a boolean grid.
+
+    Follows the pixel edges between defined and undefined pixels (all found at
+    once with array operations) and links each edge to its successor.
+    Defined pixels touching diagonally are connected (8-connectivity), holes are
+    ignored, and of several separate regions the one with the largest area is
+    returned (a warning is logged; see :func:`outline_regions` for all).
+
+    Parameters
+    ----------
+    mask
+        ``(H, W)`` boolean, True where a corner (pixel of the grid) is defined.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, 2)`` int ``[row, col]`` of the boundary pixels in contour order,
+        clockwise on screen (rows down), starting at the top-left-most one and
+        not repeating it at the end. Consecutive entries are 8-neighbours;
+        pixels on one-pixel-wide parts appear once per pass.
+
+    Raises
+    ------
+    InputError
+        If nothing is defined.
+    """
+    contours = _trace(mask)
+    regions = np.count_nonzero(contours.area > 0)
+    if regions > 1:
+        logger.warning("the mask has %d separate regions; outlining the largest", regions)
+    return _contour_pixels(contours, int(np.argmax(contours.area)))
 
 
 def convex_hull_indices(outline: npt.ArrayLike) -> np.ndarray:
