@@ -1,0 +1,322 @@
+"""The shared HTTP download client of every remote data source.
+
+:func:`download_file` fetches one URL to a local file: it retries with
+exponential back-off on server errors (5xx), timeouts and broken connections,
+resumes an interrupted transfer from ``<file>.part`` with an HTTP ``Range``
+request (and starts over when the server ignores ``Range``), writes to
+``<file>.part`` and renames it only when complete, skips files that already
+exist, and shows a byte progress bar (tqdm). HTTP 404 raises
+:class:`RemoteFileNotFound` so a caller can record the gap.
+
+Missing remote files are remembered with *markers*: an empty ``<file>.404``
+next to where the file would be. A marker expires (30 days by default), after
+which the file is asked for again. :func:`download_if_available` combines both.
+
+Two processes downloading the same file at once are not coordinated.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import requests
+from tqdm.auto import tqdm
+
+from .errors import DownloadError
+
+log = logging.getLogger(__name__)
+
+MARKER_SUFFIX = ".404"
+"""Suffix of the marker recording that a remote file does not exist."""
+PART_SUFFIX = ".part"
+"""Suffix of a file being downloaded."""
+DEFAULT_MARKER_AGE = timedelta(days=30)
+"""How long a missing-file marker is trusted before the file is asked for again."""
+CHUNK_BYTES = 1 << 16
+
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+
+
+class RemoteFileNotFound(DownloadError):
+    """The server answered HTTP 404: the remote file does not exist."""
+
+    not_found = True
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"{redact_url(url)}: not found on the server (HTTP 404)")
+        self.url = url
+
+
+class _Retryable(Exception):
+    """A transient failure (5xx, timeout, broken connection) worth another attempt."""
+
+
+def redact_url(url: str) -> str:
+    """``url`` without user name, password and query values, fit for logs and errors."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    query = urlencode([(key, "...") for key, _ in parse_qsl(parts.query, keep_blank_values=True)])
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def part_path(path: str | os.PathLike) -> Path:
+    """Where the partial download of ``path`` is kept: ``<path>.part``."""
+    path = Path(path)
+    return path.with_name(path.name + PART_SUFFIX)
+
+
+def new_session(user_agent: str | None = None) -> requests.Session:
+    """A :class:`requests.Session` identifying itself as auromat."""
+    from . import __version__
+
+    session = requests.Session()
+    session.headers["User-Agent"] = user_agent or f"auromat/{__version__} (+https://github.com/auromat)"
+    return session
+
+
+def download_file(
+    url: str,
+    path: str | os.PathLike,
+    session: requests.Session | None = None,
+    retries: int = 3,
+    backoff: float = 1.0,
+    timeout: float = 60.0,
+    progress: bool = True,
+) -> Path:
+    """Download ``url`` to ``path`` unless ``path`` already exists.
+
+    Parameters
+    ----------
+    url
+        The remote file.
+    path
+        Local destination; parent folders are created.
+    session
+        A requests session to reuse (connection pooling, headers); a new one by default.
+    retries
+        Further attempts after a transient failure (5xx, timeout, broken
+        connection); each resumes where the previous one stopped.
+    backoff
+        Seconds before the first retry, doubled for every further one.
+    timeout
+        Seconds to wait for the connection and for each read.
+    progress
+        Show a tqdm progress bar in bytes.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    RemoteFileNotFound
+        On HTTP 404 (a :class:`~auromat_core.errors.DownloadError`).
+    DownloadError
+        On any other HTTP error, or when all attempts failed; the partial
+        file is kept for a later resume.
+    """
+    path = Path(path)
+    if path.exists():
+        log.debug("%s exists, not downloading %s", path, redact_url(url))
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    own_session = session is None
+    session = session or new_session()
+    attempt = 0
+    try:
+        while True:
+            try:
+                _attempt(url, path, session, timeout, progress)
+                return path
+            except _Retryable as error:
+                if attempt >= retries:
+                    raise DownloadError(
+                        f"{redact_url(url)}: download failed after {attempt + 1} attempts: {error}"
+                    ) from None
+                delay = backoff * 2**attempt
+                attempt += 1
+                log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", redact_url(url), error, delay, attempt + 1, retries + 1)
+                time.sleep(delay)
+    finally:
+        if own_session:
+            session.close()
+
+
+def _attempt(url: str, path: Path, session: requests.Session, timeout: float, progress: bool) -> None:
+    """One request: resume or start ``<path>.part``, rename it to ``path`` when complete."""
+    part = part_path(path)
+    offset = part.stat().st_size if part.exists() else 0
+    headers = {"Accept-Encoding": "identity"}  # byte ranges and lengths of the file itself
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    try:
+        response = session.get(url, headers=headers, stream=True, timeout=timeout)
+    except (requests.ConnectionError, requests.Timeout) as error:
+        raise _Retryable(_short(error)) from None
+    with response:
+        status = response.status_code
+        if status == 404:
+            raise RemoteFileNotFound(url)
+        if status == 416 and offset:
+            total = _range_total(response.headers.get("Content-Range", ""))
+            if total == offset:
+                os.replace(part, path)
+                return
+            log.info("%s: server refused to resume at byte %d; starting over", redact_url(url), offset)
+            part.unlink()
+            raise _Retryable("range not satisfiable")
+        if status >= 500:
+            raise _Retryable(f"HTTP {status} {response.reason}")
+        if status >= 400:
+            raise DownloadError(f"{redact_url(url)}: HTTP {status} {response.reason}")
+        if status == 206 and offset:
+            start, total = _resume_point(response.headers.get("Content-Range", ""))
+            if start != offset:
+                part.unlink()
+                raise _Retryable(f"server resumed at byte {start} instead of {offset}; starting over")
+            mode = "ab"
+            log.info("%s: resuming at byte %d", redact_url(url), offset)
+        else:
+            if offset:
+                log.info("%s: server ignored the range request; downloading the whole file again", redact_url(url))
+            offset = 0
+            length = response.headers.get("Content-Length")
+            total = int(length) if length is not None and length.isdigit() else None
+            mode = "wb"
+        _stream_to(response, part, mode, offset, total, progress, path.name)
+    size = part.stat().st_size
+    if total is not None and size != total:
+        raise _Retryable(f"connection closed after {size} of {total} bytes")
+    os.replace(part, path)
+    log.info("downloaded %s (%d bytes)", path, size)
+
+
+def _stream_to(
+    response: requests.Response, part: Path, mode: str, offset: int, total: int | None, progress: bool, name: str
+) -> None:
+    bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not progress, leave=False)
+    try:
+        with open(part, mode) as output:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                output.write(chunk)
+                bar.update(len(chunk))
+    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as error:
+        raise _Retryable(f"connection broken after {part.stat().st_size} bytes: {_short(error)}") from None
+    finally:
+        bar.close()
+
+
+def _resume_point(content_range: str) -> tuple[int, int | None]:
+    match = _CONTENT_RANGE.fullmatch(content_range.strip())
+    if not match:
+        raise _Retryable(f"partial response without a valid Content-Range ({content_range!r})")
+    total = match.group(3)
+    return int(match.group(1)), None if total == "*" else int(total)
+
+
+def _range_total(content_range: str) -> int | None:
+    match = re.fullmatch(r"bytes\s+\*/(\d+)", content_range.strip())
+    return int(match.group(1)) if match else None
+
+
+def _short(error: Exception) -> str:
+    """A one-line description of a requests error (without URLs and their secrets)."""
+    text = str(error.args[0]) if error.args else type(error).__name__
+    text = re.sub(r"https?://\S+", "<url>", text)
+    text = re.sub(r"\s+", " ", text)
+    return f"{type(error).__name__}: {text}"[:200]
+
+
+# -- markers of missing remote files ---------------------------------------------------
+
+
+def missing_marker(path: str | os.PathLike) -> Path:
+    """The marker recording that the remote counterpart of ``path`` does not exist."""
+    path = Path(path)
+    return path.with_name(path.name + MARKER_SUFFIX)
+
+
+def mark_missing(path: str | os.PathLike) -> Path:
+    """Record that the remote counterpart of ``path`` does not exist (now)."""
+    marker = missing_marker(path)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.touch()
+    os.utime(marker)
+    return marker
+
+
+def is_marked_missing(path: str | os.PathLike, max_age: timedelta = DEFAULT_MARKER_AGE) -> bool:
+    """Whether a marker younger than ``max_age`` says the remote file is missing.
+
+    An expired marker is deleted, so the file is asked for again.
+    """
+    marker = missing_marker(path)
+    try:
+        age = time.time() - marker.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age <= max_age.total_seconds():
+        return True
+    log.info("missing-file marker %s is older than %s; asking again", marker, max_age)
+    marker.unlink(missing_ok=True)
+    return False
+
+
+def clear_missing(path: str | os.PathLike) -> None:
+    """Remove the missing-file marker of ``path`` if there is one."""
+    missing_marker(path).unlink(missing_ok=True)
+
+
+def download_if_available(
+    url: str,
+    path: str | os.PathLike,
+    session: requests.Session | None = None,
+    max_marker_age: timedelta = DEFAULT_MARKER_AGE,
+    **options: object,
+) -> Path | None:
+    """Download like :func:`download_file`, remembering files the server does not have.
+
+    Returns ``path``, or None when the file is missing remotely: recorded by a
+    fresh marker, or answered with HTTP 404 now (a marker is then written).
+    Other failures raise :class:`~auromat_core.errors.DownloadError`.
+    """
+    path = Path(path)
+    if path.exists():
+        return path
+    if is_marked_missing(path, max_marker_age):
+        log.debug("%s is marked missing on the server; skipping", path)
+        return None
+    try:
+        result = download_file(url, path, session=session, **options)  # type: ignore[arg-type]
+    except RemoteFileNotFound:
+        mark_missing(path)
+        log.info("%s: not on the server; marked missing in %s", redact_url(url), missing_marker(path))
+        return None
+    clear_missing(path)
+    return result
+
+
+__all__ = [
+    "DEFAULT_MARKER_AGE",
+    "MARKER_SUFFIX",
+    "PART_SUFFIX",
+    "RemoteFileNotFound",
+    "clear_missing",
+    "download_file",
+    "download_if_available",
+    "is_marked_missing",
+    "mark_missing",
+    "missing_marker",
+    "new_session",
+    "part_path",
+    "redact_url",
+]

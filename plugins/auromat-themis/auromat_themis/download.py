@@ -1,0 +1,145 @@
+"""Download THEMIS all-sky imager files: L1 hours and L2 skymaps, in the THEMIS layout.
+
+Remote and local paths are the same below the base URL and the output folder::
+
+    thg/l1/asi/<site>/<YYYY>/<MM>/thg_l1_asf_<site>_<YYYYMMDDHH>_v01.cdf
+    thg/l2/asi/cal/thg_l2_asc_<site>_19700101_v01.cdf
+
+Files already present are skipped; interrupted downloads resume
+(:mod:`auromat_core.download`); hours the server does not have (HTTP 404)
+leave a ``.404`` marker that is trusted for 30 days, so a re-run does not ask
+again. The base URL defaults to the Berkeley THEMIS archive and can be set
+with ``base_url`` or the environment variable ``AUROMAT_THEMIS_BASE_URL``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+import attrs
+import requests
+from tqdm.auto import tqdm
+
+from auromat_core import DownloadError, InputError, as_utc
+from auromat_core.download import DEFAULT_MARKER_AGE, download_if_available, new_session
+
+from .stations import STATIONS, parse_sites
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://themis.ssl.berkeley.edu/data/themis"
+BASE_URL_ENV = "AUROMAT_THEMIS_BASE_URL"
+
+
+def l1_path(site: str, hour: datetime) -> PurePosixPath:
+    """Relative path of the L1 file of ``site`` for the UT hour ``hour``."""
+    return PurePosixPath(
+        "thg", "l1", "asi", site, f"{hour:%Y}", f"{hour:%m}", f"thg_l1_asf_{site}_{hour:%Y%m%d%H}_v01.cdf"
+    )
+
+
+def l2_path(site: str) -> PurePosixPath:
+    """Relative path of the L2 skymap file of ``site``."""
+    return PurePosixPath("thg", "l2", "asi", "cal", f"thg_l2_asc_{site}_19700101_v01.cdf")
+
+
+def hours_between(start: datetime, end: datetime) -> list[datetime]:
+    """The UT hours touching ``start``..``end`` (inclusive), as the start of each hour."""
+    start, end = as_utc(start), as_utc(end)
+    if end < start:
+        raise InputError(f"end {end.isoformat()} is before start {start.isoformat()}")
+    hour = start.replace(minute=0, second=0, microsecond=0)
+    hours = []
+    while hour <= end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
+def default_base_url() -> str:
+    """``$AUROMAT_THEMIS_BASE_URL`` or the Berkeley THEMIS archive."""
+    return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+
+
+@attrs.define
+class DownloadSummary:
+    """What a download run did, file by file."""
+
+    downloaded: list[Path] = attrs.Factory(list)
+    present: list[Path] = attrs.Factory(list)
+    missing: list[Path] = attrs.Factory(list)
+    """Not on the server (HTTP 404 now, or a fresh marker)."""
+    failed: list[tuple[Path, str]] = attrs.Factory(list)
+
+    def __str__(self) -> str:
+        return (
+            f"{len(self.downloaded)} downloaded, {len(self.present)} already present, "
+            f"{len(self.missing)} not on the server, {len(self.failed)} failed"
+        )
+
+
+def download(
+    start: datetime,
+    end: datetime,
+    out_dir: str | os.PathLike,
+    sites: str | Iterable[str] | None = None,
+    base_url: str | None = None,
+    skymaps: bool = True,
+    session: requests.Session | None = None,
+    progress: bool = True,
+    max_marker_age: timedelta = DEFAULT_MARKER_AGE,
+    **options: float,
+) -> DownloadSummary:
+    """Download the L1 hours of ``start``..``end`` (and the L2 skymaps) of ``sites``.
+
+    Parameters
+    ----------
+    start, end
+        Period (UTC); every hour it touches is fetched.
+    out_dir
+        Local root of the THEMIS layout.
+    sites
+        Site codes (list or comma-separated); default the 24 THEMIS stations.
+    base_url
+        Archive root holding ``thg/``; default :func:`default_base_url`.
+    skymaps
+        Also fetch each site's L2 skymap CDF.
+    options
+        ``retries``, ``backoff``, ``timeout`` for :func:`auromat_core.download.download_file`.
+
+    Returns
+    -------
+    DownloadSummary
+        Failures (other than 404) are collected there, not raised.
+    """
+    codes = parse_sites(sites if sites is None or isinstance(sites, str) else list(sites)) or tuple(STATIONS)
+    base = (base_url or default_base_url()).rstrip("/")
+    out = Path(out_dir)
+    jobs = [l2_path(site) for site in codes] if skymaps else []
+    jobs += [l1_path(site, hour) for hour in hours_between(start, end) for site in codes]
+    summary = DownloadSummary()
+    own_session = session is None
+    session = session or new_session()
+    try:
+        for relative in tqdm(jobs, desc="THEMIS files", unit="file", disable=not progress):
+            target = out / relative
+            if target.exists():
+                summary.present.append(target)
+                continue
+            url = f"{base}/{relative}"
+            try:
+                result = download_if_available(url, target, session=session, max_marker_age=max_marker_age, progress=progress, **options)
+            except DownloadError as error:
+                log.error("%s", error)
+                summary.failed.append((target, str(error)))
+                continue
+            (summary.downloaded if result is not None else summary.missing).append(target)
+    finally:
+        if own_session:
+            session.close()
+    log.info("THEMIS download into %s: %s", out, summary)
+    return summary

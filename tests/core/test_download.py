@@ -1,0 +1,264 @@
+"""The shared download client against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from auromat_core.download import (
+    RemoteFileNotFound,
+    clear_missing,
+    download_file,
+    download_if_available,
+    is_marked_missing,
+    mark_missing,
+    missing_marker,
+    part_path,
+    redact_url,
+)
+from auromat_core.errors import DownloadError
+
+
+class Behaviour:
+    """What the server does, per path, and what it saw."""
+
+    def __init__(self, content: bytes) -> None:
+        self.content = content
+        self.requests: list[tuple[str, str | None]] = []
+        self.failures_left: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+
+def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server API)
+            path = self.path.split("?")[0]
+            range_header = self.headers.get("Range")
+            with behaviour.lock:
+                behaviour.requests.append((path, range_header))
+                failures = behaviour.failures_left.get(path, 0)
+                behaviour.failures_left[path] = max(0, failures - 1)
+            content = behaviour.content
+            if path == "/missing":
+                self._send(404, b"not here")
+            elif path == "/forbidden":
+                self._send(403, b"no")
+            elif path in ("/flaky", "/down") and failures:
+                self._send(500, b"busy")
+            elif path == "/cut" and failures:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content[: len(content) // 3])
+                self.wfile.flush()
+                self.close_connection = True
+            elif path in ("/cut", "/ranged") and range_header:
+                start = int(range_header.removeprefix("bytes=").rstrip("-"))
+                if start >= len(content):
+                    self.send_response(416)
+                    self.send_header("Content-Range", f"bytes */{len(content)}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = content[start:]
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(content) - 1}/{len(content)}")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            else:  # /flaky after failing, /norange (ignores Range), /ranged without Range, /file
+                self._send(200, content)
+
+        def _send(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return Handler
+
+
+@pytest.fixture
+def content(themis_fixtures: Path) -> bytes:
+    """Real bytes to serve: the Gakona L1 CDF (2.3 MB)."""
+    return (themis_fixtures / "thg_l1_asf_gako_2011010617_v01.cdf").read_bytes()
+
+
+@pytest.fixture
+def server(content: bytes) -> Iterator[tuple[str, Behaviour]]:
+    behaviour = Behaviour(content)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", behaviour
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+FAST = {"backoff": 0.0, "timeout": 10.0, "progress": False}
+
+
+def test_downloads_a_file_and_leaves_no_part(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "sub" / "file.cdf"
+    assert download_file(f"{base}/file", target, **FAST) == target
+    assert target.read_bytes() == content
+    assert not part_path(target).exists()
+    assert behaviour.requests == [("/file", None)]
+
+
+def test_existing_file_is_not_fetched_again(server, tmp_path: Path) -> None:
+    base, behaviour = server
+    target = tmp_path / "file.cdf"
+    target.write_bytes(b"already here")
+    download_file(f"{base}/file", target, **FAST)
+    assert target.read_bytes() == b"already here"
+    assert behaviour.requests == []
+
+
+def test_404_raises_not_found_without_retry(server, tmp_path: Path) -> None:
+    base, behaviour = server
+    target = tmp_path / "gone.cdf"
+    with pytest.raises(RemoteFileNotFound) as info:
+        download_file(f"{base}/missing", target, **FAST)
+    assert isinstance(info.value, DownloadError) and info.value.not_found
+    assert "/missing" in str(info.value) and "404" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert not target.exists() and not part_path(target).exists()
+    assert len(behaviour.requests) == 1
+
+
+def test_other_client_error_is_a_download_error_without_retry(server, tmp_path: Path) -> None:
+    base, behaviour = server
+    with pytest.raises(DownloadError, match="403") as info:
+        download_file(f"{base}/forbidden", tmp_path / "f", **FAST)
+    assert not getattr(info.value, "not_found", False)
+    assert len(behaviour.requests) == 1
+
+
+def test_500_then_200_is_retried(server, tmp_path: Path, content: bytes, caplog) -> None:
+    base, behaviour = server
+    behaviour.failures_left["/flaky"] = 2
+    target = tmp_path / "flaky.cdf"
+    with caplog.at_level(logging.WARNING, logger="auromat_core.download"):
+        download_file(f"{base}/flaky", target, retries=3, **FAST)
+    assert target.read_bytes() == content
+    assert [p for p, _ in behaviour.requests] == ["/flaky"] * 3
+    assert sum("HTTP 500" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_retries_exhausted_raise_and_write_nothing(server, tmp_path: Path) -> None:
+    base, behaviour = server
+    behaviour.failures_left["/down"] = 100
+    target = tmp_path / "down.cdf"
+    with pytest.raises(DownloadError, match=r"failed after 3 attempts: HTTP 500"):
+        download_file(f"{base}/down", target, retries=2, **FAST)
+    assert len(behaviour.requests) == 3
+    assert not target.exists()
+
+
+def test_back_off_doubles(server, tmp_path: Path) -> None:
+    base, behaviour = server
+    behaviour.failures_left["/flaky"] = 2
+    started = time.monotonic()
+    download_file(f"{base}/flaky", tmp_path / "f", retries=2, backoff=0.2, timeout=10, progress=False)
+    assert time.monotonic() - started >= 0.2 + 0.4
+
+
+def test_connection_cut_mid_file_resumes_with_range(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    behaviour.failures_left["/cut"] = 1
+    target = tmp_path / "cut.cdf"
+    download_file(f"{base}/cut", target, retries=1, **FAST)
+    assert target.read_bytes() == content
+    (first, no_range), (second, resumed) = behaviour.requests
+    assert first == second == "/cut" and no_range is None
+    start = int(resumed.removeprefix("bytes=").rstrip("-"))
+    assert 0 < start <= len(content) // 3  # what arrived before the cut is kept (up to a chunk)
+
+
+def test_partial_file_from_an_earlier_run_is_resumed(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "ranged.cdf"
+    part_path(target).write_bytes(content[:1000])
+    download_file(f"{base}/ranged", target, **FAST)
+    assert target.read_bytes() == content
+    assert behaviour.requests == [("/ranged", "bytes=1000-")]
+
+
+def test_complete_partial_file_is_finished_on_416(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "ranged.cdf"
+    part_path(target).write_bytes(content)
+    download_file(f"{base}/ranged", target, **FAST)
+    assert target.read_bytes() == content and not part_path(target).exists()
+    assert behaviour.requests == [("/ranged", f"bytes={len(content)}-")]
+
+
+def test_server_ignoring_range_gives_the_full_file(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "norange.cdf"
+    part_path(target).write_bytes(b"x" * 5000)
+    download_file(f"{base}/norange", target, **FAST)
+    assert target.read_bytes() == content
+    assert behaviour.requests == [("/norange", "bytes=5000-")]
+
+
+def test_unreachable_server_is_a_download_error(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(DownloadError, match=r"failed after 2 attempts: ConnectionError"):
+        download_file(f"http://127.0.0.1:{port}/x", tmp_path / "x", retries=1, **FAST)
+
+
+def test_secrets_are_not_in_errors() -> None:
+    assert redact_url("https://user:secret@host:8443/a/b?token=abc&x=1") == "https://host:8443/a/b?token=...&x=..."
+
+
+def test_markers_expire(tmp_path: Path) -> None:
+    target = tmp_path / "hour.cdf"
+    assert not is_marked_missing(target)
+    marker = mark_missing(target)
+    assert marker == missing_marker(target) == tmp_path / "hour.cdf.404"
+    assert marker.stat().st_size == 0
+    assert is_marked_missing(target)
+    old = time.time() - timedelta(days=31).total_seconds()
+    os.utime(marker, (old, old))
+    assert is_marked_missing(target, max_age=timedelta(days=40))
+    assert not is_marked_missing(target)
+    assert not marker.exists()
+    mark_missing(target)
+    clear_missing(target)
+    assert not marker.exists()
+
+
+def test_download_if_available_records_and_respects_markers(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "missing.cdf"
+    assert download_if_available(f"{base}/missing", target, **FAST) is None
+    assert missing_marker(target).exists()
+    assert download_if_available(f"{base}/missing", target, **FAST) is None
+    assert len(behaviour.requests) == 1  # the fresh marker answered the second time
+    old = time.time() - timedelta(days=31).total_seconds()
+    os.utime(missing_marker(target), (old, old))
+    assert download_if_available(f"{base}/file", target, **FAST) == target
+    assert target.read_bytes() == content
+    assert not missing_marker(target).exists()

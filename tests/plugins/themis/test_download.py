@@ -1,0 +1,190 @@
+"""``auromat download themis`` against a real HTTP server on 127.0.0.1 serving the THEMIS layout."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from auromat_core.cli import build_cli
+from auromat_core.download import missing_marker, part_path
+from auromat_themis import ThemisProvider, download
+from auromat_themis.download import hours_between, l1_path, l2_path
+from auromat_themis.plugin import register_commands
+from tests.plugins.themis.synthetic import write_l2_skymap
+
+L1_RELATIVE = "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010617_v01.cdf"
+L2_RELATIVE = "thg/l2/asi/cal/thg_l2_asc_gako_19700101_v01.cdf"
+
+
+class Archive:
+    """A THEMIS archive tree served over HTTP (with Range support), recording requests."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.requests: list[tuple[str, str | None]] = []
+        self.fail_with: int | None = None
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        archive = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                range_header = self.headers.get("Range")
+                archive.requests.append((self.path, range_header))
+                path = archive.root / self.path.lstrip("/").removeprefix("data/themis/")
+                if archive.fail_with:
+                    return self._send(archive.fail_with, b"failure")
+                if not self.path.startswith("/data/themis/") or not path.is_file():
+                    return self._send(404, b"not found")
+                content = path.read_bytes()
+                if range_header:
+                    start = int(range_header.removeprefix("bytes=").rstrip("-"))
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes {start}-{len(content) - 1}/{len(content)}")
+                    body = content[start:]
+                else:
+                    self.send_response(200)
+                    body = content
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _send(self, status: int, body: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        return Handler
+
+    def l1_requests(self) -> list[str]:
+        return [p for p, _ in self.requests if "/l1/" in p]
+
+
+@pytest.fixture
+def archive(tmp_path: Path, l1_file: Path, sav_file: Path) -> Iterator[tuple[str, Archive]]:
+    root = tmp_path / "remote"
+    (root / L1_RELATIVE).parent.mkdir(parents=True)
+    os.symlink(l1_file, root / L1_RELATIVE)
+    (root / L2_RELATIVE).parent.mkdir(parents=True)
+    write_l2_skymap(root / L2_RELATIVE, sav_file)
+    served = Archive(root)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), served.handler())
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/data/themis", served
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _run(base: str, out: Path, *extra: str):
+    args = ["download", "themis", "--start", "2011-01-06T16:30:00", "--end", "2011-01-06T18:10:00",
+            "--site", "gako", "--base-url", base, "--out", str(out), "--no-progress", *extra]
+    return CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+
+
+def test_layout_paths() -> None:
+    hour = datetime(2011, 1, 6, 17)
+    assert str(l1_path("gako", hour)) == L1_RELATIVE
+    assert str(l2_path("gako")) == L2_RELATIVE
+    assert hours_between(datetime(2011, 1, 6, 16, 30), datetime(2011, 1, 6, 18)) == [
+        datetime(2011, 1, 6, 16), datetime(2011, 1, 6, 17), datetime(2011, 1, 6, 18)
+    ]
+
+
+def test_download_command_fetches_and_records_missing_hours(archive, tmp_path: Path, l1_file: Path) -> None:
+    base, served = archive
+    out = tmp_path / "local"
+    result = _run(base, out)
+    assert result.exit_code == 0, result.output
+    assert "2 downloaded, 0 already present, 2 not on the server, 0 failed" in result.output
+    assert (out / L1_RELATIVE).read_bytes() == l1_file.read_bytes()
+    assert (out / L2_RELATIVE).read_bytes() == (served.root / L2_RELATIVE).read_bytes()
+    for hour in ("2011010616", "2011010618"):
+        missing = out / f"thg/l1/asi/gako/2011/01/thg_l1_asf_gako_{hour}_v01.cdf"
+        assert not missing.exists() and missing_marker(missing).exists()
+    assert len(served.requests) == 4
+
+    again = _run(base, out)
+    assert "0 downloaded, 2 already present, 2 not on the server" in again.output
+    assert len(served.requests) == 4  # nothing asked: files present, markers fresh
+
+    old = time.time() - timedelta(days=31).total_seconds()
+    marker = missing_marker(out / "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010616_v01.cdf")
+    os.utime(marker, (old, old))
+    _run(base, out)
+    assert served.l1_requests()[-1].endswith("thg_l1_asf_gako_2011010616_v01.cdf") and len(served.requests) == 5
+    assert marker.exists()  # asked again, still missing, marked afresh
+
+    provider = ThemisProvider(out, allow_later_skymap=True)
+    assert len(provider) == 23 and provider.load(0)[0].metadata["skymap_file"] == "thg_l2_asc_gako_19700101_v01.cdf"
+
+
+def test_partial_file_is_resumed(archive, tmp_path: Path, l1_file: Path) -> None:
+    base, served = archive
+    out = tmp_path / "local"
+    target = out / L1_RELATIVE
+    target.parent.mkdir(parents=True)
+    part_path(target).write_bytes(l1_file.read_bytes()[:1_000_000])
+    summary = download(datetime(2011, 1, 6, 17), datetime(2011, 1, 6, 17, 30), out, sites="gako", base_url=base,
+                       skymaps=False, progress=False)
+    assert summary.downloaded == [target]
+    assert target.read_bytes() == l1_file.read_bytes()
+    assert served.requests == [(f"/data/themis/{L1_RELATIVE}", "bytes=1000000-")]
+
+
+def test_server_errors_are_collected_and_fail_the_command(archive, tmp_path: Path) -> None:
+    base, served = archive
+    served.fail_with = 503
+    summary = download(datetime(2011, 1, 6, 17), datetime(2011, 1, 6, 17), tmp_path, sites="gako", base_url=base,
+                       progress=False, retries=1, backoff=0.0)
+    assert len(summary.failed) == 2 and not summary.downloaded
+    assert "HTTP 503" in summary.failed[0][1]
+    assert not list(tmp_path.rglob("*.404"))  # a failure is not a missing file
+
+
+def test_bad_options_are_usage_errors(archive, tmp_path: Path) -> None:
+    base, _ = archive
+    result = CliRunner().invoke(build_cli(), ["download", "themis", "--start", "2011-01-06", "--end", "2011-01-06T01:00:00",
+                                              "--site", "gakona", "--base-url", base, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "invalid THEMIS site code" in result.output
+    result = CliRunner().invoke(build_cli(), ["download", "themis", "--start", "2011-01-07", "--end", "2011-01-06",
+                                              "--base-url", base, "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "before --start" in result.output
+
+
+def test_command_registers_into_a_download_group() -> None:
+    cli = click.Group("auromat")
+    cli.add_command(click.Group("download"))
+    register_commands(cli)
+    assert "themis" in cli.commands["download"].commands
+    bare = click.Group("auromat")
+    register_commands(bare)
+    assert "themis" in bare.commands["download"].commands
+
+
+def test_provider_downloads_into_its_folder(archive, tmp_path: Path) -> None:
+    base, _ = archive
+    out = tmp_path / "local"
+    out.mkdir()
+    provider = ThemisProvider(out, sites="gako", allow_later_skymap=True)
+    assert len(provider) == 0
+    summary = provider.download(datetime(2011, 1, 6, 17, 5), datetime(2011, 1, 6, 17, 50), base_url=base, progress=False)
+    assert len(summary.downloaded) == 2
+    assert len(provider) == 23 and provider.load(22)[0].identifier == "gako.2011.01.06.17.01.06"

@@ -1,0 +1,127 @@
+"""The ``themis`` provider: the provider contract, several sites, selection, detection."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import auromat_core
+from auromat_core import Mapping, MappingCollection, NoDataError
+from auromat_core.testing import ProviderContract
+from auromat_themis import ThemisProvider
+
+
+class TestRealFrames(ProviderContract):
+    @pytest.fixture
+    def provider(self, sav_provider):
+        return sav_provider
+
+
+class TestTwoSites(ProviderContract):
+    @pytest.fixture
+    def provider(self, two_sites):
+        return ThemisProvider(two_sites, allow_later_skymap=True)
+
+
+def test_time_steps_group_the_sites(two_sites: Path, frame_epochs) -> None:
+    provider = ThemisProvider(two_sites, allow_later_skymap=True)
+    assert provider.site_codes == ["fykn", "gako"]
+    assert list(provider.times) == frame_epochs  # gako's frames come first in each step
+    assert provider.identifiers[0] == "THEMIS.2011.01.06.17.00.00"
+    step = provider.load(3)
+    assert isinstance(step, MappingCollection) and step.identifier == provider.identifiers[3]
+    assert [m.identifier for m in step] == ["fykn.2011.01.06.17.00.09", "gako.2011.01.06.17.00.09"]
+    assert step[0].time - step[1].time == timedelta(seconds=0.7)
+    assert step[0].metadata["skymap_file"] == "thg_l2_asc_fykn_19700101_v01.cdf"
+
+
+def test_sites_farther_apart_than_the_window_are_separate_steps(two_sites: Path) -> None:
+    provider = ThemisProvider(two_sites, allow_later_skymap=True, group_window=0.5)
+    assert len(provider) == 46
+    assert [len(provider.load(i)) for i in (0, 1)] == [1, 1]
+
+
+def test_get_takes_each_sites_nearest_frame(two_sites: Path, frame_epochs) -> None:
+    provider = ThemisProvider(two_sites, allow_later_skymap=True)
+    request = frame_epochs[4] + timedelta(seconds=1.9)  # 1.9 s after gako, 1.2 s after fykn
+    result = provider.get(request)
+    assert [m.identifier.split(".")[0] for m in result] == ["fykn", "gako"]
+    assert all(abs(m.time - request) <= timedelta(seconds=2) for m in result)
+    assert result.identifier == "THEMIS.2011.01.06.17.00.12"
+    split = provider.get(frame_epochs[4] + timedelta(seconds=1.7))  # nearest: fykn of step 4, gako of step 5
+    assert [m.identifier for m in split] == ["fykn.2011.01.06.17.00.12", "gako.2011.01.06.17.00.15"]
+    assert split.identifier == "THEMIS.2011.01.06.17.00.12"
+    assert not provider.contains(frame_epochs[-1] + timedelta(seconds=3))
+    with pytest.raises(NoDataError, match="nearest available"):
+        provider.get(frame_epochs[-1] + timedelta(seconds=3))
+
+
+def test_site_selection(two_sites: Path) -> None:
+    provider = ThemisProvider(two_sites, sites="fykn", allow_later_skymap=True)
+    assert provider.site_codes == ["fykn"]
+    assert all(len(provider.load(i)) == 1 for i in (0, 22))
+    assert ThemisProvider(two_sites, sites=["GAKO"], allow_later_skymap=True).site_codes == ["gako"]
+    with pytest.raises(auromat_core.InputError, match="invalid THEMIS site code"):
+        ThemisProvider(two_sites, sites="gakona")
+
+
+def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
+    provider = ThemisProvider(two_sites, allow_later_skymap=True)
+    step = provider.get_by_id("THEMIS.2011.01.06.17.00.06")
+    assert isinstance(step, MappingCollection) and len(step) == 2
+    single = provider.get_by_id("fykn.2011.01.06.17.00.06")
+    assert isinstance(single, Mapping) and single.identifier == "fykn.2011.01.06.17.00.06"
+    with pytest.raises(NoDataError, match="ambiguous"):
+        provider.get_by_id("fykn.2011.01.06.17.00")
+
+
+def test_sequence_and_range(sav_provider, frame_epochs) -> None:
+    assert sav_provider.range == (frame_epochs[0], frame_epochs[-1])
+    chosen = list(sav_provider.sequence(frame_epochs[2], frame_epochs[5]))
+    assert [c.time for c in chosen] == frame_epochs[2:6]
+
+
+def test_detection_and_registry(themis_fixtures: Path, l1_file: Path, tmp_path: Path) -> None:
+    assert ThemisProvider.can_open(themis_fixtures) and ThemisProvider.can_open(l1_file)
+    assert not ThemisProvider.can_open(tmp_path)
+    (tmp_path / "notes.cdf").write_bytes(b"x")
+    assert not ThemisProvider.can_open(tmp_path / "notes.cdf")
+    assert "themis" in [r.name for r in auromat_core.detect_providers(themis_fixtures)]
+    provider = auromat_core.get_provider("themis", themis_fixtures, altitude=150, allow_later_skymap=True)
+    mapping = provider.load(0)[0]
+    assert mapping.altitude == 150
+
+
+def test_nested_layout_and_newest_version(tmp_path: Path, l1_file: Path, sav_file: Path) -> None:
+    nested = tmp_path / "thg" / "l1" / "asi" / "gako" / "2011" / "01"
+    nested.mkdir(parents=True)
+    (nested / l1_file.name).symlink_to(l1_file)
+    (tmp_path / "thg_l1_asf_gako_2011010617_v00.cdf").write_bytes(b"an older, broken version")
+    (tmp_path / sav_file.name).symlink_to(sav_file)
+    provider = ThemisProvider(tmp_path, allow_later_skymap=True)
+    assert len(provider) == 23 and provider.load(0)[0].metadata["l1_file"] == l1_file.name
+
+
+def test_provider_pickles_for_worker_processes(sav_provider) -> None:
+    before = sav_provider.load(7)[0]
+    copy = pickle.loads(pickle.dumps(sav_provider))
+    after = copy.load(7)[0]
+    assert after.identifier == before.identifier
+    assert np.array_equal(after.lat_bounds, before.lat_bounds, equal_nan=True)
+    assert np.array_equal(after.image, before.image)
+
+
+def test_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(auromat_core.InputError, match="does not exist"):
+        ThemisProvider(tmp_path / "nowhere")
+
+
+def test_empty_folder_has_no_data(tmp_path: Path) -> None:
+    provider = ThemisProvider(tmp_path)
+    assert len(provider) == 0
+    with pytest.raises(NoDataError):
+        provider.get(datetime(2011, 1, 6, 17))
