@@ -74,14 +74,22 @@ def list_magnetic_models() -> list[Registration]:
     return _list("magnetic model")
 
 
-def detect_providers(path: str) -> list[Registration]:
-    """The providers whose factory says it can open ``path`` (``factory.can_open(path)``)."""
-    found = []
+def detect_providers(path: str | os.PathLike) -> list[Registration]:
+    """The providers that can open ``path``, asking each factory's ``can_open(path)``.
+
+    ``can_open`` returns a bool or a confidence number (True counts as 1): a
+    provider for a specific layout (e.g. an archive folder with an index file)
+    returns more than a generic one that could also read it, and only the
+    providers with the highest confidence are returned.
+    """
+    scores = []
     for registration in list_providers():
         can_open = getattr(registration.obj, "can_open", None)
-        if can_open is not None and can_open(path):
-            found.append(registration)
-    return found
+        score = float(can_open(path)) if can_open is not None else 0.0
+        if score > 0:
+            scores.append((score, registration))
+    best = max((score for score, _ in scores), default=0.0)
+    return [registration for score, registration in scores if score == best]
 
 
 def open_data(path: str | os.PathLike, provider: str | None = None, **options: Any) -> Any:

@@ -93,3 +93,25 @@ def test_detect_providers_asks_can_open(auromat_plugins, tmp_path):
     auromat_plugins.register(OpenerPlugin(), name="opener-plugin")
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "mine")] == ["opener"]
     assert auromat_core.detect_providers(tmp_path / "other") == []
+
+
+def test_detect_providers_prefers_the_most_confident(auromat_plugins, tmp_path):
+    class Generic:
+        @classmethod
+        def can_open(cls, path):
+            return True
+
+    class Specific:
+        @classmethod
+        def can_open(cls, path):
+            return 2 if str(path).endswith("archive") else 0
+
+    class Both:
+        @hookimpl
+        def register_providers(self, register):
+            register("generic", Generic, "reads any folder")
+            register("specific", Specific, "reads archive folders")
+
+    auromat_plugins.register(Both(), name="both")
+    assert [r.name for r in auromat_core.detect_providers(tmp_path / "archive")] == ["specific"]
+    assert [r.name for r in auromat_core.detect_providers(tmp_path / "other")] == ["generic"]

@@ -1,0 +1,25 @@
+"""auromat plugin hooks of auromat-iss."""
+
+from __future__ import annotations
+
+import click
+
+from auromat_core import hookimpl
+
+
+@hookimpl
+def register_providers(register) -> None:
+    from .provider import IssProvider
+
+    register("esa-iss", IssProvider, "ESA ISS aurora archive sequences (RAW or processed photos with WCS solutions)")
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    from .cli import download_esa_iss
+
+    group = cli.commands.get("download")
+    if not isinstance(group, click.Group):
+        group = click.Group("download", help="Download data from a remote archive.")
+        cli.add_command(group)
+    group.add_command(download_esa_iss)
