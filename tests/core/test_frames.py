@@ -1,0 +1,163 @@
+"""GCRS -> ITRS rotation, Sun direction and camera footpoint; astropy stays offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+import pytest
+from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, EarthLocation, SkyCoord
+from astropy.io import fits
+from astropy.time import Time
+from numpy.testing import assert_allclose
+
+from auromat_core.geometry.frames import (
+    gcrs_position_to_geodetic,
+    gcrs_to_itrs,
+    gcrs_to_itrs_matrix,
+    itrs_to_gcrs,
+    sun_direction_itrs,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / ".." / "shared" / "fixtures"
+PHOTO_TIME = datetime(2011, 9, 18, 11, 54, 56)
+
+
+def test_matrix_is_a_rotation_and_cached():
+    matrix = gcrs_to_itrs_matrix(PHOTO_TIME)
+    assert matrix.shape == (3, 3)
+    assert_allclose(matrix @ matrix.T, np.eye(3), atol=1e-15)
+    assert np.linalg.det(matrix) == pytest.approx(1.0, abs=1e-14)
+    assert gcrs_to_itrs_matrix(PHOTO_TIME) is matrix
+    assert not matrix.flags.writeable
+
+
+def test_rotation_matches_astropy_transform_of_vectors():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(0.0, 7000.0, (50, 3))
+    obstime = Time(PHOTO_TIME, scale="utc")
+    coords = SkyCoord(CartesianRepresentation(vectors.T * u.km), frame=GCRS(obstime=obstime))
+    expected = coords.transform_to(ITRS(obstime=obstime)).cartesian.xyz.to_value(u.km).T
+    assert_allclose(gcrs_to_itrs(vectors, PHOTO_TIME), expected, rtol=0, atol=1e-9)
+    assert_allclose(itrs_to_gcrs(expected, PHOTO_TIME), vectors, rtol=0, atol=1e-9)
+
+
+def test_matches_sscweb_reference_vector():
+    # reference §12.2: SSCWeb, 2012-01-25 09:26:55, GEO (lat 50, lon -100, r 1) is J2000 (-0.62, 0.16, 0.77)
+    lat, lon = np.radians(50.0), np.radians(-100.0)
+    geo = [np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)]
+    assert_allclose(itrs_to_gcrs(geo, datetime(2012, 1, 25, 9, 26, 55)), [-0.62, 0.16, 0.77], atol=0.006)
+
+
+def test_aware_datetimes_are_converted_to_utc():
+    aware = PHOTO_TIME.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=-5)))
+    assert_allclose(gcrs_to_itrs_matrix(aware), gcrs_to_itrs_matrix(PHOTO_TIME), rtol=0, atol=0)
+    assert_allclose(sun_direction_itrs(aware), sun_direction_itrs(PHOTO_TIME), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    "time", [datetime(1985, 3, 1, 2, 30), PHOTO_TIME, datetime(2020, 12, 21, 23, 59, 59), datetime(2029, 6, 1, 18)]
+)
+def test_sun_direction_matches_low_precision_almanac_formula(time):
+    # Astronomical Almanac low-precision Sun (~0.01 deg) and GMST: independent of astropy
+    n = (time - datetime(2000, 1, 1, 12)).total_seconds() / 86400.0
+    mean_lon = 280.460 + 0.9856474 * n
+    anomaly = np.radians(357.528 + 0.9856003 * n)
+    ecliptic_lon = np.radians(mean_lon + 1.915 * np.sin(anomaly) + 0.020 * np.sin(2 * anomaly))
+    obliquity = np.radians(23.439 - 0.0000004 * n)
+    ra = np.arctan2(np.cos(obliquity) * np.sin(ecliptic_lon), np.cos(ecliptic_lon))
+    dec = np.arcsin(np.sin(obliquity) * np.sin(ecliptic_lon))
+    gmst = np.radians(15.0 * (18.697374558 + 24.06570982441908 * n))
+    lon = ra - gmst
+    expected = [np.cos(dec) * np.cos(lon), np.cos(dec) * np.sin(lon), np.sin(dec)]
+    sun = sun_direction_itrs(time)
+    assert np.linalg.norm(sun) == pytest.approx(1.0, abs=1e-15)
+    assert np.degrees(np.arccos(np.clip(np.dot(sun, expected), -1, 1))) < 0.02
+
+
+def test_camera_footpoint_matches_astropy_earth_location():
+    header = fits.getheader(FIXTURES / "iss" / "ISS029-E-8492.wcs")
+    position = np.array([header["POSX"], header["POSY"], header["POSZ"]])
+    when = datetime.fromisoformat(header["DATE-OBS"])
+    obstime = Time(when, scale="utc")
+    itrs = SkyCoord(CartesianRepresentation(position * u.km), frame=GCRS(obstime=obstime)).transform_to(
+        ITRS(obstime=obstime)
+    )
+    expected = EarthLocation.from_geocentric(*itrs.cartesian.xyz).to_geodetic("WGS84")
+    lat, lon, height = gcrs_position_to_geodetic(position, when)
+    assert lat == pytest.approx(expected.lat.deg, abs=1e-9)
+    assert lon == pytest.approx(expected.lon.deg, abs=1e-9)
+    assert height == pytest.approx(expected.height.to_value(u.km), abs=1e-6)
+    assert 350.0 < height < 420.0  # the ISS in 2011
+    stacked = gcrs_position_to_geodetic(np.stack([position, position]), when)
+    assert_allclose(stacked[0], [lat, lat])
+
+
+_OFFLINE_SCRIPT = r"""
+import json, logging, socket, warnings
+from datetime import datetime
+
+import numpy as np
+
+attempts = []
+def refuse(*args, **kwargs):
+    attempts.append(repr(args[:2]))
+    raise OSError("network disabled by test")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+socket.getaddrinfo = refuse
+
+records = []
+class Collect(logging.Handler):
+    def emit(self, record):
+        records.append(record.getMessage())
+logging.getLogger().addHandler(Collect())
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    from auromat_core.geometry import frames
+    results = {}
+    for time in (datetime(2026, 11, 20, 12), datetime(2029, 6, 1)):
+        matrix = frames.gcrs_to_itrs_matrix(time)
+        sun = frames.sun_direction_itrs(time)
+        results[time.isoformat()] = [float(abs(matrix @ matrix.T - np.eye(3)).max()), [float(v) for v in sun]]
+offline = {"attempts": list(attempts), "warnings": [str(w.message) for w in caught], "logs": records,
+           "results": results}
+
+# control: astropy's own defaults would go online for the same kind of date
+from astropy.utils import iers
+attempts.clear()
+iers.IERS_Auto.iers_table = None
+frames._gcrs_to_itrs_matrix.cache_clear()
+with iers.conf.set_temp("auto_download", True), iers.conf.set_temp("auto_max_age", 30), warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    try:
+        frames.gcrs_to_itrs_matrix(datetime(2027, 6, 1))
+    except Exception:
+        pass
+offline["control_attempts"] = len(attempts)
+print(json.dumps(offline))
+"""
+
+
+def test_astropy_never_goes_online_for_recent_or_future_dates():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-c", _OFFLINE_SCRIPT], env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["attempts"] == []
+    messages = " ".join(report["warnings"] + report["logs"]).lower()
+    assert "download" not in messages
+    assert "failed" not in messages
+    for error, sun in report["results"].values():
+        assert error < 1e-15
+        assert np.linalg.norm(sun) == pytest.approx(1.0)
+    assert report["control_attempts"] > 0  # the detector does see astropy's download attempts
