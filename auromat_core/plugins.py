@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "auromat"
 LOAD_PLUGINS_ENV = "AUROMAT_LOAD_PLUGINS"
-BUILTIN_PLUGINS: tuple[str, ...] = ("auromat_core.magnetic",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("auromat_core.magnetic", "auromat_core.convert")
 
 FIRST_PARTY_PACKAGES: dict[str, dict[str, str]] = {
     "provider": {
