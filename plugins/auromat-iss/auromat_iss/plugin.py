@@ -18,8 +18,4 @@ def register_providers(register) -> None:
 def register_commands(cli: click.Group) -> None:
     from .cli import download_esa_iss
 
-    group = cli.commands.get("download")
-    if not isinstance(group, click.Group):
-        group = click.Group("download", help="Download data from a remote archive.")
-        cli.add_command(group)
-    group.add_command(download_esa_iss)
+    cli.commands["download"].add_command(download_esa_iss)

@@ -17,8 +17,4 @@ def register_providers(register) -> None:
 
 @hookimpl
 def register_commands(cli: click.Group) -> None:
-    group = cli.commands.get("download")
-    if not isinstance(group, click.Group):
-        group = click.Group("download", help="Download data from a remote archive.")
-        cli.add_command(group)
-    group.add_command(download_themis)
+    cli.commands["download"].add_command(download_themis)

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -18,7 +17,6 @@ from auromat_core.cli import build_cli
 from auromat_core.download import missing_marker, part_path
 from auromat_themis import ThemisProvider, download
 from auromat_themis.download import hours_between, l1_path, l2_path
-from auromat_themis.plugin import register_commands
 from tests.plugins.themis.synthetic import write_l2_skymap
 
 L1_RELATIVE = "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010617_v01.cdf"
@@ -169,14 +167,10 @@ def test_bad_options_are_usage_errors(archive, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "before --start" in result.output
 
 
-def test_command_registers_into_a_download_group() -> None:
-    cli = click.Group("auromat")
-    cli.add_command(click.Group("download"))
-    register_commands(cli)
-    assert "themis" in cli.commands["download"].commands
-    bare = click.Group("auromat")
-    register_commands(bare)
-    assert "themis" in bare.commands["download"].commands
+def test_command_registers_into_the_download_group() -> None:
+    from auromat_core.cli import build_cli
+
+    assert "themis" in build_cli().commands["download"].commands
 
 
 def test_provider_downloads_into_its_folder(archive, tmp_path: Path) -> None:
