@@ -3,8 +3,10 @@
 The photo is mapped at 110 km (spacecraft provider), resampled at 100 arcsec/px
 and masked below 10 deg, as in the user guide; then ``draw_stereographic`` and
 ``save_fig`` to PNG are timed separately and together (the first run includes
-reading the offline coastlines once). The unmasked resampled frame, which
-reaches the horizon, is timed as well.
+reading the offline GSHHS coastlines once). The unmasked resampled frame, which
+reaches the horizon, is timed as well. Then the reading of each GSHHS resolution
+and the most coast-dense map (Canadian Arctic Archipelago) at the size limits
+of the resolutions (:data:`auromat_maps.offline.RESOLUTION_LIMITS_KM`).
 
 Run: ``python benchmarks/bench_maps.py [--repeat N]``. Target: <= 2 s per map.
 """
@@ -15,24 +17,26 @@ import argparse
 import statistics
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
-from auromat_maps import draw_stereographic, save_fig  # noqa: E402
+from auromat_maps import draw_stereographic, offline, save_fig  # noqa: E402
 
-from auromat_core import get_provider  # noqa: E402
+from auromat_core import Mapping, get_provider  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "iss"
 
 
-def time_map(mapping, path: Path, repeat: int) -> list[tuple[float, float]]:
+def time_map(mapping, path: Path, repeat: int, **options) -> list[tuple[float, float]]:
     runs = []
     for _ in range(repeat):
         start = time.perf_counter()
-        figax = draw_stereographic(mapping)
+        figax = draw_stereographic(mapping, **options)
         built = time.perf_counter()
         save_fig(path, figax)
         runs.append((built - start, time.perf_counter() - built))
@@ -52,6 +56,31 @@ def report(name: str, mapping, runs: list[tuple[float, float]]) -> None:
               f"save median {statistics.median(s for _, s in rest):.3f} s)")
 
 
+def arctic_mapping() -> Mapping:
+    """A small synthetic mapping over the Canadian Arctic Archipelago (75 N, 95 W)."""
+    lat_b, lon_b = np.meshgrid(np.linspace(77.0, 73.0, 11), np.linspace(-105.0, -85.0, 21), indexing="ij")
+    center = lambda a: (a[:-1, :-1] + a[1:, 1:] + a[:-1, 1:] + a[1:, :-1]) / 4  # noqa: E731
+    return Mapping(lat_bounds=lat_b, lon_bounds=lon_b, lat=center(lat_b), lon=center(lon_b),
+                   elevation=np.full((10, 20), 40.0), image=np.full((10, 20, 3), 60, np.uint8), altitude=110.0,
+                   time=datetime(2012, 1, 25, 21, 0), camera_position=[0.0, -1500.0, 6700.0], identifier="arctic")
+
+
+def coast_figures(folder: Path, repeat: int) -> None:
+    for resolution in ("c", "l", "i"):
+        offline.shoreline.cache_clear()
+        start = time.perf_counter()
+        data = offline.shoreline(resolution)
+        print(f"GSHHS {offline.RESOLUTIONS[resolution]}: {data.land.size} land polygons read in "
+              f"{time.perf_counter() - start:.3f} s")
+    mapping = arctic_mapping()
+    limits = [(limit * 0.99, resolution) for limit, resolution in offline.RESOLUTION_LIMITS_KM]
+    for size_km, resolution in limits + [(20000.0, "c")]:
+        runs = time_map(mapping, folder / "arctic.png", repeat, width_km=size_km, height_km=size_km * 5 / 8)
+        totals = [draw + save for draw, save in runs]
+        print(f"Canadian Arctic map {size_km:.0f} km across ({offline.RESOLUTIONS[resolution]} coasts): "
+              f"median {statistics.median(totals):.3f} s, max {max(totals):.3f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -65,6 +94,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         report("user-guide map (100\"/px, >= 10 deg)", masked, time_map(masked, Path(folder) / "map.png", args.repeat))
         report("unmasked 100\"/px map", resampled, time_map(resampled, Path(folder) / "full.png", args.repeat))
+        coast_figures(Path(folder), args.repeat)
 
 
 if __name__ == "__main__":

