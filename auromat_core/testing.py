@@ -24,6 +24,7 @@ from __future__ import annotations
 import gc
 import inspect
 import os
+import warnings
 import weakref
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -160,11 +161,13 @@ class SolverContract:
         raise NotImplementedError("define an 'unsolvable_image' fixture")
 
     def test_solves_to_celestial_wcs(self, solver: Any, solvable_image: Path) -> None:
-        from astropy.wcs import WCS
+        from astropy.wcs import WCS, FITSFixedWarning
 
         header = solver.solve(solvable_image)
         assert header is not None
-        assert WCS(header).has_celestial
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FITSFixedWarning)  # header-only files lack NAXISn
+            assert WCS(header).has_celestial
 
     def test_unsolvable_gives_none(self, solver: Any, unsolvable_image: Path) -> None:
         assert solver.solve(unsolvable_image) is None
