@@ -122,7 +122,11 @@ class Provider(abc.ABC):
 
 
 class ProviderWrapper(Provider):
-    """A provider that transforms every mapping of another provider."""
+    """A provider that transforms every mapping of another provider.
+
+    Every query is answered by the wrapped provider (which may have its own
+    ``get``, e.g. per-station nearest frames) and its result transformed.
+    """
 
     def __init__(self, provider: Provider) -> None:
         self.provider = provider
@@ -136,8 +140,25 @@ class ProviderWrapper(Provider):
     def identifiers(self) -> Sequence[str]:
         return self.provider.identifiers
 
+    @property
+    def range(self) -> tuple[datetime, datetime]:
+        return self.provider.range
+
     def load(self, index: int) -> MappingLike:
         return self.transform(self.provider.load(index))
+
+    def contains(self, time: datetime) -> bool:
+        return self.provider.contains(time)
+
+    def get(self, time: datetime) -> MappingLike:
+        return self.transform(self.provider.get(time))
+
+    def get_by_id(self, identifier: str) -> MappingLike:
+        return self.transform(self.provider.get_by_id(identifier))
+
+    def sequence(self, start: datetime | None = None, end: datetime | None = None) -> Iterator[MappingLike]:
+        for item in self.provider.sequence(start, end):
+            yield self.transform(item)
 
     @abc.abstractmethod
     def transform(self, mapping: MappingLike) -> MappingLike:

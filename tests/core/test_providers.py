@@ -219,3 +219,17 @@ def test_resampled_wrapper_on_collections():
     for member in collection:
         member.check_invariants()
         assert is_plate_carree(member.lat_bounds, member.lon_bounds)
+
+
+def test_wrappers_ask_the_wrapped_provider_own_get():
+    class FarReaching(SyntheticProvider):
+        """Answers get() for any time with its first mapping, as a provider with its own lookup may."""
+
+        def get(self, time):
+            return self.load(0)
+
+    base = FarReaching([T0], ["ISS030-E-100"])
+    far = T0 + timedelta(days=1)
+    assert not Provider.contains(base, far)
+    assert MaskByElevation(base, 30.0).get(far).identifier == "ISS030-E-100"
+    assert Resampled(base, px_per_deg=2).get(far).is_plate_carree

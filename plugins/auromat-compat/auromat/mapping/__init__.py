@@ -1,0 +1,1 @@
+"""Mappings, bounding boxes and providers with the original's camelCase API."""

@@ -1,0 +1,1 @@
+"""Georeferencing own photographs: NASA EOL downloads, lens correction, astrometric solving."""

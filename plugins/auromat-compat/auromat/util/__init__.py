@@ -1,0 +1,1 @@
+"""Utilities of the original API (movies)."""
