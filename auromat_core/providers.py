@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import abc
 import bisect
+import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Union
 
-from .errors import NoDataError
+from .errors import InputError, NoDataError
 from .mapping import Mapping, MappingCollection
 from .timeutil import as_utc
 
@@ -188,3 +190,91 @@ class Resampled(ProviderWrapper):
 
     def transform(self, mapping: MappingLike) -> MappingLike:
         return mapping.resample(**self.options)
+
+
+class MappingFileProvider(Provider):
+    """Mappings from one self-contained file per mapping, or a folder of them.
+
+    Readers of exported formats subclass it and define :attr:`suffix`,
+    :attr:`format_name` and the static methods :meth:`is_mapping_file`,
+    :meth:`read_header` and :meth:`read`.
+
+    Parameters
+    ----------
+    path
+        A file or a folder; files that are not mapping files are ignored, and so
+        are hidden ones (such as partial files of a running conversion).
+    altitude
+        Expected mapping altitude (km); a file stored at another altitude is an
+        error (stored coordinates cannot be moved to another altitude).
+    max_time_offset
+        Seconds within which :meth:`get` accepts a mapping.
+    """
+
+    suffix: str
+    """File name suffix, e.g. ``".cdf"``."""
+    format_name: str
+    """Format name used in messages, e.g. ``"CDF"``."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def is_mapping_file(path: Path) -> bool:
+        """Whether ``path`` is a file of this format that holds a mapping."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def read_header(path: Path) -> tuple[datetime, str, float]:
+        """(time, identifier, altitude km) of the mapping in ``path``, without reading its arrays."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def read(path: Path) -> Mapping:
+        """The mapping stored in ``path``."""
+
+    def __init__(self, path: str | os.PathLike, altitude: float | None = None, max_time_offset: float = 3.0) -> None:
+        self.path = Path(path)
+        self.max_time_offset = max_time_offset
+        if self.path.is_dir():
+            files = [p for p in self._candidates(self.path) if self.is_mapping_file(p)]
+        elif self.path.is_file():
+            files = [self.path]
+        else:
+            raise InputError(f"{self.path}: no such file or folder")
+        if not files:
+            raise NoDataError(f"{self.path}: contains no auromat mapping {self.format_name} files")
+        entries = []
+        for file in files:
+            time, identifier, stored_altitude = self.read_header(file)
+            if altitude is not None and abs(stored_altitude - altitude) > 1e-9:
+                raise InputError(f"{file}: mapped at {stored_altitude:g} km, but altitude {altitude:g} km was requested")
+            entries.append((time, identifier, file))
+        entries.sort()
+        self._times = [entry[0] for entry in entries]
+        self._identifiers = [entry[1] for entry in entries]
+        self.files = [entry[2] for entry in entries]
+
+    @classmethod
+    def _candidates(cls, folder: Path) -> list[Path]:
+        return [p for p in sorted(folder.glob(f"*{cls.suffix}")) if not p.name.startswith(".")]
+
+    @classmethod
+    def can_open(cls, path: str | os.PathLike) -> bool:
+        """Whether ``path`` is a mapping file of this format or a folder containing one."""
+        path = Path(path)
+        if path.is_dir():
+            return any(cls.is_mapping_file(p) for p in cls._candidates(path))
+        return cls.is_mapping_file(path)
+
+    @property
+    def times(self) -> Sequence[datetime]:
+        return self._times
+
+    @property
+    def identifiers(self) -> Sequence[str]:
+        return self._identifiers
+
+    def load(self, index: int) -> Mapping:
+        return self.read(self.files[index])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r}, {len(self.files)} files)"

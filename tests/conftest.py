@@ -28,3 +28,43 @@ def iss_fixtures(shared_fixtures: Path) -> Path:
 def themis_fixtures(shared_fixtures: Path) -> Path:
     """``../shared/fixtures/themis``: the Gakona L1 hour file and its UCalgary skymap."""
     return shared_fixtures / "themis"
+
+
+def binned_header(path: Path, factor: int):
+    """The WCS of ``path`` for the same camera with ``factor`` x ``factor`` pixels binned into one.
+
+    Same sky, coarser pixels: tests map the real solutions fast this way.
+    """
+    from astropy.io import fits
+
+    header = fits.Header.fromfile(str(path))
+    for key in ("CD1_1", "CD1_2", "CD2_1", "CD2_2"):
+        header[key] = header[key] * factor
+    for key in ("CRPIX1", "CRPIX2"):
+        header[key] = (header[key] - 0.5) / factor + 0.5
+    header["IMAGEW"] = header["IMAGEW"] // factor
+    header["IMAGEH"] = header["IMAGEH"] // factor
+    for key in ("CHECKSUM", "DATASUM"):
+        header.remove(key, ignore_missing=True)
+    return header
+
+
+def binned_image(path: Path, factor: int):
+    """The photo at ``path`` shrunk by ``factor`` (box filter), as an array."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.resize((image.width // factor, image.height // factor), Image.Resampling.BOX))
+
+
+def gradient_image(height: int, width: int):
+    """A recognisable RGB uint8 image: red grows to the right, green downwards."""
+    import numpy as np
+
+    rows, cols = np.mgrid[0:height, 0:width]
+    image = np.empty((height, width, 3), dtype=np.uint8)
+    image[:, :, 0] = (cols * 255 // max(width - 1, 1)).astype(np.uint8)
+    image[:, :, 1] = (rows * 255 // max(height - 1, 1)).astype(np.uint8)
+    image[:, :, 2] = 90
+    return image

@@ -12,14 +12,26 @@ import astropy.units as u
 import erfa
 import numpy as np
 import pytest
-from astropy.coordinates import GCRS, ITRS, AltAz, CartesianRepresentation, EarthLocation, SkyCoord
+from astropy.coordinates import (
+    GCRS,
+    ITRS,
+    AltAz,
+    CartesianRepresentation,
+    EarthLocation,
+    SkyCoord,
+)
 from astropy.io import fits
 from astropy.time import Time
 from astropy.wcs import WCS, FITSFixedWarning
 from numpy.testing import assert_allclose, assert_array_equal
 
 from auromat_core.errors import InputError
-from auromat_core.geometry.engine import RayHits, intersects_earth, map_directions, map_grid
+from auromat_core.geometry.engine import (
+    RayHits,
+    intersects_earth,
+    map_directions,
+    map_grid,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 WCS_FILE = FIXTURES / "iss" / "ISS029-E-8492.wcs"

@@ -12,7 +12,13 @@ from pathlib import Path
 import astropy.units as u
 import numpy as np
 import pytest
-from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, EarthLocation, SkyCoord
+from astropy.coordinates import (
+    GCRS,
+    ITRS,
+    CartesianRepresentation,
+    EarthLocation,
+    SkyCoord,
+)
 from astropy.io import fits
 from astropy.time import Time
 from numpy.testing import assert_allclose

@@ -75,6 +75,7 @@ def test_lazy_mappings_and_lookups(seq_folder: Path) -> None:
 def test_collections_and_resampling_of_core_mappings() -> None:
     from auromat.mapping.mapping import MappingCollection, wrap
     from auromat.resample import resample
+
     from auromat_core import Mapping as CoreMapping
     from auromat_core import MappingCollection as CoreCollection
 

@@ -14,10 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from auromat_iss import IssProvider
+
 from tests.plugins.compat.figures import assert_not_blank, colour_mask, png_pixels
-from tests.plugins.iss.archive import KEYS, SEQUENCE_METADATA, TIMES, ArchiveServer, frame_files
+from tests.plugins.iss.archive import (
+    KEYS,
+    SEQUENCE_METADATA,
+    TIMES,
+    ArchiveServer,
+    frame_files,
+)
 
 SEQUENCE = 12
 

@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
-from PIL import Image
-
 from auromat_spacecraft import read_exif_time, read_header
+from PIL import Image
 
 MISSION = "ISS029"
 FRAMES = {8493: "ISS029-E-8493", 8495: "ISS029-E-8495"}

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from auromat_themis import STATIONS, ThemisProvider
 from scipy.io import readsav
 
 from auromat_core import CalibrationError, NoDataError
-from auromat_themis import STATIONS, ThemisProvider
 from tests.plugins.compat.figures import assert_not_blank, png_pixels
 
 L1_NAME = "thg_l1_asf_gako_2011010617_v01.cdf"

@@ -32,9 +32,15 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from PIL import Image
 from pidng.core import RAW2DNG, DNGTags, Tag
-from pidng.defs import CalibrationIlluminant, CFAPattern, DNGVersion, Orientation, PhotometricInterpretation
+from pidng.defs import (
+    CalibrationIlluminant,
+    CFAPattern,
+    DNGVersion,
+    Orientation,
+    PhotometricInterpretation,
+)
+from PIL import Image
 
 KEYS = ("ISS029-E-8493", "ISS029-E-8494", "ISS029-E-8495")
 TIMES = (datetime(2011, 9, 18, 11, 54, 59), datetime(2011, 9, 18, 11, 55, 2), datetime(2011, 9, 18, 11, 55, 5))

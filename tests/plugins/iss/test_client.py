@@ -7,11 +7,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from auromat_iss import DEFAULT_BASE_URL, IssArchive, load_json, sequence_folder
 
 from auromat_core import InputError, NoDataError
 from auromat_core.download import part_path
-from auromat_iss import DEFAULT_BASE_URL, IssArchive, load_json, sequence_folder
-from tests.plugins.iss.archive import KEYS, SOLUTION_IDS, TIMES, ArchiveServer, api_document, bucket
+from tests.plugins.iss.archive import (
+    KEYS,
+    SOLUTION_IDS,
+    TIMES,
+    ArchiveServer,
+    api_document,
+    bucket,
+)
 from tests.plugins.iss.conftest import PROCESSED_SEQUENCE, RAW_SEQUENCE
 
 API = f"/api/georef_seqs/{RAW_SEQUENCE}"

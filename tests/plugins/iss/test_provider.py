@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import rawpy
 from astropy.io import fits
+from auromat_iss import IssProvider
+from auromat_spacecraft import LensCorrection, RawOptions, map_photo
+from auromat_spacecraft.images import read_raw
 from PIL import Image
 
 from auromat_core import NoDataError, detect_providers, get_provider
 from auromat_core.testing import ProviderContract
-from auromat_iss import IssProvider
-from auromat_spacecraft import LensCorrection, RawOptions, map_photo
-from auromat_spacecraft.images import read_raw
 from tests.plugins.iss.archive import (
     BLUE,
     DISTORTION,
@@ -38,7 +38,12 @@ from tests.plugins.iss.archive import (
     ArchiveServer,
     marker_column,
 )
-from tests.plugins.iss.conftest import DISTORTED_SEQUENCE, PROCESSED_SEQUENCE, RAW_SEQUENCE, UPSIDE_DOWN_SEQUENCE
+from tests.plugins.iss.conftest import (
+    DISTORTED_SEQUENCE,
+    PROCESSED_SEQUENCE,
+    RAW_SEQUENCE,
+    UPSIDE_DOWN_SEQUENCE,
+)
 
 
 def make_provider(folder: Path, base_url: str, sequence_id: int | None = RAW_SEQUENCE, **options) -> IssProvider:

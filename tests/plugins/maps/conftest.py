@@ -11,9 +11,9 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
-from astropy.io import fits
 
 from auromat_core import Mapping, MappingCollection
+from tests.conftest import binned_header, gradient_image
 
 matplotlib.use("Agg")
 
@@ -59,27 +59,6 @@ def seq_wcs_paths(iss_fixtures: Path) -> list[Path]:
     paths = sorted((iss_fixtures / "seq").glob("*.wcs"))
     assert len(paths) == 10, paths
     return paths
-
-
-def binned_header(path: Path, factor: int) -> fits.Header:
-    """The WCS of the same camera with ``factor`` x ``factor`` pixels binned into one."""
-    header = fits.Header.fromfile(str(path))
-    for key in ("CD1_1", "CD1_2", "CD2_1", "CD2_2"):
-        header[key] = header[key] * factor
-    for key in ("CRPIX1", "CRPIX2"):
-        header[key] = (header[key] - 0.5) / factor + 0.5
-    header["IMAGEW"] = header["IMAGEW"] // factor
-    header["IMAGEH"] = header["IMAGEH"] // factor
-    return header
-
-
-def gradient_image(height: int, width: int) -> np.ndarray:
-    rows, cols = np.mgrid[0:height, 0:width]
-    image = np.empty((height, width, 3), dtype=np.uint8)
-    image[:, :, 0] = (cols * 255 // max(width - 1, 1)).astype(np.uint8)
-    image[:, :, 1] = (rows * 255 // max(height - 1, 1)).astype(np.uint8)
-    image[:, :, 2] = 90
-    return image
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
-from auromat_maps import draw_date, draw_grid_overlay, draw_horizon, draw_reference_stars
+from auromat_maps import (
+    draw_date,
+    draw_grid_overlay,
+    draw_horizon,
+    draw_reference_stars,
+)
 from auromat_maps.stars import StarCatalogue, bright_stars
 from matplotlib.contour import ContourSet
 from PIL import Image

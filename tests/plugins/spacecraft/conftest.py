@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from auromat_spacecraft.images import load_image
 from auromat_spacecraft.mapping import map_photo
 from auromat_spacecraft.sample import make_sample

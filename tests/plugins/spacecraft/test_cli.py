@@ -5,13 +5,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import auromat_spacecraft.plugin
 import numpy as np
 import pytest
+from auromat_spacecraft.wcs import read_header, write_header
 from click.testing import CliRunner
 
-import auromat_spacecraft.plugin
 from auromat_core.cli import build_cli
-from auromat_spacecraft.wcs import read_header, write_header
 
 
 @pytest.fixture

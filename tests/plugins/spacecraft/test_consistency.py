@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-
 from auromat_spacecraft.mapping import SpacecraftCamera, intersects_earth, is_consistent
 from auromat_spacecraft.sample import SampleCamera, sample_header
 

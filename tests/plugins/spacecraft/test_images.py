@@ -7,12 +7,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFile
+from auromat_spacecraft.images import (
+    RawOptions,
+    centered_crop,
+    load_image,
+    read_exif_time,
+    read_raw,
+)
 from pidng.core import RAW2DNG, DNGTags, Tag
-from pidng.defs import CFAPattern, CalibrationIlluminant, DNGVersion, Orientation, PhotometricInterpretation
+from pidng.defs import (
+    CalibrationIlluminant,
+    CFAPattern,
+    DNGVersion,
+    Orientation,
+    PhotometricInterpretation,
+)
+from PIL import Image, ImageFile
 
 from auromat_core import InputError
-from auromat_spacecraft.images import RawOptions, centered_crop, load_image, read_exif_time, read_raw
 
 # XYZ -> linear sRGB (D65): with this ColorMatrix1 LibRaw's camera -> sRGB conversion is the identity,
 # so the developed values can be predicted exactly from the Bayer data.

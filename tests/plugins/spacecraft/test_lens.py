@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from auromat_spacecraft.lens import LensCorrection, read_lens_exif
 from PIL import Image
 
 from auromat_core import InputError
-from auromat_spacecraft.lens import LensCorrection, read_lens_exif
 
 WIDTH, HEIGHT = 300, 200
 

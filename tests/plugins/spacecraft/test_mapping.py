@@ -10,16 +10,22 @@ from pathlib import Path
 import astropy.units as u
 import numpy as np
 import pytest
-from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, EarthLocation, SkyCoord
+from astropy.coordinates import (
+    GCRS,
+    ITRS,
+    CartesianRepresentation,
+    EarthLocation,
+    SkyCoord,
+)
 from astropy.io import fits
 from astropy.time import Time
 from astropy.wcs import WCS, FITSFixedWarning
-from skyfield.api import EarthSatellite, load
-
-from auromat_core import InputError, NoDataError, WcsError
 from auromat_spacecraft.mapping import map_photo, resolve_pose
 from auromat_spacecraft.orbit import read_tle_file
 from auromat_spacecraft.wcs import WcsSolution, read_header
+from skyfield.api import EarthSatellite, load
+
+from auromat_core import InputError, NoDataError, WcsError
 
 WGS84_A = 6378.137
 WGS84_B = WGS84_A * (1 - 1 / 298.257223563)

@@ -8,10 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 from astropy.io import fits
+from auromat_spacecraft.orbit import (
+    Tle,
+    TleFile,
+    parse_tles,
+    position_from_tles,
+    read_tle_file,
+    tle_checksum,
+)
 from skyfield.api import EarthSatellite, load
 
 from auromat_core import InputError, NoDataError
-from auromat_spacecraft.orbit import Tle, TleFile, parse_tles, position_from_tles, read_tle_file, tle_checksum
 
 PHOTO_TIME = datetime(2011, 9, 18, 11, 54, 56)
 

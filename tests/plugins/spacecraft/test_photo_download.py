@@ -10,17 +10,21 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import auromat_spacecraft.plugin
 import numpy as np
 import pytest
+from auromat_spacecraft.images import read_exif_time
+from auromat_spacecraft.photo_download import (
+    download_photo_sequence,
+    load_metadata,
+    photo_url,
+)
 from click.testing import CliRunner
 from PIL import Image
 
-import auromat_spacecraft.plugin
 from auromat_core import DownloadError, InputError
 from auromat_core.cli import build_cli
 from auromat_core.download import part_path
-from auromat_spacecraft.images import read_exif_time
-from auromat_spacecraft.photo_download import download_photo_sequence, load_metadata, photo_url
 
 MISSION, ROLL = "ISS040", "E"
 FRAMES = range(64750, 64757)

@@ -7,15 +7,15 @@ import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import auromat_spacecraft.plugin
 import numpy as np
 import pytest
-
-import auromat_spacecraft.plugin
-from auromat_core import InputError, NoDataError, detect_providers, get_provider
-from auromat_core.testing import ProviderContract
 from auromat_spacecraft.orbit import TleFile
 from auromat_spacecraft.provider import SpacecraftProvider
 from auromat_spacecraft.wcs import read_header, write_header
+
+from auromat_core import InputError, NoDataError, detect_providers, get_provider
+from auromat_core.testing import ProviderContract
 
 SEQ_TIMES = [
     datetime(2011, 9, 18, 11, 54, 59),

@@ -5,15 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from auromat_spacecraft.images import load_image
+from auromat_spacecraft.mapping import map_photo
+from auromat_spacecraft.sample import SampleCamera, main
+from auromat_spacecraft.wcs import WcsSolution, angle_between
 from click.testing import CliRunner
 
 from auromat_core import get_magnetic_model
 from auromat_core.geometry.ellipsoid import ecef_to_geodetic
 from auromat_core.geometry.frames import gcrs_to_itrs
-from auromat_spacecraft.images import load_image
-from auromat_spacecraft.mapping import map_photo
-from auromat_spacecraft.sample import SampleCamera, main
-from auromat_spacecraft.wcs import WcsSolution, angle_between
 
 
 def test_wcs_reproduces_the_camera(sample_files: tuple[Path, Path]) -> None:

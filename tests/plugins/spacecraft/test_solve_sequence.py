@@ -11,19 +11,19 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
+import auromat_spacecraft.plugin
 import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
+from auromat_spacecraft.solve_sequence import solve_folder
+from auromat_spacecraft.wcs import read_header
 from click.testing import CliRunner
 from PIL import Image
 
-import auromat_spacecraft.plugin
 from auromat_core import InputError, NoDataError, hookimpl
 from auromat_core.cli import build_cli
-from auromat_spacecraft.solve_sequence import solve_folder
-from auromat_spacecraft.wcs import read_header
 
 FRAMES = ("ISS029-E-8493", "ISS029-E-8494", "ISS029-E-8497", "ISS029-E-8498")
 PHOTO_KEYWORDS = ("DATE-OBS", "POSX", "POSY", "POSZ", "NORADID")

@@ -10,17 +10,21 @@ import time
 import warnings
 from pathlib import Path
 
+import auromat_spacecraft.plugin
 import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
+from auromat_spacecraft.solving import (
+    AstrometryNetSolver,
+    scale_range_from_exif,
+    solve_image,
+)
 from PIL import Image
 
-import auromat_spacecraft.plugin
 from auromat_core import AuromatError, InputError, get_solver
 from auromat_core.testing import SolverContract
-from auromat_spacecraft.solving import AstrometryNetSolver, scale_range_from_exif, solve_image
 
 
 def _wcs(header: fits.Header) -> WCS:

@@ -12,12 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from auromat_core import DownloadError, InputError, NoDataError
 from auromat_spacecraft.mapping import resolve_pose
-from auromat_spacecraft.orbit import TleFile, position_from_tles, read_tle_file, tle_epoch
+from auromat_spacecraft.orbit import (
+    TleFile,
+    position_from_tles,
+    read_tle_file,
+    tle_epoch,
+)
 from auromat_spacecraft.spacetrack import SpaceTrack
 from auromat_spacecraft.wcs import WcsSolution, read_header
+
+from auromat_core import DownloadError, InputError, NoDataError
 
 USER = "observer@example.org"
 PASSWORD = "s3cret-Pa55word!"

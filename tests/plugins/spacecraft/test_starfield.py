@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
-
-from auromat_core import InputError
-from auromat_core.geometry.engine import intersects_earth, map_directions
 from auromat_spacecraft.images import load_image
 from auromat_spacecraft.mapping import intersects_earth as intersects_earth_of_solution
 from auromat_spacecraft.starfield import mask_starfield
+
+from auromat_core import InputError
+from auromat_core.geometry.engine import intersects_earth, map_directions
 
 STEP = 16
 

@@ -10,9 +10,15 @@ import numpy as np
 import pytest
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
+from auromat_spacecraft.wcs import (
+    WcsSolution,
+    angle_between,
+    read_header,
+    with_photo_keywords,
+    write_header,
+)
 
 from auromat_core import WcsError
-from auromat_spacecraft.wcs import WcsSolution, angle_between, read_header, with_photo_keywords, write_header
 
 
 def astropy_directions(header: fits.Header, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from auromat_themis import ThemisProvider
+
 from tests.plugins.themis.synthetic import read_sav, write_l1, write_l2_skymap
 
 L1_NAME = "thg_l1_asf_gako_2011010617_v01.cdf"

@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from auromat_themis import ThemisProvider, download
+from auromat_themis.download import hours_between, l1_path, l2_path
 from click.testing import CliRunner
 
 from auromat_core.cli import build_cli
 from auromat_core.download import missing_marker, part_path
-from auromat_themis import ThemisProvider, download
-from auromat_themis.download import hours_between, l1_path, l2_path
 from tests.plugins.themis.synthetic import write_l2_skymap
 
 L1_RELATIVE = "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010617_v01.cdf"

@@ -6,9 +6,9 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from auromat_themis import keogram
 
 from auromat_core import Mapping, get_magnetic_model
-from auromat_themis import keogram
 
 
 def _grid_mapping(time: datetime) -> Mapping:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from auromat_core import InputError
 from auromat_themis import L1File, ThemisProvider
 from auromat_themis.l1 import parse_l1_name
+
+from auromat_core import InputError
 
 
 def test_name_is_parsed() -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from auromat_themis import ThemisProvider
 
 STATION = (62.41, 214.84, 0.0)  # lat, lon (deg E), height (m) from the skymap file

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from auromat_themis import ThemisProvider
 
 import auromat_core
 from auromat_core import Mapping, MappingCollection, NoDataError
 from auromat_core.testing import ProviderContract
-from auromat_themis import ThemisProvider
 
 
 class TestRealFrames(ProviderContract):

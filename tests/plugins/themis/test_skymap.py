@@ -9,9 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from auromat_themis import (
+    SkymapCatalog,
+    ThemisProvider,
+    read_l2,
+    read_l2_infos,
+    read_ucalgary,
+)
 
 from auromat_core import CalibrationError
-from auromat_themis import SkymapCatalog, ThemisProvider, read_l2, read_l2_infos, read_ucalgary
 from tests.plugins.themis.synthetic import write_l2_skymap
 
 FRAME_TIME = datetime(2011, 1, 6, 17, 0, 0, 53000)

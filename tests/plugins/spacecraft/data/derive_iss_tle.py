@@ -21,11 +21,10 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
+from auromat_spacecraft.orbit import Tle, teme_to_gcrs, write_tle_file
 from scipy.optimize import least_squares
 from sgp4 import exporter
 from sgp4.api import WGS72, Satrec
-
-from auromat_spacecraft.orbit import Tle, teme_to_gcrs, write_tle_file
 
 HERE = Path(__file__).resolve().parent
 ISS = HERE.parents[3] / ".." / "shared" / "fixtures" / "iss"

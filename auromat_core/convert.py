@@ -1,0 +1,431 @@
+"""Convert every mapping of a provider into files: the engine behind ``auromat convert``.
+
+Frames are independent, so they run in parallel: in local worker processes
+(:class:`concurrent.futures.ProcessPoolExecutor`, the default) or on a Dask
+distributed cluster (``scheduler=ADDRESS``), through one code path (``submit``
+and ``as_completed``). Each worker re-creates the provider from its factory,
+data path and options (once per process) and loads one frame at a time with
+``provider.load(index)``, so memory per worker is bounded by one frame. Workers
+write the files themselves, atomically (a file only gets its final name when it
+is complete), so a re-run skips finished files and resumes a killed conversion;
+partial ``.part`` files left by a killed run are removed at the start.
+
+This module is a built-in plugin: it adds the ``convert`` command.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import functools
+import gc
+import logging
+import multiprocessing
+import os
+import re
+import sys
+import time as timing
+from collections.abc import Callable, Iterator, Mapping as MappingABC, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+from tqdm import tqdm
+
+from .errors import AuromatError, InputError, NoDataError
+from .hookspecs import hookimpl
+from .mapping import MappingCollection
+from .registry import detect_providers, get_exporter, get_provider_factory, list_providers
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_WORKERS = 4
+"""Local workers by default: the CPU count, at most this (a full ISS frame needs about 3 GB per worker)."""
+DATE_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
+_UNSAFE = re.compile(r"[\\/:*?\"<>|\s]")
+
+
+@attrs.frozen
+class ConvertJob:
+    """What a worker needs to convert any frame of one conversion (picklable)."""
+
+    factory: Any
+    data: str
+    provider_options: tuple[tuple[str, Any], ...]
+    exporter: Any
+    export_options: tuple[tuple[str, Any], ...]
+    resample_options: tuple[tuple[str, Any], ...] | None
+    out_dir: str
+    overwrite: bool
+
+
+@attrs.frozen
+class FrameResult:
+    """What converting one frame produced."""
+
+    index: int
+    identifier: str
+    paths: tuple[str, ...]
+    seconds: float
+    cpu_seconds: float
+    """CPU time the worker process spent on the frame (all its threads)."""
+    pid: int
+    """Process that converted the frame."""
+    peak_rss_mb: float
+    """Peak resident memory of that process so far (MB)."""
+
+
+@attrs.frozen
+class ConvertSummary:
+    """Outcome of a conversion."""
+
+    out_dir: Path
+    written: tuple[Path, ...]
+    skipped: int
+    failures: tuple[tuple[str, str], ...]
+    """``(identifier, error message)`` of every frame that failed."""
+    results: tuple[FrameResult, ...]
+
+
+def file_name(exporter: Any, identifier: str, time: datetime, export_options: MappingABC[str, Any]) -> str:
+    """The output file name of a mapping: the exporter's ``file_name`` or ``<identifier><extension>``."""
+    safe = _UNSAFE.sub("_", identifier)
+    naming = getattr(exporter, "file_name", None)
+    if naming is None:
+        return f"{safe}{exporter.extension}"
+    return naming(safe, time, **export_options)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process in MB (NaN where the platform does not report it).
+
+    On Linux this is ``VmHWM`` of ``/proc/self/status``: unlike ``ru_maxrss``, it
+    does not inherit the parent's peak in a freshly spawned worker.
+    """
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024.0
+
+
+@functools.lru_cache(maxsize=2)
+def _worker_provider(factory: Any, data: str, options: tuple[tuple[str, Any], ...]) -> Any:
+    """The provider of a job, created once per worker process."""
+    return factory(data, **dict(options))
+
+
+def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:
+    """Load frame ``index`` of the job's provider, (resample it and) write it to ``target``.
+
+    A collection (several cameras at one time) is written as one file per member,
+    named by the member; existing member files are skipped unless ``overwrite``.
+    """
+    start, cpu_start = timing.perf_counter(), timing.process_time()
+    provider = _worker_provider(job.factory, job.data, job.provider_options)
+    item = provider.load(index)
+    export_options = dict(job.export_options)
+    if isinstance(item, MappingCollection):
+        members = [(m, str(Path(job.out_dir) / file_name(job.exporter, m.identifier, m.time, export_options))) for m in item]
+    else:
+        members = [(item, target)]
+    del item
+    written = _write_members(job, members, export_options)
+    del members
+    gc.collect()  # free this frame's arrays before the next one even if a library left reference cycles
+    return FrameResult(
+        index, provider.identifiers[index], tuple(written), timing.perf_counter() - start,
+        timing.process_time() - cpu_start, os.getpid(), peak_rss_mb(),
+    )
+
+
+def _write_members(job: ConvertJob, members: list[tuple[Any, str]], export_options: dict[str, Any]) -> list[str]:
+    written = []
+    for mapping, path in members:
+        if not job.overwrite and Path(path).exists():
+            continue
+        if job.resample_options is not None:
+            mapping = mapping.resample(**dict(job.resample_options))
+        job.exporter.write(mapping, path, **export_options)
+        written.append(path)
+    return written
+
+
+class _Inline:
+    """Runs the submitted tasks one by one in this process, as they are collected (``workers=0``)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[concurrent.futures.Future, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self.pending[future] = (fn, args)
+        return future
+
+    def as_completed(self, futures: Sequence[concurrent.futures.Future]) -> Iterator[concurrent.futures.Future]:
+        for future in futures:
+            fn, args = self.pending.pop(future)
+            try:
+                future.set_result(fn(*args))
+            except Exception as error:
+                future.set_exception(error)
+            yield future
+
+    def cancel(self, futures: Sequence[concurrent.futures.Future]) -> None:
+        for future in futures:
+            self.pending.pop(future, None)
+            future.cancel()
+
+
+@contextlib.contextmanager
+def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable[..., Any], Callable[[Sequence[Any]], Iterator[Any]], Callable[[Sequence[Any]], None]]]:
+    """``(submit, as_completed, cancel)`` of a Dask client, a process pool or the current process."""
+    if scheduler is not None:
+        try:
+            from dask.distributed import Client, as_completed
+        except ImportError:
+            raise AuromatError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
+        try:
+            client = Client(scheduler, timeout="30s")
+        except (OSError, TimeoutError) as error:
+            raise AuromatError(f"cannot connect to the Dask scheduler at {scheduler}: {error}") from None
+        try:
+            yield (functools.partial(client.submit, pure=False), as_completed, client.cancel)
+        finally:
+            client.close()
+    elif workers == 0:
+        inline = _Inline()
+        yield (inline.submit, inline.as_completed, inline.cancel)
+    else:
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+
+            def cancel(futures: Sequence[Any]) -> None:
+                for future in futures:
+                    future.cancel()
+
+            yield (pool.submit, concurrent.futures.as_completed, cancel)
+
+
+def _choose_provider(data: Path, name: str | None) -> tuple[str, Any]:
+    if name is not None:
+        return name, get_provider_factory(name)
+    candidates = detect_providers(str(data))
+    if len(candidates) == 1:
+        return candidates[0].name, candidates[0].obj
+    if not candidates:
+        able = ", ".join(r.name for r in list_providers() if hasattr(r.obj, "can_open")) or "none installed"
+        raise NoDataError(f"no installed provider can open {data} (providers that detect folders: {able}); choose one with --provider")
+    names = ", ".join(r.name for r in candidates)
+    raise AuromatError(f"several providers can open {data}: {names}; choose one with --provider")
+
+
+def remove_partial_files(out_dir: Path) -> list[Path]:
+    """Delete the ``.<name>.<pid>.part*`` files an interrupted conversion left in ``out_dir``."""
+    removed = []
+    for path in sorted(out_dir.glob(".*.part*")):
+        if path.is_file() and re.fullmatch(r"\..+\.\d+\.part(\..+)?", path.name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        log.info("removed %d partial file(s) of an interrupted conversion in %s", len(removed), out_dir)
+    return removed
+
+
+def convert(
+    data: str | os.PathLike,
+    format: str,
+    *,
+    provider: str | None = None,
+    provider_options: MappingABC[str, Any] | None = None,
+    resample: MappingABC[str, Any] | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    out: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    export_options: MappingABC[str, Any] | None = None,
+    progress: bool = True,
+) -> ConvertSummary:
+    """Convert the mappings of a data folder between ``start`` and ``end`` into files of ``format``.
+
+    Parameters
+    ----------
+    data
+        Folder or file the provider opens.
+    format
+        Exporter name, e.g. ``"cdf"`` or ``"netcdf"``.
+    provider
+        Provider name; by default the one installed provider whose ``can_open`` accepts ``data``.
+    provider_options
+        Options of the provider factory (e.g. ``altitude``).
+    resample
+        Options of :func:`auromat_core.resample.resample`; None writes the mappings as they are.
+    start, end
+        Inclusive period (UTC); None leaves it open.
+    out
+        Output folder, default ``<data>/converted``.
+    overwrite
+        Rewrite existing files (atomically); by default they are skipped.
+    workers
+        Local worker processes (default: the number of CPUs, at most :data:`DEFAULT_MAX_WORKERS`);
+        0 runs in this process.
+    scheduler
+        Address of a Dask scheduler; the frames then run on its workers.
+    export_options
+        Options of the exporter's ``write``.
+    progress
+        Show a progress bar (frames, rate, ETA).
+
+    Raises
+    ------
+    AuromatError
+        No or several providers for ``data``, an unknown name, no frames in the period.
+    """
+    data_path = Path(data).resolve()
+    if not data_path.exists():
+        raise InputError(f"data folder {data_path} does not exist")
+    provider_name, factory = _choose_provider(data_path, provider)
+    exporter = get_exporter(format)
+    options = dict(provider_options or {})
+    try:
+        source = factory(str(data_path), **options)
+    except TypeError as error:
+        raise InputError(f"provider {provider_name!r} cannot open {data_path} with options {options}: {error}") from None
+    indices = source.indices_between(start, end)
+    if not len(indices):
+        raise NoDataError(f"{source!r} has no frames between {start or 'the beginning'} and {end or 'the end'}")
+    base = data_path if data_path.is_dir() else data_path.parent
+    out_dir = Path(out).resolve() if out is not None else base / "converted"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_partial_files(out_dir)
+    export = dict(export_options or {})
+    targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
+    duplicates = len(targets) - len(set(targets.values()))
+    if duplicates:
+        raise InputError(f"{duplicates} frame(s) of {source!r} would be written to the same file name as another; identifiers must be unique")
+    todo = [(index, path) for index, path in targets.items() if overwrite or not path.exists()]
+    skipped = len(targets) - len(todo)
+    if skipped:
+        log.info("skipping %d frame(s) already converted in %s", skipped, out_dir)
+    job = ConvertJob(
+        factory, str(data_path), tuple(sorted(options.items())), exporter,
+        tuple(sorted(export.items())), None if resample is None else tuple(sorted(dict(resample).items())),
+        str(out_dir), overwrite,
+    )
+    del source
+    workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
+    results, failures = _run(job, todo, workers, scheduler, progress, format)
+    written = tuple(Path(path) for result in results for path in result.paths)
+    return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
+
+
+def _run(
+    job: ConvertJob, todo: list[tuple[int, Path]], workers: int, scheduler: str | None, progress: bool, format: str
+) -> tuple[list[FrameResult], list[tuple[str, str]]]:
+    results: list[FrameResult] = []
+    failures: list[tuple[str, str]] = []
+    if not todo:
+        return results, failures
+    with _executor(workers, scheduler) as (submit, as_completed, cancel):
+        futures = {submit(convert_frame, job, index, str(path)): (index, path) for index, path in todo}
+        bar = tqdm(total=len(futures), unit="frame", desc=f"convert to {format}", disable=not progress, dynamic_ncols=True)
+        try:
+            for future in as_completed(list(futures)):
+                index, path = futures[future]
+                try:
+                    results.append(future.result())
+                except Exception as error:
+                    message = f"{type(error).__name__}: {error}" if not isinstance(error, AuromatError) else str(error)
+                    log.error("frame %d (%s) failed: %s", index, path.name, message)
+                    failures.append((path.name, message))
+                bar.update(1)
+        except BaseException:
+            cancel(list(futures))
+            raise
+        finally:
+            bar.close()
+    return results, failures
+
+
+@click.command("convert")
+@click.option("--data", type=click.Path(exists=True, path_type=Path), default=".", show_default=True, help="Data folder (or file) to convert.")
+@click.option("--format", "format_", required=True, help="Output format: an exporter name (cdf, netcdf).")
+@click.option("--provider", help="Provider name (default: detected from the data).")
+@click.option("--altitude", type=float, help="Mapping altitude in km (default: the provider's).")
+@click.option("--resample", is_flag=True, help="Resample every mapping onto a plate-carree grid.")
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True, help="Resampling resolution, arcsec per pixel.")
+@click.option("--grid", type=click.Choice(["geo", "mag"]), default="mag", show_default=True, help="Resampling grid: geodetic or MLat/MLT.")
+@click.option("--without-bounds", is_flag=True, help="Do not write pixel corners.")
+@click.option("--without-mag", is_flag=True, help="Do not write MLat/MLT.")
+@click.option("--without-geo", is_flag=True, help="Do not write geodetic lat/lon (readers recover them from MLat/MLT).")
+@click.option("--start", type=click.DateTime(DATE_FORMATS), metavar="TIME", help="First time (UTC), e.g. 2011-09-18T11:54:00.")
+@click.option("--end", type=click.DateTime(DATE_FORMATS), metavar="TIME", help="Last time (UTC, inclusive).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: DATA/converted].")
+@click.option("--skip", is_flag=True, help="Skip existing output files (the default).")
+@click.option("--overwrite", is_flag=True, help="Rewrite existing output files.")
+@click.option("--workers", type=click.IntRange(min=0), help="Local worker processes [default: CPU count, at most 4; 0: none].")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler, e.g. tcp://host:8786.")
+@click.option("--compression", type=click.IntRange(0, 9), default=4, show_default=True, help="Deflate/GZIP level.")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="Largest coordinate rounding error, metres.")
+@click.option("--exact-coordinates", is_flag=True, help="Store exact float64 coordinates (no rounding).")
+@click.option("--float32-coordinates", is_flag=True, help="Store float32 coordinates.")
+@click.pass_context
+def convert_command(
+    ctx: click.Context, data: Path, format_: str, provider: str | None, altitude: float | None, resample: bool,
+    resolution: float, grid: str, without_bounds: bool, without_mag: bool, without_geo: bool,
+    start: datetime | None, end: datetime | None, out: Path | None, skip: bool, overwrite: bool,
+    workers: int | None, scheduler: str | None, compression: int, precision: float,
+    exact_coordinates: bool, float32_coordinates: bool,
+) -> None:
+    """Convert a data folder into one CDF or netCDF file per mapping.
+
+    Re-running resumes: complete files are skipped, partial ones redone.
+    """
+    if skip and overwrite:
+        raise click.UsageError("--skip and --overwrite exclude each other", ctx)
+    if without_geo and without_mag:
+        raise click.UsageError("--without-geo and --without-mag exclude each other: a file needs lat/lon or MLat/MLT", ctx)
+    if exact_coordinates and float32_coordinates:
+        raise click.UsageError("--exact-coordinates and --float32-coordinates exclude each other", ctx)
+    if not resample:
+        for name in ("resolution", "grid"):
+            if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
+                raise click.UsageError(f"--{name} needs --resample", ctx)
+    if scheduler is not None and workers is not None:
+        raise click.UsageError("--workers is for local processes; the Dask cluster's workers run with --scheduler", ctx)
+    export_options: dict[str, Any] = {"compression": compression, "float32_coordinates": float32_coordinates,
+                                      "coordinate_precision": None if exact_coordinates else precision}
+    if without_bounds:
+        export_options["include_bounds"] = False
+    if without_mag:
+        export_options["include_mag"] = False
+    if without_geo:
+        export_options["include_geo"] = False
+    summary = convert(
+        data, format_,
+        provider=provider,
+        provider_options={} if altitude is None else {"altitude": altitude},
+        resample={"arcsec_per_px": resolution, "grid": grid} if resample else None,
+        start=start, end=end, out=out, overwrite=overwrite, workers=workers, scheduler=scheduler,
+        export_options=export_options,
+    )
+    click.echo(f"converted {len(summary.written)} file(s), skipped {summary.skipped} existing, in {summary.out_dir}")
+    if summary.failures:
+        name, message = summary.failures[0]
+        total = len(summary.failures) + len(summary.results)
+        raise AuromatError(f"{len(summary.failures)} of {total} frame(s) failed; first: {name}: {message}")
+
+
+@hookimpl
+def register_commands(cli: click.Group) -> None:
+    """Add ``auromat convert``."""
+    cli.add_command(convert_command)

@@ -1,0 +1,251 @@
+"""Format-independent storage encodings for exporters: coordinate precision, image fill values, metadata types, corners.
+
+Shared by the CDF and netCDF plugins (and any other exporter).
+
+Coordinates
+    By default coordinate arrays are float64 values rounded to a multiple of a
+    power of two, the coarsest one for which the horizontal position error
+    stays below ``precision_m`` metres at the mapping altitude (latitude and
+    longitude each get ``precision_m / sqrt(2)``). The dropped low mantissa bits
+    are zero, which deflate (with shuffle in netCDF) compresses well; readers
+    see plain float64 degrees. ``float32=True`` stores float32 instead (error
+    at most half a float32 step: 0.87 m for longitudes beyond ±128° at the
+    equator), ``precision_m=None`` stores exact float64.
+Images
+    Unsigned channels are widened to the next signed type and undefined pixels
+    hold that type's minimum (the ISTP fill value), so every valid count stays
+    representable: uint8 -> int16, uint16 -> int32, uint32 -> int64.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping as MappingABC
+from typing import Any
+
+import attrs
+import numpy as np
+
+from .errors import ExportError, InputError
+from .geometry.ellipsoid import WGS84_A_KM, WGS84_B_KM
+
+ZENITH_STEP_DEG = 2.0**-17
+"""Rounding step of stored zenith angles (error at most 3.8e-6 degrees)."""
+
+METADATA_TYPES_ATTRIBUTE = "auromat_metadata_types"
+"""Global attribute holding ``{key: "str"|"int"|"float"|"bool"}`` (JSON) of the mapping's metadata."""
+
+IDENTIFIER_ATTRIBUTE = "auromat_identifier"
+"""Global attribute holding the mapping's identifier."""
+
+_MAX_RADIUS_M = (WGS84_A_KM**2 / WGS84_B_KM) * 1000.0
+"""Largest radius of curvature of the WGS84 ellipsoid (meridional, at the poles)."""
+
+_LARGEST_STEP = 2.0**-10
+"""Steps never exceed this (in degrees or hours), so ±90, ±180 and 24 stay multiples of them."""
+
+_SIGNED = {np.dtype(np.uint8): np.dtype(np.int16), np.dtype(np.uint16): np.dtype(np.int32), np.dtype(np.uint32): np.dtype(np.int64)}
+_UNSIGNED = {signed: unsigned for unsigned, signed in _SIGNED.items()}
+
+
+@attrs.frozen
+class CoordinateEncoding:
+    """How coordinate arrays (and zenith angles) are stored.
+
+    Parameters
+    ----------
+    float32
+        Store float32 (no further rounding).
+    precision_m
+        Largest horizontal position error in metres of the float64 rounding;
+        ``None`` stores exact float64. Ignored with ``float32``.
+    """
+
+    float32: bool = False
+    precision_m: float | None = 1.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.precision_m is not None and not (math.isfinite(self.precision_m) and self.precision_m > 0):
+            raise InputError(f"coordinate_precision must be a positive number of metres or None, got {self.precision_m!r}")
+
+    @property
+    def dtype(self) -> np.dtype:
+        """Stored floating-point type."""
+        return np.dtype(np.float32 if self.float32 else np.float64)
+
+    @property
+    def rounds(self) -> bool:
+        """Whether float64 values are rounded to a step."""
+        return not self.float32 and self.precision_m is not None
+
+    def steps(self, altitude_km: float, lat: np.ndarray, mlat: np.ndarray | None) -> dict[str, float]:
+        """Rounding step per coordinate kind (``lat``, ``lon``, ``mlat``, ``mlt`` in their units, ``zenith``).
+
+        ``lat`` and ``mlat`` are the (corner) latitudes of the frame; the longitude
+        and MLT steps follow the largest cosine of latitude found there (a degree
+        of longitude is shorter away from the equator, so its step can be coarser).
+        """
+        if not self.rounds:
+            return {}
+        assert self.precision_m is not None
+        per_axis = self.precision_m / math.sqrt(2.0)
+        metres_per_degree = (_MAX_RADIUS_M + altitude_km * 1000.0) * math.pi / 180.0
+        steps = {
+            "lat": _step(per_axis, metres_per_degree),
+            "lon": _step(per_axis, metres_per_degree * _largest_cos(lat)),
+            "zenith": ZENITH_STEP_DEG,
+        }
+        if mlat is not None:
+            steps["mlat"] = steps["lat"]
+            steps["mlt"] = _step(per_axis, 15.0 * metres_per_degree * _largest_cos(mlat))
+        return steps
+
+    def encode(self, values: np.ndarray, step: float | None) -> np.ndarray:
+        """The array as stored: float32, exact float64, or float64 rounded to a multiple of ``step``."""
+        if self.float32:
+            return values.astype(np.float32)
+        if step is None:
+            return np.asarray(values, dtype=np.float64)
+        stored = np.divide(values, step)
+        np.round(stored, out=stored)
+        stored *= step
+        return stored
+
+    def describe(self, step: float | None, unit: str) -> str:
+        """One sentence on the stored precision, for a variable's notes."""
+        if self.float32:
+            return "Stored as float32."
+        if step is None:
+            return "Stored as exact float64."
+        exponent = round(math.log2(step))
+        return f"Rounded to multiples of 2^{exponent} {unit} (horizontal error below {self.precision_m:g} m)."
+
+
+def _step(error_m: float, metres_per_unit: float) -> float:
+    """Largest power of two (at most 2^-10) whose half, times ``metres_per_unit``, stays within ``error_m``."""
+    return min(2.0 ** math.floor(math.log2(2.0 * error_m / metres_per_unit)), _LARGEST_STEP)
+
+
+def _largest_cos(latitudes: np.ndarray) -> float:
+    with np.errstate(invalid="ignore"):
+        smallest = np.nanmin(np.abs(latitudes)) if np.isfinite(latitudes).any() else 0.0
+    return max(math.cos(math.radians(float(smallest))), 1e-6)
+
+
+# -- images ---------------------------------------------------------------------------------
+
+
+def signed_type(unsigned: np.dtype, identifier: str) -> np.dtype:
+    """The signed type an unsigned image type is stored in."""
+    try:
+        return _SIGNED[np.dtype(unsigned)]
+    except KeyError:
+        raise ExportError(f"mapping {identifier}: image type {unsigned} cannot be stored; expected uint8, uint16 or uint32") from None
+
+
+def encode_channel(channel: np.ndarray, defined: np.ndarray, identifier: str) -> tuple[np.ndarray, int]:
+    """Channel ``(h, w)`` widened to the signed type, undefined pixels set to its minimum (returned too)."""
+    signed = signed_type(channel.dtype, identifier)
+    fill = int(np.iinfo(signed).min)
+    stored = channel.astype(signed)
+    stored[~defined] = fill
+    return stored, fill
+
+
+def decode_channel(stored: np.ndarray, fill: int, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Unsigned channel (0 where filled) and its defined mask, from a stored signed channel."""
+    unsigned = _UNSIGNED.get(np.dtype(stored.dtype))
+    if unsigned is None:
+        raise InputError(f"{source}: image type {stored.dtype} is not int16, int32 or int64")
+    defined = stored != fill
+    valid = stored[defined]
+    if valid.size and (valid.min() < 0 or valid.max() > np.iinfo(unsigned).max):
+        raise InputError(f"{source}: image values {valid.min()}..{valid.max()} lie outside 0..{np.iinfo(unsigned).max} ({unsigned})")
+    channel = np.where(defined, stored, 0).astype(unsigned)
+    return channel, defined
+
+
+def channel_names(count: int) -> list[str]:
+    """Variable names of image channels: ``img``, ``img_red/green/blue`` or ``img_ch<i>``."""
+    if count == 1:
+        return ["img"]
+    if count == 3:
+        return ["img_red", "img_green", "img_blue"]
+    return [f"img_ch{i}" for i in range(count)]
+
+
+# -- metadata ---------------------------------------------------------------------------------
+
+
+def metadata_values(metadata: MappingABC[str, Any], identifier: str) -> dict[str, bool | int | float | str]:
+    """Metadata as plain Python scalars; anything else is an :class:`ExportError` naming the key."""
+    values: dict[str, bool | int | float | str] = {}
+    for key, value in metadata.items():
+        if isinstance(value, np.generic):
+            value = value.item()
+        if not isinstance(key, str) or not key or not isinstance(value, (bool, int, float, str)):
+            raise ExportError(
+                f"mapping {identifier}: cannot store metadata {key!r} = {value!r}; "
+                "expected a non-empty string key and a str, int, float or bool value"
+            )
+        values[key] = value
+    return values
+
+
+def metadata_types(values: MappingABC[str, bool | int | float | str]) -> str:
+    """JSON ``{key: type name}`` that lets a reader restore the metadata exactly."""
+    return json.dumps({key: type(value).__name__ for key, value in values.items()}, sort_keys=True)
+
+
+def restore_metadata(attributes: MappingABC[str, Any], types_json: str | None, source: str) -> dict[str, Any]:
+    """The mapping metadata from global attributes and their recorded types."""
+    if types_json is None:
+        return {}
+    try:
+        types = json.loads(types_json)
+    except json.JSONDecodeError as error:
+        raise InputError(f"{source}: global attribute {METADATA_TYPES_ATTRIBUTE} is not JSON ({error})") from None
+    converters = {"str": str, "int": int, "float": float, "bool": bool}
+    metadata = {}
+    for key, type_name in types.items():
+        if key not in attributes or type_name not in converters:
+            raise InputError(f"{source}: metadata {key!r} ({type_name}) is listed in {METADATA_TYPES_ATTRIBUTE} but not stored")
+        value = attributes[key]
+        if isinstance(value, np.generic):
+            value = value.item()
+        metadata[key] = converters[type_name](value)
+    return metadata
+
+
+# -- corners ------------------------------------------------------------------------------------
+
+
+def corners_from_centers(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Estimate ``(h+1, w+1)`` corner lat/lon from ``(h, w)`` centers (for files without bounds).
+
+    Interior corners are the mean direction of their neighbouring centers; at
+    the edge of the defined area they are extrapolated by half a pixel (or, for
+    a single defined pixel, equal to its center). Works on unit vectors, so it
+    is safe across the antimeridian.
+    """
+    lat_r, lon_r = np.radians(lat), np.radians(lon)
+    vectors = np.stack([np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r)], axis=-1)
+    corners = _edges(_edges(vectors, axis=1), axis=0)
+    x, y, z = np.moveaxis(corners, -1, 0)
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arctan2(z, np.hypot(x, y))), np.degrees(np.arctan2(y, x))
+
+
+def _edges(vectors: np.ndarray, axis: int) -> np.ndarray:
+    """``n + 1`` points between and beyond ``n`` vectors along ``axis`` (NaN-aware)."""
+    v = np.moveaxis(vectors, axis, 0)
+    nan = np.full((2,) + v.shape[1:], np.nan)
+    padded = np.concatenate([nan, v, nan])  # index k + 2 holds v[k]
+    before, after = padded[1:-2], padded[2:-1]  # v[k - 1], v[k] for edge k
+    before2, after2 = padded[:-3], padded[3:]  # v[k - 2], v[k + 1]
+    has_before, has_after = np.isfinite(before[..., :1]), np.isfinite(after[..., :1])
+    from_before = np.where(np.isfinite(before2[..., :1]), before + (before - before2) / 2, before)
+    from_after = np.where(np.isfinite(after2[..., :1]), after + (after - after2) / 2, after)
+    edges = np.where(has_before & has_after, (before + after) / 2, np.where(has_before, from_before, from_after))
+    return np.moveaxis(edges, 0, axis)

@@ -1,0 +1,5 @@
+"""The lock that serialises file access through the CDF library, which is not thread-safe."""
+
+import threading
+
+IO_LOCK = threading.RLock()

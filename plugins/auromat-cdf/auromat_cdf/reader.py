@@ -1,0 +1,197 @@
+"""Read mappings back from CDF files written by :class:`~auromat_cdf.writer.CdfExporter`.
+
+A file written with all variables gives back an equal mapping: coordinates as
+stored (see :mod:`auromat_core.encoding`), NaNs and image mask, time to the
+nanosecond, altitude, camera position, identifier and metadata. Files written
+without pixel corners get corners estimated from the centers; files without
+geodetic coordinates get them from MLat/MLT through the magnetic model named in
+``mcrs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacepy import pycdf
+
+from auromat_core import InputError, Mapping, get_magnetic_model
+from auromat_core.encoding import (
+    IDENTIFIER_ATTRIBUTE,
+    METADATA_TYPES_ATTRIBUTE,
+    corners_from_centers,
+    decode_channel,
+    restore_metadata,
+)
+from auromat_core.providers import MappingFileProvider
+
+from .lock import IO_LOCK
+
+log = logging.getLogger(__name__)
+
+_REQUIRED = ("Epoch", "altitude", "camera_pos", "zenith_angle")
+_ALTITUDE_UNITS = {"km": 1.0, "kilometers": 1.0, "m": 1e-3, "meters": 1e-3}
+
+
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[pycdf.CDF]:
+    with IO_LOCK:
+        try:
+            cdf = pycdf.CDF(str(path))
+        except pycdf.CDFError as error:
+            raise InputError(f"{path}: not a readable CDF file ({error})") from None
+        try:
+            yield cdf
+        finally:
+            cdf.close()
+
+
+def is_mapping_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a CDF file holding a mapping (has Epoch, altitude, camera_pos, zenith_angle)."""
+    path = Path(path)
+    if not (path.is_file() and path.suffix.lower() == ".cdf"):
+        return False
+    try:
+        with _open(path) as cdf:
+            return all(name in cdf for name in _REQUIRED)
+    except InputError:
+        return False
+
+
+def _global_attributes(cdf: pycdf.CDF) -> dict[str, Any]:
+    """First entry of every global attribute."""
+    return {name: cdf.attrs[name][0] for name in cdf.attrs if len(cdf.attrs[name])}
+
+
+def _require(cdf: pycdf.CDF, names: Sequence[str], path: Path) -> None:
+    missing = [name for name in names if name not in cdf]
+    if missing:
+        raise InputError(f"{path}: missing CDF variable(s) {', '.join(missing)}; not an auromat mapping file")
+
+
+def _altitude_km(cdf: pycdf.CDF, path: Path) -> float:
+    variable = cdf["altitude"]
+    units = str(variable.attrs.get("UNITS", "km")).strip()
+    if units not in _ALTITUDE_UNITS:
+        raise InputError(f"{path}: altitude UNITS {units!r}, expected one of {', '.join(_ALTITUDE_UNITS)}")
+    return float(variable[...]) * _ALTITUDE_UNITS[units]
+
+
+def _floats(cdf: pycdf.CDF, name: str) -> np.ndarray:
+    """Record 0 of a float variable as float64, FILLVAL as NaN."""
+    variable = cdf[name]
+    values = variable[0]
+    fill = variable.attrs.get("FILLVAL")
+    if fill is not None:
+        values[values == np.asarray(fill, dtype=values.dtype)] = np.nan
+    return values.astype(np.float64, copy=False)
+
+
+def _channel_variables(cdf: pycdf.CDF, path: Path) -> list[str]:
+    for names in (["img"], ["img_red", "img_green", "img_blue"]):
+        if all(name in cdf for name in names):
+            return names
+    numbered = sorted((name for name in cdf if name.startswith("img_ch")), key=lambda name: int(name[6:]))
+    if not numbered:
+        raise InputError(f"{path}: no image variable (img, img_red/img_green/img_blue or img_ch<i>)")
+    return numbered
+
+
+def _image(cdf: pycdf.CDF, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    channels, defined = [], None
+    for name in _channel_variables(cdf, path):
+        variable = cdf[name]
+        if "FILLVAL" not in variable.attrs:
+            raise InputError(f"{path}: image variable {name} has no FILLVAL")
+        channel, mask = decode_channel(variable[0], int(variable.attrs["FILLVAL"]), f"{path} variable {name}")
+        channels.append(channel)
+        defined = mask if defined is None else defined & mask
+    assert defined is not None
+    return np.stack(channels, axis=-1), defined
+
+
+def _bounds_name(cdf: pycdf.CDF, center: str) -> str | None:
+    name = str(cdf[center].attrs.get("bounds", f"{center}_bounds"))
+    return name if name in cdf else None
+
+
+def _geodetic(cdf: pycdf.CDF, path: Path, altitude: float, time: datetime) -> tuple[np.ndarray, ...]:
+    """lat_bounds, lon_bounds, lat, lon from the stored geodetic or, failing that, magnetic coordinates."""
+    if "lat" in cdf and "lon" in cdf:
+        lat, lon = _floats(cdf, "lat"), _floats(cdf, "lon")
+        names = _bounds_name(cdf, "lat"), _bounds_name(cdf, "lon")
+        corners = (_floats(cdf, names[0]), _floats(cdf, names[1])) if None not in names else None
+    elif "mlat" in cdf and "mlt" in cdf and "mcrs" in cdf:
+        model_name = str(cdf["mcrs"].attrs.get("magnetic_model", "dipole"))
+        model = get_magnetic_model(model_name)
+        log.info("%s has no geodetic coordinates; converting MLat/MLT with magnetic model %r", path, model_name)
+        lat, lon = model.from_magnetic(_floats(cdf, "mlat"), _floats(cdf, "mlt"), altitude, time)
+        names = _bounds_name(cdf, "mlat"), _bounds_name(cdf, "mlt")
+        corners = (
+            model.from_magnetic(_floats(cdf, names[0]), _floats(cdf, names[1]), altitude, time) if None not in names else None
+        )
+    else:
+        raise InputError(f"{path}: has neither geodetic (lat, lon) nor magnetic (mlat, mlt, mcrs) coordinates")
+    if corners is None:
+        log.info("%s has no pixel corners; estimating them from the centers", path)
+        corners = corners_from_centers(lat, lon)
+    return corners[0], corners[1], lat, lon
+
+
+def read_cdf(path: str | os.PathLike) -> Mapping:
+    """The mapping stored in a CDF file.
+
+    Raises
+    ------
+    InputError
+        If the file is not readable or lacks a variable a mapping needs.
+    """
+    path = Path(path)
+    with _open(path) as cdf:
+        _require(cdf, _REQUIRED, path)
+        attributes = _global_attributes(cdf)
+        time = cdf["Epoch"][0]
+        altitude = _altitude_km(cdf, path)
+        lat_bounds, lon_bounds, lat, lon = _geodetic(cdf, path, altitude, time)
+        image, image_defined = _image(cdf, path)
+        elevation = 90.0 - _floats(cdf, "zenith_angle")
+        lat[~image_defined] = np.nan
+        return Mapping(
+            lat_bounds=lat_bounds,
+            lon_bounds=lon_bounds,
+            lat=lat,
+            lon=lon,
+            elevation=elevation,
+            image=image,
+            altitude=altitude,
+            time=time,
+            camera_position=np.asarray(cdf["camera_pos"][0], dtype=np.float64),
+            identifier=str(attributes.get(IDENTIFIER_ATTRIBUTE, path.stem)),
+            metadata=restore_metadata(attributes, attributes.get(METADATA_TYPES_ATTRIBUTE), str(path)),
+        )
+
+
+def _header(path: Path) -> tuple[datetime, str, float]:
+    with _open(path) as cdf:
+        _require(cdf, _REQUIRED, path)
+        identifier = cdf.attrs[IDENTIFIER_ATTRIBUTE][0] if IDENTIFIER_ATTRIBUTE in cdf.attrs else path.stem
+        return cdf["Epoch"][0], str(identifier), _altitude_km(cdf, path)
+
+
+class CdfProvider(MappingFileProvider):
+    """Mappings from one CDF file or a folder of them (registered as provider ``cdf``).
+
+    See :class:`auromat_core.providers.MappingFileProvider` for the parameters.
+    """
+
+    suffix = ".cdf"
+    format_name = "CDF"
+    is_mapping_file = staticmethod(is_mapping_file)
+    read_header = staticmethod(_header)
+    read = staticmethod(read_cdf)

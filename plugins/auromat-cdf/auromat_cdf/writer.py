@@ -1,0 +1,441 @@
+"""Write a Mapping to an ISTP-compliant CDF file (spacepy.pycdf).
+
+One self-contained file per mapping; every array has a leading record
+dimension of length 1 (``DEPEND_0 = Epoch``).
+
+Variables (``geo``, ``mag`` and ``bounds`` follow the options):
+
+============================  ==================  =======================================
+``Epoch``                     (1,) TT2000         photo time (UTC, nanoseconds)
+``lat``, ``lon``              (1, h, w)  geo      geodetic degrees of pixel centers
+``lat_bounds``, ``lon_bounds``  (1, h+1, w+1)  geo+bounds  pixel corners
+``mlat``, ``mlt``             (1, h, w)  mag      magnetic latitude (deg), local time (h)
+``mlat_bounds``, ``mlt_bounds``  (1, h+1, w+1)  mag+bounds
+``img`` / ``img_red``, ...    (1, h, w)           counts, signed, fill = type minimum
+``zenith_angle``              (1, h, w)           90 - elevation (deg)
+``camera_pos``                (1, 3)              GCRS km, labels in ``camera_pos_label``
+``altitude``                  scalar              mapping altitude (km)
+``crs``, ``mcrs``             scalar              reference systems (attributes only)
+``y_pixel``, ``x_pixel``      (h,), (w,)          pixel center indices (DEPEND_1/2)
+``y_corner``, ``x_corner``    (h+1,), (w+1,)      corner positions in pixels (DEPEND_1/2)
+============================  ==================  =======================================
+
+Undefined coordinates and zenith angles are NaN (FILLVAL is the ISTP -1e31,
+which no value equals); undefined image pixels hold FILLVAL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import time as timing
+from collections.abc import Iterator
+from collections.abc import Mapping as MappingABC
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacepy import pycdf
+from spacepy.pycdf import istp
+
+import auromat_core
+from auromat_core import (
+    ExportError,
+    InputError,
+    Mapping,
+    atomic_output,
+    get_magnetic_model,
+)
+from auromat_core.encoding import (
+    IDENTIFIER_ATTRIBUTE,
+    METADATA_TYPES_ATTRIBUTE,
+    CoordinateEncoding,
+    channel_names,
+    encode_channel,
+    metadata_types,
+    metadata_values,
+    signed_type,
+)
+
+from .lock import IO_LOCK
+
+log = logging.getLogger(__name__)
+
+const = pycdf.const
+
+EPOCH_VALID = (datetime(1957, 10, 4), datetime(2100, 1, 1))
+SEMI_MAJOR_AXIS_M = 6378137.0
+INVERSE_FLATTENING = 298.257223563
+_COMPRESS_MIN_VALUES = 1024
+"""Smaller arrays are stored uncompressed (the CDF library warns when compression does not pay)."""
+_SPACE_CAMERA_MIN_RADIUS_KM = 6500.0
+"""Cameras farther than this from the Earth's center count as space-borne (for ``Instrument_type``)."""
+
+DEFAULT_GLOBALS: dict[str, str] = {
+    "Project": "AUROMAT>Aurora Mapping Toolkit",
+    "Discipline": "Space Physics>Ionospheric Science",
+    "Source_name": "AUROMAT>Aurora Mapping Toolkit",
+    "Descriptor": "MAP>Georeferenced aurora image",
+    "Data_type": "L2>Level 2: image with the coordinates of every pixel",
+    "Data_version": "1",
+    "Logical_source_description": (
+        "Aurora image with the geodetic and geomagnetic coordinates of every pixel center and corner "
+        "at the mapping altitude"
+    ),
+    "PI_name": "not specified",
+    "PI_affiliation": "not specified",
+    "Mission_group": "AUROMAT",
+    "File_naming_convention": "source_descriptor_datatype_yyyyMMddTHHmmss_identifier",
+}
+"""ISTP global attributes; the mapping's metadata and the ``metadata`` option override them."""
+
+
+def logical_source(attributes: MappingABC[str, Any]) -> str:
+    """``source_descriptor_datatype`` from the short names of the ISTP attributes, lower case."""
+    parts = [str(attributes[key]).split(">")[0] for key in ("Source_name", "Descriptor", "Data_type")]
+    return "_".join(part.strip().lower().replace(" ", "-") for part in parts)
+
+
+class CdfExporter:
+    """Writes mappings as ISTP-compliant CDF files; registered as exporter ``cdf``."""
+
+    extension = ".cdf"
+
+    def file_name(self, identifier: str, time: datetime, metadata: MappingABC[str, Any] | None = None, **_: Any) -> str:
+        """ISTP file name ``<Logical_source>_<yyyymmddTHHMMSS>_<identifier>.cdf``."""
+        attributes = {**DEFAULT_GLOBALS, **(metadata or {})}
+        source = attributes.get("Logical_source") or logical_source(attributes)
+        return f"{source}_{time:%Y%m%dT%H%M%S}_{identifier}{self.extension}"
+
+    def write(
+        self,
+        mapping: Mapping,
+        path: str | os.PathLike,
+        *,
+        include_bounds: bool = True,
+        include_mag: bool = True,
+        include_geo: bool = True,
+        compression: int = 4,
+        float32_coordinates: bool = False,
+        coordinate_precision: float | None = 1.0,
+        magnetic_model: str = "dipole",
+        metadata: MappingABC[str, Any] | None = None,
+    ) -> Path:
+        """Write ``mapping`` to ``path`` atomically and return the path.
+
+        Parameters
+        ----------
+        include_bounds, include_mag, include_geo
+            Write pixel corners, MLat/MLT, geodetic lat/lon.
+        compression
+            GZIP level 0 (none) to 9.
+        float32_coordinates, coordinate_precision
+            Coordinate storage, see :class:`~auromat_core.encoding.CoordinateEncoding`
+            (default: float64 rounded so the position error stays below 1 m).
+        magnetic_model
+            Registered magnetic model for MLat/MLT.
+        metadata
+            Global attributes overriding the defaults and the mapping's metadata.
+
+        Raises
+        ------
+        InputError
+            For an invalid option, or neither geodetic nor magnetic coordinates.
+        ExportError
+            If the mapping cannot be stored (image type, metadata value).
+        """
+        if not (isinstance(compression, int) and 0 <= compression <= 9):
+            raise InputError(f"CDF compression must be a GZIP level 0..9, got {compression!r}")
+        if not (include_geo or include_mag):
+            raise InputError("a mapping file needs geodetic or magnetic coordinates: use include_geo or include_mag (not --without-geo with --without-mag)")
+        encoding = CoordinateEncoding(float32_coordinates, coordinate_precision)
+        signed_type(mapping.image.dtype, mapping.identifier)
+        target = Path(path)
+        start = timing.perf_counter()
+        magnetic = mapping.magnetic(magnetic_model) if include_mag else None
+        steps = encoding.steps(mapping.altitude, mapping.lat_bounds, None if magnetic is None else magnetic.mlat_bounds)
+        globals_ = _global_attributes(mapping, target, metadata)
+        with IO_LOCK, atomic_output(target) as temporary, _cdf_file(temporary) as cdf:
+            writer = _Writer(cdf, mapping, encoding, steps, compression)
+            writer.globals(globals_)
+            writer.epoch_and_support(include_bounds)
+            if include_geo:
+                writer.geodetic(include_bounds)
+            if magnetic is not None:
+                writer.magnetic(magnetic, include_bounds, magnetic_model)
+            writer.images()
+            writer.zenith_angle()
+        # pycdf keeps tracebacks of its internal lookups in reference cycles whose
+        # frames chain back to this call; collect them so the mapping can be freed now
+        gc.collect()
+        log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
+        return target
+
+    def __repr__(self) -> str:
+        return "CdfExporter()"
+
+
+@contextlib.contextmanager
+def _cdf_file(temporary: Path) -> Iterator[pycdf.CDF]:
+    """A new CDF at ``temporary`` (written under a ``.cdf`` name, which the CDF library insists on).
+
+    The CDF library's backward-compatible mode (CDF 2.7: no TT2000, no 64-bit
+    integers) is a process-wide setting; if someone switched it on, it is
+    switched off while the file is written and restored afterwards.
+    ``set_backward(None)`` only queries it (its default argument switches it on).
+    """
+    created = temporary.with_name(temporary.name + ".cdf")
+    backward = pycdf.lib.set_backward(None)
+    if backward:
+        pycdf.lib.set_backward(False)
+    try:
+        cdf = pycdf.CDF(str(created), "")
+        try:
+            yield cdf
+        finally:
+            cdf.close()
+        os.replace(created, temporary)
+    finally:
+        if backward:
+            pycdf.lib.set_backward(True)
+        with contextlib.suppress(FileNotFoundError):
+            created.unlink()
+
+
+def _instrument_type(mapping: Mapping) -> str:
+    radius = float(np.linalg.norm(mapping.camera_position))
+    return "Imagers (space)" if radius > _SPACE_CAMERA_MIN_RADIUS_KM else "Ground-Based Imagers"
+
+
+def _global_attributes(mapping: Mapping, target: Path, metadata: MappingABC[str, Any] | None) -> dict[str, Any]:
+    """Defaults, then the mapping's metadata, then the ``metadata`` option; plus file bookkeeping."""
+    user = metadata_values({**mapping.metadata, **(metadata or {})}, mapping.identifier)
+    attributes: dict[str, Any] = {
+        **DEFAULT_GLOBALS,
+        "Instrument_type": _instrument_type(mapping),
+        "TEXT": (
+            f"Image {mapping.identifier} taken {mapping.time.isoformat()} UTC, georeferenced pixel by pixel "
+            f"at {mapping.altitude:g} km above the WGS84 ellipsoid by auromat {auromat_core.__version__}."
+        ),
+        "Generated_by": f"auromat {auromat_core.__version__}",
+        "Generation_date": datetime.now(timezone.utc).strftime("%Y%m%d"),
+        **user,
+    }
+    attributes.setdefault("Logical_source", logical_source(attributes))
+    attributes["Logical_file_id"] = target.stem
+    if mapping.defined.any():
+        box = mapping.bounding_box
+        attributes.update(
+            geospatial_lat_min=box.lat_south,
+            geospatial_lat_max=box.lat_north,
+            geospatial_lon_min=box.lon_west,
+            geospatial_lon_max=box.lon_east,
+            geospatial_lat_units="degrees_north",
+            geospatial_lon_units="degrees_east",
+        )
+    attributes[IDENTIFIER_ATTRIBUTE] = mapping.identifier
+    attributes[METADATA_TYPES_ATTRIBUTE] = metadata_types(user)
+    return attributes
+
+
+def _attribute_type(value: Any) -> Any:
+    if isinstance(value, bool):
+        return const.CDF_INT1
+    if isinstance(value, int):
+        return const.CDF_INT8
+    if isinstance(value, float):
+        return const.CDF_DOUBLE
+    return const.CDF_CHAR
+
+
+class _Writer:
+    """Adds the variables of one mapping to an open CDF."""
+
+    def __init__(self, cdf: pycdf.CDF, mapping: Mapping, encoding: CoordinateEncoding, steps: dict[str, float], level: int) -> None:
+        self.cdf = cdf
+        self.mapping = mapping
+        self.encoding = encoding
+        self.steps = steps
+        self.compress = (const.GZIP_COMPRESSION, level) if level else (const.NO_COMPRESSION, None)
+        self.float_type = const.CDF_FLOAT if encoding.float32 else const.CDF_DOUBLE
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def globals(self, attributes: MappingABC[str, Any]) -> None:
+        for key, value in attributes.items():
+            try:
+                self.cdf.attrs.new(key, data=value, type=_attribute_type(value))
+            except (pycdf.CDFError, ValueError, TypeError) as error:
+                raise ExportError(f"mapping {self.mapping.identifier}: cannot store global attribute {key!r} = {value!r} in CDF: {error}") from None
+
+    def _new(self, name: str, data: Any, cdf_type: Any, attributes: MappingABC[str, Any], record: bool = True, compress: bool = False) -> pycdf.Var:
+        options: dict[str, Any] = {"type": cdf_type, "recVary": record}
+        if compress and self.compress[0] != const.NO_COMPRESSION and np.size(data) >= _COMPRESS_MIN_VALUES:
+            options.update(compress=self.compress[0], compress_param=self.compress[1])
+        variable = self.cdf.new(name, data=data, **options)
+        for key, value in attributes.items():
+            if key in ("VALIDMIN", "VALIDMAX"):
+                variable.attrs.new(key, data=value, type=cdf_type)
+            else:
+                variable.attrs[key] = value
+        variable.attrs["FIELDNAM"] = name
+        istp.fillval(variable)
+        return variable
+
+    def _image_variable(self, name: str, values: np.ndarray, cdf_type: Any, corners: bool, attributes: MappingABC[str, Any]) -> None:
+        """A (1, h, w) or (1, h+1, w+1) variable over pixel centers or corners."""
+        axes = ("y_corner", "x_corner") if corners else ("y_pixel", "x_pixel")
+        base = {"DEPEND_0": "Epoch", "DEPEND_1": axes[0], "DEPEND_2": axes[1], "SCALETYP": "linear"}
+        self._new(name, values[np.newaxis], cdf_type, {**base, **attributes}, compress=True)
+
+    def _coordinate(self, name: str, values: np.ndarray, kind: str, corners: bool, attributes: MappingABC[str, Any]) -> None:
+        step = self.steps.get(kind)
+        unit = "hours" if kind == "mlt" else "degrees"
+        notes = f"{attributes.get('VAR_NOTES', '')} {self.encoding.describe(step, unit)}".strip()
+        stored = self.encoding.encode(values, step)
+        self._image_variable(name, stored, self.float_type, corners, {"VAR_TYPE": "support_data", **attributes, "VAR_NOTES": notes})
+
+    # -- variable groups ----------------------------------------------------------------------
+
+    def epoch_and_support(self, bounds: bool) -> None:
+        mapping = self.mapping
+        h, w = mapping.shape
+        epoch = self._new(
+            "Epoch", [mapping.time], const.CDF_TIME_TT2000,
+            {
+                "CATDESC": "Time of the photograph (UTC)", "VAR_TYPE": "support_data", "UNITS": "ns",
+                "VALIDMIN": EPOCH_VALID[0], "VALIDMAX": EPOCH_VALID[1], "LABLAXIS": "Epoch", "SCALETYP": "linear",
+                "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
+                "MONOTON": "INCREASE",
+            },
+        )
+        istp.format(epoch)
+        self._new(
+            "altitude", mapping.altitude, const.CDF_DOUBLE,
+            {
+                "CATDESC": "Mapping altitude above the WGS84 ellipsoid", "VAR_TYPE": "support_data", "UNITS": "km",
+                "VALIDMIN": 0.0, "VALIDMAX": 1.0e6, "LABLAXIS": "Altitude", "FORMAT": "F12.4", "crs": "crs",
+            },
+            record=False,
+        )
+        self._new(
+            "camera_pos", mapping.camera_position[np.newaxis], const.CDF_DOUBLE,
+            {
+                "CATDESC": "Camera position in cartesian GCRS coordinates", "VAR_TYPE": "support_data", "UNITS": "km",
+                "DEPEND_0": "Epoch", "LABL_PTR_1": "camera_pos_label", "VALIDMIN": -1.0e9, "VALIDMAX": 1.0e9,
+                "FORMAT": "F14.6", "VAR_NOTES": "Axis order: xyz",
+            },
+        )
+        self._new(
+            "camera_pos_label", ["x", "y", "z"], const.CDF_CHAR,
+            {"CATDESC": "Labels of the camera_pos components", "VAR_TYPE": "metadata", "FORMAT": "A1"},
+            record=False,
+        )
+        self._new(
+            "crs", 0, const.CDF_INT1,
+            {
+                "CATDESC": "Geodetic reference system of lat, lon and altitude", "VAR_TYPE": "metadata",
+                "grid_mapping_name": "latitude_longitude", "semi_major_axis": SEMI_MAJOR_AXIS_M,
+                "inverse_flattening": INVERSE_FLATTENING, "VAR_NOTES": "Geographic Coordinate System, WGS 84",
+            },
+            record=False,
+        )
+        self._index("y_pixel", np.arange(h), "Row index of pixel centers (0 = top of the image)", "Row")
+        self._index("x_pixel", np.arange(w), "Column index of pixel centers (0 = left of the image)", "Column")
+        if bounds:
+            self._index("y_corner", np.arange(h + 1) - 0.5, "Row position of pixel corners (pixel centers at whole numbers)", "Row")
+            self._index("x_corner", np.arange(w + 1) - 0.5, "Column position of pixel corners (pixel centers at whole numbers)", "Column")
+
+    def _index(self, name: str, values: np.ndarray, description: str, label: str) -> None:
+        integer = values.dtype.kind == "i"
+        cdf_type = const.CDF_INT4 if integer else const.CDF_DOUBLE
+        self._new(
+            name, values, cdf_type,
+            {
+                "CATDESC": description, "VAR_TYPE": "support_data", "UNITS": "pixel", "LABLAXIS": label,
+                "VALIDMIN": values[0].item(), "VALIDMAX": values[-1].item(), "FORMAT": "I6" if integer else "F8.1",
+            },
+            record=False,
+        )
+
+    def geodetic(self, bounds: bool) -> None:
+        mapping = self.mapping
+        for name, values, kind, corners, description, label in (
+            ("lat", mapping.lat, "lat", False, "Geodetic latitude of pixel centers", "Latitude"),
+            ("lon", mapping.lon, "lon", False, "Geodetic longitude of pixel centers", "Longitude"),
+            ("lat_bounds", mapping.lat_bounds, "lat", True, "Geodetic latitude of pixel corners", "Latitude"),
+            ("lon_bounds", mapping.lon_bounds, "lon", True, "Geodetic longitude of pixel corners", "Longitude"),
+        ):
+            if corners and not bounds:
+                continue
+            limit = 90.0 if kind == "lat" else 180.0
+            attributes = {
+                "CATDESC": description, "UNITS": "degrees", "VALIDMIN": -limit, "VALIDMAX": limit,
+                "LABLAXIS": label, "FORMAT": "F13.8", "crs": "crs", "VAR_NOTES": "WGS84, at the mapping altitude.",
+            }
+            if bounds and not corners:
+                attributes["bounds"] = f"{name}_bounds"
+            self._coordinate(name, values, kind, corners, attributes)
+
+    def magnetic(self, magnetic: Any, bounds: bool, model_name: str) -> None:
+        for name, values, kind, corners, description, label in (
+            ("mlat", magnetic.mlat, "mlat", False, "Magnetic latitude of pixel centers", "MLat"),
+            ("mlt", magnetic.mlt, "mlt", False, "Magnetic local time of pixel centers", "MLT"),
+            ("mlat_bounds", magnetic.mlat_bounds, "mlat", True, "Magnetic latitude of pixel corners", "MLat"),
+            ("mlt_bounds", magnetic.mlt_bounds, "mlt", True, "Magnetic local time of pixel corners", "MLT"),
+        ):
+            if corners and not bounds:
+                continue
+            low, high, unit = (-90.0, 90.0, "degrees") if kind == "mlat" else (0.0, 24.0, "hours")
+            attributes = {
+                "CATDESC": description, "UNITS": unit, "VALIDMIN": low, "VALIDMAX": high,
+                "LABLAXIS": label, "FORMAT": "F13.8", "crs": "mcrs",
+            }
+            if bounds and not corners:
+                attributes["bounds"] = f"{name}_bounds"
+            self._coordinate(name, values, kind, corners, attributes)
+        model = get_magnetic_model(model_name)
+        attributes = {
+            "CATDESC": "Magnetic coordinate system of mlat and mlt", "VAR_TYPE": "metadata",
+            "magnetic_model": model_name,
+            "VAR_NOTES": "Geocentric MLat/MLT system based on the given geomagnetic pole position",
+        }
+        pole = getattr(model, "pole", None)
+        if pole is not None:
+            pole_lat, pole_lon = pole(self.mapping.time)
+            attributes.update(north_geomagnetic_pole_lat=float(pole_lat), north_geomagnetic_pole_lon=float(pole_lon))
+        self._new("mcrs", 0, const.CDF_INT1, attributes, record=False)
+
+    def images(self) -> None:
+        mapping = self.mapping
+        image = mapping.image
+        labels = {"img": "Counts", "img_red": "Red", "img_green": "Green", "img_blue": "Blue"}
+        for index, name in enumerate(channel_names(image.shape[2])):
+            stored, _ = encode_channel(image[:, :, index], mapping.defined, mapping.identifier)
+            cdf_type = {np.int16: const.CDF_INT2, np.int32: const.CDF_INT4, np.int64: const.CDF_INT8}[stored.dtype.type]
+            maximum = int(np.iinfo(image.dtype).max)
+            channel = name.removeprefix("img").lstrip("_") or "gray"
+            self._image_variable(
+                name, stored, cdf_type, False,
+                {
+                    "CATDESC": f"Image counts, {channel} channel", "VAR_TYPE": "data", "UNITS": "counts",
+                    "VALIDMIN": 0, "VALIDMAX": maximum, "DISPLAY_TYPE": "image",
+                    "LABLAXIS": labels.get(name, name), "FORMAT": f"I{len(str(maximum)) + 1}",
+                    "VAR_NOTES": f"Originally {image.dtype}; undefined pixels hold FILLVAL.",
+                },
+            )
+
+    def zenith_angle(self) -> None:
+        step = self.steps.get("zenith")
+        stored = self.encoding.encode(90.0 - self.mapping.elevation, step)
+        self._image_variable(
+            "zenith_angle", stored, self.float_type, False,
+            {
+                "CATDESC": "Zenith angle of the line of sight at pixel centers (90 - elevation)", "VAR_TYPE": "support_data",
+                "UNITS": "degrees", "VALIDMIN": 0.0, "VALIDMAX": 180.0, "LABLAXIS": "Zenith angle", "FORMAT": "F11.6",
+                "VAR_NOTES": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees')}",
+            },
+        )

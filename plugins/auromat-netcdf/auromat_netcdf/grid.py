@@ -1,0 +1,153 @@
+"""Grid layouts of CF files: 1-D axes for plate-carrée mappings, 4-vertex bounds for pixel grids."""
+
+from __future__ import annotations
+
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+VERTEX_ORDERS = {
+    "A": ((0, 0), (0, 1), (1, 1), (1, 0)),
+    "B": ((0, 0), (1, 0), (1, 1), (0, 1)),
+}
+"""Corner offsets ``(dy, dx)`` of the 4 vertices of pixel ``(y, x)``, per vertex order."""
+
+
+def wrap_lon(lon: np.ndarray) -> np.ndarray:
+    """Longitudes wrapped into (-180, 180]."""
+    return 180.0 - np.mod(180.0 - lon, 360.0)
+
+
+class Axes(NamedTuple):
+    """1-D axes of a plate-carrée mapping (longitudes continuous across the antimeridian)."""
+
+    lat: np.ndarray
+    lon: np.ndarray
+    lat_edges: np.ndarray
+    lon_edges: np.ndarray
+
+
+def _line_values(values: np.ndarray, axis: int) -> np.ndarray | None:
+    """The one value per row (axis 1) or column (axis 0) of ``values``, NaN where none; None if not constant."""
+    defined = np.isfinite(values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanmin(values, axis=axis), np.nanmax(values, axis=axis)
+    if not np.array_equal(low, high, equal_nan=True):
+        return None
+    return np.where(defined.any(axis=axis), low, np.nan)
+
+
+def _fill_regular(values: np.ndarray) -> np.ndarray | None:
+    """``values`` with NaN entries filled along the straight line through the defined ones."""
+    known = np.flatnonzero(np.isfinite(values))
+    if known.size < 2:
+        return None
+    if known.size == values.size:
+        return values
+    step = (values[known[-1]] - values[known[0]]) / (known[-1] - known[0])
+    index = np.arange(values.size)
+    filled = values[known[0]] + (index - known[0]) * step
+    inner = (index > known[0]) & (index < known[-1])
+    filled[inner] = np.interp(index[inner], known, values[known])
+    filled[known] = values[known]
+    return filled
+
+
+def _unwrapped(lon: np.ndarray) -> np.ndarray:
+    """Defined longitudes continued eastward past 180° (NaN kept)."""
+    known = np.flatnonzero(np.isfinite(lon))
+    out = lon.copy()
+    if known.size:
+        steps = np.mod(np.diff(lon[known]), 360.0)
+        out[known] = lon[known[0]] + np.concatenate([[0.0], np.cumsum(steps)])
+    return out
+
+
+def plate_carree_axes(lat_bounds: np.ndarray, lon_bounds: np.ndarray, lat: np.ndarray, lon: np.ndarray) -> Axes | None:
+    """1-D axes that reproduce the mapping's coordinates exactly, or None if there are none.
+
+    Every row must have a single latitude and every column a single longitude
+    (undefined entries ignored), both strictly monotonic; rows or columns
+    without any defined value are filled along the regular grid. Stored
+    longitudes continue past 180° across the antimeridian; :func:`wrap_lon` of
+    them must give back the mapping's values bit for bit.
+    """
+    lines = [
+        _line_values(lat, 1), _line_values(lon, 0), _line_values(lat_bounds, 1), _line_values(lon_bounds, 0),
+    ]
+    if any(line is None for line in lines):
+        return None
+    center_lat, center_lon, edge_lat, edge_lon = lines
+    center_lon, edge_lon = _unwrapped(center_lon), _unwrapped(edge_lon)
+    filled = [_fill_regular(line) for line in (center_lat, center_lon, edge_lat, edge_lon)]
+    if any(line is None for line in filled):
+        return None
+    axes = Axes(*filled)
+    for values, original, decreasing in (
+        (axes.lat, center_lat, True), (axes.lat_edges, edge_lat, True),
+        (axes.lon, lines[1], False), (axes.lon_edges, lines[3], False),
+    ):
+        steps = np.diff(values)
+        if not ((steps < 0).all() if decreasing else (steps > 0).all()):
+            return None
+        decoded = values if decreasing else wrap_lon(values)
+        known = np.isfinite(original)
+        if not np.array_equal(decoded[known], original[known]):
+            return None
+    if not (np.all(axes.lat_edges[:-1] > axes.lat) and np.all(axes.lat > axes.lat_edges[1:])):
+        return None
+    return axes
+
+
+def vertex_order(lat_bounds: np.ndarray, lon_bounds: np.ndarray) -> str:
+    """The vertex order (``"A"`` or ``"B"``) that runs anticlockwise seen from above (CF 7.1).
+
+    Decided by the majority of the signed areas of the defined pixels in a
+    local east/north plane; ``"A"`` (top-left, top-right, bottom-right,
+    bottom-left) when undecidable.
+    """
+    tl_lat, tl_lon = lat_bounds[:-1, :-1], lon_bounds[:-1, :-1]
+
+    def local(dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
+        h, w = tl_lat.shape
+        corner_lat, corner_lon = lat_bounds[dy : dy + h, dx : dx + w], lon_bounds[dy : dy + h, dx : dx + w]
+        east = (np.mod(corner_lon - tl_lon + 180.0, 360.0) - 180.0) * np.cos(np.radians(tl_lat))
+        return east, corner_lat - tl_lat
+
+    with np.errstate(invalid="ignore"):
+        br_x, br_y = local(1, 1)
+        tr_x, tr_y = local(0, 1)
+        bl_x, bl_y = local(1, 0)
+        area = br_x * (bl_y - tr_y) - br_y * (bl_x - tr_x)
+        votes = np.sign(area[np.isfinite(area)]).sum()
+    return "B" if votes < 0 else "A"
+
+
+def vertices(corners: np.ndarray, rows: slice, order: str) -> np.ndarray:
+    """``(rows, w, 4)`` vertex array of pixel rows ``rows`` from an ``(h+1, w+1)`` corner grid."""
+    w = corners.shape[1] - 1
+    return np.stack(
+        [corners[rows.start + dy : rows.stop + dy, dx : dx + w] for dy, dx in VERTEX_ORDERS[order]], axis=-1
+    )
+
+
+def corners_from_vertices(bounds: np.ndarray) -> np.ndarray:
+    """``(h+1, w+1)`` corner grid from an ``(h, w, 4)`` vertex array in either vertex order.
+
+    The order is the one under which neighbouring pixels agree on their shared
+    corners (NaN-aware); ties give ``"A"``.
+    """
+    def agreement(a: np.ndarray, b: np.ndarray) -> int:
+        both = np.isfinite(a) & np.isfinite(b)
+        return int((a[both] == b[both]).sum())
+
+    score_a = agreement(bounds[:, :-1, 1], bounds[:, 1:, 0]) + agreement(bounds[:-1, :, 3], bounds[1:, :, 0])
+    score_b = agreement(bounds[:-1, :, 1], bounds[1:, :, 0]) + agreement(bounds[:, :-1, 3], bounds[:, 1:, 0])
+    order = VERTEX_ORDERS["B" if score_b > score_a else "A"]
+    h, w = bounds.shape[:2]
+    corners = np.full((h + 1, w + 1), np.nan)
+    for vertex, (dy, dx) in reversed(list(enumerate(order))):
+        corners[dy : dy + h, dx : dx + w] = bounds[:, :, vertex]
+    return corners

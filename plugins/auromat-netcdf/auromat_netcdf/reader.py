@@ -1,0 +1,244 @@
+"""Read mappings back from netCDF files written by :class:`~auromat_netcdf.writer.NetcdfExporter`.
+
+A file written with all variables gives back an equal mapping: coordinates as
+stored (see :mod:`auromat_core.encoding`), NaNs and image mask, time to the
+microsecond, altitude, camera position, identifier and metadata. Files
+without bounds get corners estimated from the centers; files without
+geodetic coordinates get them from MLat/MLT through the magnetic model named
+in ``mcrs``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import netCDF4
+import numpy as np
+
+from auromat_core import InputError, Mapping, get_magnetic_model
+from auromat_core.encoding import (
+    IDENTIFIER_ATTRIBUTE,
+    METADATA_TYPES_ATTRIBUTE,
+    corners_from_centers,
+    decode_channel,
+    restore_metadata,
+)
+from auromat_core.providers import MappingFileProvider
+
+from .grid import corners_from_vertices, wrap_lon
+from .lock import IO_LOCK
+
+log = logging.getLogger(__name__)
+
+_REQUIRED = ("time", "altitude", "camera_pos", "zenith_angle")
+_COORDINATES = (("lat", "lon"), ("mlat", "mlt", "mcrs"))
+_ALTITUDE_UNITS = {"km": 1.0, "kilometers": 1.0, "m": 1e-3, "meters": 1e-3}
+_CAMERA_UNITS = ("km", "kilometers")
+
+
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[netCDF4.Dataset]:
+    with IO_LOCK:
+        try:
+            dataset = netCDF4.Dataset(path, "r")
+        except OSError as error:
+            raise InputError(f"{path}: not a readable netCDF file ({error})") from None
+        try:
+            dataset.set_auto_mask(False)
+            yield dataset
+        finally:
+            dataset.close()
+
+
+def is_mapping_file(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a netCDF file holding a mapping (time, altitude, camera_pos, zenith_angle, lat/lon or mlat/mlt)."""
+    path = Path(path)
+    if not (path.is_file() and path.suffix.lower() == ".nc"):
+        return False
+    try:
+        with _open(path) as dataset:
+            return all(name in dataset.variables for name in _REQUIRED) and _has_coordinates(dataset)
+    except InputError:
+        return False
+
+
+def _has_coordinates(dataset: netCDF4.Dataset) -> bool:
+    return any(all(name in dataset.variables for name in names) for names in _COORDINATES)
+
+
+def _require(dataset: netCDF4.Dataset, path: Path) -> None:
+    missing = [name for name in _REQUIRED if name not in dataset.variables]
+    if missing:
+        raise InputError(f"{path}: missing netCDF variable(s) {', '.join(missing)}; not an auromat mapping file")
+    if not _has_coordinates(dataset):
+        raise InputError(f"{path}: has neither geodetic (lat, lon) nor magnetic (mlat, mlt, mcrs) coordinates")
+
+
+def _time(dataset: netCDF4.Dataset, path: Path) -> datetime:
+    variable = dataset["time"]
+    units = getattr(variable, "units", None)
+    if units is None or " since " not in units:
+        raise InputError(f"{path}: time units {units!r}, expected '<unit> since <date>'")
+    try:
+        return netCDF4.num2date(
+            variable[...].item(), units, getattr(variable, "calendar", "standard"),
+            only_use_cftime_datetimes=False, only_use_python_datetimes=True,
+        )
+    except ValueError as error:
+        raise InputError(f"{path}: cannot decode time with units {units!r} ({error})") from None
+
+
+def _scalar_km(dataset: netCDF4.Dataset, name: str, path: Path) -> float:
+    variable = dataset[name]
+    units = str(getattr(variable, "units", "km")).strip()
+    if units not in _ALTITUDE_UNITS:
+        raise InputError(f"{path}: {name} units {units!r}, expected one of {', '.join(_ALTITUDE_UNITS)}")
+    return float(variable[...]) * _ALTITUDE_UNITS[units]
+
+
+def _camera_position(dataset: netCDF4.Dataset, path: Path) -> np.ndarray:
+    variable = dataset["camera_pos"]
+    units = str(getattr(variable, "units", "km")).strip()
+    if units not in _CAMERA_UNITS:
+        raise InputError(f"{path}: camera_pos units {units!r}, expected km")
+    return np.asarray(variable[:], dtype=np.float64)
+
+
+def _floats(variable: netCDF4.Variable) -> np.ndarray:
+    values = np.asarray(variable[:], dtype=np.float64)
+    fill = getattr(variable, "_FillValue", None)
+    if fill is not None and np.isfinite(fill):
+        values[values == fill] = np.nan
+    return values
+
+
+def _bounds(dataset: netCDF4.Dataset, name: str) -> netCDF4.Variable | None:
+    bounds = getattr(dataset[name], "bounds", None)
+    return dataset[bounds] if bounds in dataset.variables else None
+
+
+def _from_magnetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datetime) -> tuple[np.ndarray, ...]:
+    """lat_bounds, lon_bounds, lat, lon converted from the stored MLat/MLT."""
+    model_name = str(getattr(dataset["mcrs"], "magnetic_model", "dipole"))
+    model = get_magnetic_model(model_name)
+    log.info("%s has no geodetic coordinates; converting MLat/MLT with magnetic model %r", path, model_name)
+    lat, lon = model.from_magnetic(_floats(dataset["mlat"]), _floats(dataset["mlt"]), altitude, time)
+    mlat_bounds, mlt_bounds = _bounds(dataset, "mlat"), _bounds(dataset, "mlt")
+    if mlat_bounds is None or mlt_bounds is None:
+        return (*corners_from_centers(lat, lon), lat, lon)
+    corners = (corners_from_vertices(_floats(mlat_bounds)), corners_from_vertices(_floats(mlt_bounds)))
+    return (*model.from_magnetic(*corners, altitude, time), lat, lon)
+
+
+def _geodetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datetime) -> tuple[np.ndarray, ...]:
+    """lat_bounds, lon_bounds, lat, lon (2-D), from 1-D axes, 2-D auxiliary coordinates or MLat/MLT."""
+    if "lat" not in dataset.variables or "lon" not in dataset.variables:
+        return _from_magnetic(dataset, path, altitude, time)
+    lat_variable, lon_variable = dataset["lat"], dataset["lon"]
+    lat_bounds, lon_bounds = _bounds(dataset, "lat"), _bounds(dataset, "lon")
+    if lat_variable.ndim == 1:
+        lat_axis, lon_axis = _floats(lat_variable), _floats(lon_variable)
+        lat, lon = np.meshgrid(lat_axis, wrap_lon(lon_axis), indexing="ij")
+        if lat_bounds is None or lon_bounds is None:
+            return (*corners_from_centers(lat, lon), lat, lon)
+        lat_edges, lon_edges = (_edges(_floats(b), name, path) for b, name in ((lat_bounds, "lat"), (lon_bounds, "lon")))
+        corner_lat, corner_lon = np.meshgrid(lat_edges, wrap_lon(lon_edges), indexing="ij")
+        return corner_lat, corner_lon, lat, lon
+    lat, lon = _floats(lat_variable), _floats(lon_variable)
+    if lat_bounds is None or lon_bounds is None:
+        log.info("%s has no pixel corners; estimating them from the centers", path)
+        return (*corners_from_centers(lat, lon), lat, lon)
+    return corners_from_vertices(_floats(lat_bounds)), corners_from_vertices(_floats(lon_bounds)), lat, lon
+
+
+def _edges(bounds: np.ndarray, name: str, path: Path) -> np.ndarray:
+    """``n + 1`` edges from contiguous ``(n, 2)`` CF bounds."""
+    if not np.array_equal(bounds[1:, 0], bounds[:-1, 1]):
+        raise InputError(f"{path}: {name} bounds are not contiguous (each cell must start where the previous one ends)")
+    return np.concatenate([bounds[:, 0], bounds[-1:, 1]])
+
+
+def _channel_variables(dataset: netCDF4.Dataset, path: Path) -> list[str]:
+    for names in (["img"], ["img_red", "img_green", "img_blue"]):
+        if all(name in dataset.variables for name in names):
+            return names
+    numbered = sorted((n for n in dataset.variables if n.startswith("img_ch")), key=lambda n: int(n[6:]))
+    if not numbered:
+        raise InputError(f"{path}: no image variable (img, img_red/img_green/img_blue or img_ch<i>)")
+    return numbered
+
+
+def _image(dataset: netCDF4.Dataset, path: Path) -> tuple[np.ndarray, np.ndarray]:
+    channels, defined = [], None
+    for name in _channel_variables(dataset, path):
+        variable = dataset[name]
+        fill = getattr(variable, "_FillValue", None)
+        if fill is None:
+            raise InputError(f"{path}: image variable {name} has no _FillValue")
+        channel, mask = decode_channel(variable[:], int(fill), f"{path} variable {name}")
+        channels.append(channel)
+        defined = mask if defined is None else defined & mask
+    assert defined is not None
+    return np.stack(channels, axis=-1), defined
+
+
+def _attributes(dataset: netCDF4.Dataset) -> dict[str, Any]:
+    return {name: dataset.getncattr(name) for name in dataset.ncattrs()}
+
+
+def read_netcdf(path: str | os.PathLike) -> Mapping:
+    """The mapping stored in a netCDF file.
+
+    Raises
+    ------
+    InputError
+        If the file is not readable or lacks a variable a mapping needs.
+    """
+    path = Path(path)
+    with _open(path) as dataset:
+        _require(dataset, path)
+        attributes = _attributes(dataset)
+        altitude, time = _scalar_km(dataset, "altitude", path), _time(dataset, path)
+        lat_bounds, lon_bounds, lat, lon = _geodetic(dataset, path, altitude, time)
+        image, image_defined = _image(dataset, path)
+        elevation = 90.0 - _floats(dataset["zenith_angle"])
+        lat[~image_defined] = np.nan
+        return Mapping(
+            lat_bounds=lat_bounds,
+            lon_bounds=lon_bounds,
+            lat=lat,
+            lon=lon,
+            elevation=elevation,
+            image=image,
+            altitude=altitude,
+            time=time,
+            camera_position=_camera_position(dataset, path),
+            identifier=str(attributes.get(IDENTIFIER_ATTRIBUTE, path.stem)),
+            metadata=restore_metadata(attributes, attributes.get(METADATA_TYPES_ATTRIBUTE), str(path)),
+        )
+
+
+def _header(path: Path) -> tuple[datetime, str, float]:
+    with _open(path) as dataset:
+        _require(dataset, path)
+        identifier = getattr(dataset, IDENTIFIER_ATTRIBUTE, path.stem)
+        return _time(dataset, path), str(identifier), _scalar_km(dataset, "altitude", path)
+
+
+class NetcdfProvider(MappingFileProvider):
+    """Mappings from one netCDF file or a folder of them (registered as provider ``netcdf``).
+
+    See :class:`auromat_core.providers.MappingFileProvider` for the parameters.
+    """
+
+    suffix = ".nc"
+    format_name = "netCDF"
+    is_mapping_file = staticmethod(is_mapping_file)
+    read_header = staticmethod(_header)
+    read = staticmethod(read_netcdf)

@@ -1,0 +1,385 @@
+"""Write a Mapping to a CF-1.10 netCDF-4 file (netCDF4).
+
+Layout for a pixel grid (e.g. a photo): dimensions ``y``, ``x`` (``vertex4`` = 4,
+``xyz`` = 3); ``lat(y, x)``, ``lon(y, x)`` are auxiliary coordinates named in
+the data variables' ``coordinates`` attribute, with CF bounds
+``lat_bounds(y, x, vertex4)`` (vertices anticlockwise seen from above).
+
+Layout for a plate-carrée mapping (resampled onto a lat/lon grid): 1-D
+coordinate variables ``lat(lat)``, ``lon(lon)`` with ``lat_bounds(lat, vertex2)``
+and ``lon_bounds(lon, vertex2)``; longitudes continue past 180° across the
+antimeridian (``valid_max`` then exceeds 180).
+
+Variables: ``time`` (scalar, int64 microseconds since 1970 UTC), ``altitude``
+(km), ``crs`` (grid mapping, WGS84), ``mlat``/``mlt`` with bounds and ``mcrs``
+(magnetic, on the image dimensions), ``img`` or ``img_red``/``img_green``/
+``img_blue`` (signed, ``_FillValue`` = type minimum), ``zenith_angle``
+(``sensor_zenith_angle`` = 90 - elevation), ``camera_pos(xyz)`` (GCRS km).
+Float variables use NaN for undefined values. Large variables are chunked by
+rows (and one vertex) and compressed with shuffle + deflate. Without geodetic
+coordinates (``include_geo=False``) the data variables name ``mlat mlt`` as
+their coordinates and readers convert them back to lat/lon.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time as timing
+from collections.abc import Mapping as MappingABC
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import netCDF4
+import numpy as np
+
+import auromat_core
+from auromat_core import (
+    ExportError,
+    InputError,
+    Mapping,
+    atomic_output,
+    get_magnetic_model,
+)
+from auromat_core.encoding import (
+    IDENTIFIER_ATTRIBUTE,
+    METADATA_TYPES_ATTRIBUTE,
+    CoordinateEncoding,
+    channel_names,
+    encode_channel,
+    metadata_types,
+    metadata_values,
+    signed_type,
+)
+
+from .grid import Axes, plate_carree_axes, vertex_order, vertices
+from .lock import IO_LOCK
+
+log = logging.getLogger(__name__)
+
+TIME_UNITS = "microseconds since 1970-01-01 00:00:00"
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_CHUNK_BYTES = 1 << 22
+SEMI_MAJOR_AXIS_M = 6378137.0
+INVERSE_FLATTENING = 298.257223563
+
+
+class NetcdfExporter:
+    """Writes mappings as CF-1.10 netCDF-4 files; registered as exporter ``netcdf``."""
+
+    extension = ".nc"
+
+    def file_name(self, identifier: str, time: datetime, **_: Any) -> str:
+        """``<identifier>.nc``."""
+        return f"{identifier}{self.extension}"
+
+    def write(
+        self,
+        mapping: Mapping,
+        path: str | os.PathLike,
+        *,
+        include_bounds: bool = True,
+        include_mag: bool = True,
+        include_geo: bool = True,
+        compression: int = 4,
+        float32_coordinates: bool = False,
+        coordinate_precision: float | None = 1.0,
+        magnetic_model: str = "dipole",
+        use_1d: bool = True,
+        metadata: MappingABC[str, Any] | None = None,
+    ) -> Path:
+        """Write ``mapping`` to ``path`` atomically and return the path.
+
+        Parameters
+        ----------
+        include_bounds, include_mag
+            Write pixel corners (CF bounds) and MLat/MLT.
+        include_geo
+            Write geodetic lat/lon (the CF coordinates); without them the file
+            needs MLat/MLT, from which a reader recovers lat/lon.
+        compression
+            Deflate level 0 (none) to 9, with shuffle.
+        float32_coordinates, coordinate_precision
+            Coordinate storage, see :class:`~auromat_core.encoding.CoordinateEncoding`.
+        magnetic_model
+            Registered magnetic model for MLat/MLT.
+        use_1d
+            Write 1-D lat/lon axes when the mapping is plate carrée.
+        metadata
+            Global attributes overriding the mapping's metadata.
+
+        Raises
+        ------
+        InputError
+            For an invalid option, or neither geodetic nor magnetic coordinates.
+        ExportError
+            If the mapping cannot be stored.
+        """
+        if not (include_geo or include_mag):
+            raise InputError("a mapping file needs geodetic or magnetic coordinates: use include_geo or include_mag (not --without-geo with --without-mag)")
+        if not (isinstance(compression, int) and 0 <= compression <= 9):
+            raise InputError(f"netCDF compression must be a deflate level 0..9, got {compression!r}")
+        encoding = CoordinateEncoding(float32_coordinates, coordinate_precision)
+        signed_type(mapping.image.dtype, mapping.identifier)
+        target = Path(path)
+        start = timing.perf_counter()
+        magnetic = mapping.magnetic(magnetic_model) if include_mag else None
+        steps = encoding.steps(mapping.altitude, mapping.lat_bounds, None if magnetic is None else magnetic.mlat_bounds)
+        axes = plate_carree_axes(mapping.lat_bounds, mapping.lon_bounds, mapping.lat, mapping.lon) if use_1d and include_geo else None
+        attributes = _global_attributes(mapping, metadata)
+        with IO_LOCK, atomic_output(target) as temporary:
+            with netCDF4.Dataset(temporary, "w", format="NETCDF4") as dataset:
+                writer = _Writer(dataset, mapping, encoding, steps, compression, include_bounds, include_geo)
+                writer.globals(attributes)
+                writer.scalars()
+                if axes is not None:
+                    writer.axes(axes)
+                else:
+                    writer.pixel_dimensions()
+                    if include_geo:
+                        writer.auxiliary_geodetic()
+                if magnetic is not None:
+                    writer.magnetic(magnetic, magnetic_model)
+                writer.images()
+                writer.zenith_angle()
+        log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
+        return target
+
+    def __repr__(self) -> str:
+        return "NetcdfExporter()"
+
+
+def _global_attributes(mapping: Mapping, metadata: MappingABC[str, Any] | None) -> dict[str, Any]:
+    user = metadata_values({**mapping.metadata, **(metadata or {})}, mapping.identifier)
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    attributes: dict[str, Any] = {
+        "Conventions": "CF-1.10",
+        "title": f"Aurora image {mapping.identifier} georeferenced at {mapping.altitude:g} km",
+        "source": f"auromat {auromat_core.__version__}",
+        "history": f"{now} written by auromat {auromat_core.__version__}",
+        "comment": "Every pixel of the image with the geodetic (and geomagnetic) coordinates of its center and corners.",
+        **user,
+    }
+    if mapping.defined.any():
+        box = mapping.bounding_box
+        attributes.update(
+            geospatial_lat_min=box.lat_south,
+            geospatial_lat_max=box.lat_north,
+            geospatial_lon_min=box.lon_west,
+            geospatial_lon_max=box.lon_east,
+            geospatial_lat_units="degrees_north",
+            geospatial_lon_units="degrees_east",
+        )
+    attributes[IDENTIFIER_ATTRIBUTE] = mapping.identifier
+    attributes[METADATA_TYPES_ATTRIBUTE] = metadata_types(user)
+    return attributes
+
+
+def _attribute_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return np.uint8(value)
+    if isinstance(value, int):
+        return np.int64(value)
+    if isinstance(value, float):
+        return np.float64(value)
+    return value
+
+
+class _Writer:
+    """Adds the dimensions and variables of one mapping to an open netCDF dataset."""
+
+    def __init__(
+        self, dataset: netCDF4.Dataset, mapping: Mapping, encoding: CoordinateEncoding,
+        steps: dict[str, float], level: int, bounds: bool, geo: bool,
+    ) -> None:
+        self.dataset = dataset
+        self.mapping = mapping
+        self.encoding = encoding
+        self.steps = steps
+        self.level = level
+        self.bounds = bounds
+        self.geo = geo
+        self.dims: tuple[str, str] = ("y", "x")
+        self.auxiliary: list[str] = []
+        self.order = vertex_order(mapping.lat_bounds, mapping.lon_bounds) if bounds else "A"
+
+    def globals(self, attributes: MappingABC[str, Any]) -> None:
+        for key, value in attributes.items():
+            if key.startswith("_"):
+                raise ExportError(f"mapping {self.mapping.identifier}: metadata key {key!r} is reserved in netCDF (leading underscore)")
+            try:
+                self.dataset.setncattr(key, _attribute_value(value))
+            except (RuntimeError, TypeError, ValueError) as error:
+                raise ExportError(f"mapping {self.mapping.identifier}: cannot store global attribute {key!r} = {value!r} in netCDF: {error}") from None
+
+    def _variable(self, name: str, dtype: Any, dims: tuple[str, ...], attributes: MappingABC[str, Any], fill: Any = False) -> netCDF4.Variable:
+        options: dict[str, Any] = {"fill_value": fill}
+        if len(dims) >= 2:
+            # chunks of whole rows and one vertex: each chunk holds one plane, which compresses best
+            shape = [len(self.dataset.dimensions[dim]) for dim in dims]
+            rows = max(1, min(shape[0], _CHUNK_BYTES // (shape[1] * np.dtype(dtype).itemsize)))
+            options["chunksizes"] = [rows, shape[1]] + [1] * (len(shape) - 2)
+            if self.level:
+                options.update(compression="zlib", complevel=self.level, shuffle=True)
+        variable = self.dataset.createVariable(name, dtype, dims, **options)
+        variable.setncatts(dict(attributes))
+        return variable
+
+    def scalars(self) -> None:
+        mapping = self.mapping
+        dataset = self.dataset
+        dataset.createDimension("xyz", 3)
+        time = self._variable(
+            "time", np.int64, (),
+            {"standard_name": "time", "long_name": "time of the photograph (UTC)", "units": TIME_UNITS,
+             "calendar": "standard", "axis": "T"},
+        )
+        time.assignValue(np.int64((mapping.time - _EPOCH) // _MICROSECOND))
+        altitude = self._variable(
+            "altitude", np.float64, (),
+            {"standard_name": "height_above_reference_ellipsoid", "long_name": "mapping altitude above the WGS84 ellipsoid",
+             "units": "km", "positive": "up", "axis": "Z"},
+        )
+        altitude.assignValue(mapping.altitude)
+        camera = self._variable(
+            "camera_pos", np.float64, ("xyz",),
+            {"long_name": "camera position in cartesian GCRS coordinates", "units": "km",
+             "coordinates": "time", "comment": "Axis order: xyz"},
+        )
+        camera[:] = mapping.camera_position
+        crs = self._variable(
+            "crs", np.int8, (),
+            {"grid_mapping_name": "latitude_longitude", "semi_major_axis": SEMI_MAJOR_AXIS_M,
+             "inverse_flattening": INVERSE_FLATTENING, "longitude_of_prime_meridian": 0.0,
+             "comment": "Geographic Coordinate System, WGS 84"},
+        )
+        crs.assignValue(0)
+
+    def axes(self, axes: Axes) -> None:
+        """1-D coordinate variables of a plate-carrée mapping."""
+        dataset = self.dataset
+        h, w = self.mapping.shape
+        dataset.createDimension("lat", h)
+        dataset.createDimension("lon", w)
+        self.dims = ("lat", "lon")
+        lon_max = max(180.0, float(axes.lon_edges[-1]))
+        for name, values, edges, attributes in (
+            ("lat", axes.lat, axes.lat_edges,
+             {"standard_name": "latitude", "long_name": "geodetic latitude of pixel centers", "units": "degrees_north",
+              "axis": "Y", "valid_min": -90.0, "valid_max": 90.0}),
+            ("lon", axes.lon, axes.lon_edges,
+             {"standard_name": "longitude", "long_name": "geodetic longitude of pixel centers", "units": "degrees_east",
+              "axis": "X", "valid_min": -180.0, "valid_max": lon_max}),
+        ):
+            if self.bounds:
+                attributes["bounds"] = f"{name}_bounds"
+            variable = self._variable(name, np.float64, (name,), attributes)
+            variable[:] = values
+            if self.bounds:
+                if "vertex2" not in dataset.dimensions:
+                    dataset.createDimension("vertex2", 2)
+                bounds = self._variable(f"{name}_bounds", np.float64, (name, "vertex2"), {})
+                bounds[:] = np.column_stack([edges[:-1], edges[1:]])
+
+    def _grid_variable(self, name: str, centers: np.ndarray, corners: np.ndarray | None, kind: str, attributes: dict[str, Any]) -> None:
+        """A 2-D coordinate on the image dimensions, with 4-vertex CF bounds from the corner grid."""
+        step = self.steps.get(kind)
+        unit = "hours" if kind == "mlt" else "degrees"
+        attributes["comment"] = " ".join(filter(None, [attributes.get("comment"), self.encoding.describe(step, unit)]))
+        if corners is not None:
+            attributes["bounds"] = f"{name}_bounds"
+        dtype = self.encoding.dtype
+        variable = self._variable(name, dtype, self.dims, attributes, fill=dtype.type(np.nan))
+        variable[:] = self.encoding.encode(centers, step)
+        self.auxiliary.append(name)
+        if corners is None:
+            return
+        if "vertex4" not in self.dataset.dimensions:
+            self.dataset.createDimension("vertex4", 4)
+        bounds = self._variable(f"{name}_bounds", dtype, self.dims + ("vertex4",), {})
+        stored = self.encoding.encode(corners, step)
+        rows = bounds.chunking()[0]
+        h = self.mapping.shape[0]
+        for first in range(0, h, rows):
+            block = slice(first, min(first + rows, h))
+            bounds[block] = vertices(stored, block, self.order)
+
+    def pixel_dimensions(self) -> None:
+        h, w = self.mapping.shape
+        self.dataset.createDimension("y", h)
+        self.dataset.createDimension("x", w)
+
+    def auxiliary_geodetic(self) -> None:
+        mapping = self.mapping
+        corners = self.bounds
+        self._grid_variable(
+            "lat", mapping.lat, mapping.lat_bounds if corners else None, "lat",
+            {"standard_name": "latitude", "long_name": "geodetic latitude of pixel centers", "units": "degrees_north",
+             "valid_min": -90.0, "valid_max": 90.0},
+        )
+        self._grid_variable(
+            "lon", mapping.lon, mapping.lon_bounds if corners else None, "lon",
+            {"standard_name": "longitude", "long_name": "geodetic longitude of pixel centers", "units": "degrees_east",
+             "valid_min": -180.0, "valid_max": 180.0},
+        )
+
+    def magnetic(self, magnetic: Any, model_name: str) -> None:
+        corners = self.bounds
+        self._grid_variable(
+            "mlat", magnetic.mlat, magnetic.mlat_bounds if corners else None, "mlat",
+            {"long_name": "magnetic latitude of pixel centers", "units": "degrees", "valid_min": -90.0, "valid_max": 90.0,
+             "magnetic_coordinate_system": "mcrs"},
+        )
+        self._grid_variable(
+            "mlt", magnetic.mlt, magnetic.mlt_bounds if corners else None, "mlt",
+            {"long_name": "magnetic local time of pixel centers", "units": "hours", "valid_min": 0.0, "valid_max": 24.0,
+             "magnetic_coordinate_system": "mcrs"},
+        )
+        model = get_magnetic_model(model_name)
+        attributes: dict[str, Any] = {
+            "long_name": "magnetic coordinate system of mlat and mlt",
+            "magnetic_model": model_name,
+            "comment": "Geocentric MLat/MLT system based on the given geomagnetic pole position",
+        }
+        pole = getattr(model, "pole", None)
+        if pole is not None:
+            pole_lat, pole_lon = pole(self.mapping.time)
+            attributes.update(north_geomagnetic_pole_lat=float(pole_lat), north_geomagnetic_pole_lon=float(pole_lon))
+        self._variable("mcrs", np.int8, (), attributes).assignValue(0)
+
+    def _data_attributes(self) -> dict[str, str]:
+        attributes = {"coordinates": " ".join(["time", "altitude", *self.auxiliary])}
+        if self.geo:
+            attributes["grid_mapping"] = "crs"
+        return attributes
+
+    def images(self) -> None:
+        mapping = self.mapping
+        image = mapping.image
+        for index, name in enumerate(channel_names(image.shape[2])):
+            stored, fill = encode_channel(image[:, :, index], mapping.defined, mapping.identifier)
+            channel = name.removeprefix("img").lstrip("_") or "gray"
+            variable = self._variable(
+                name, stored.dtype, self.dims,
+                {"long_name": f"image counts, {channel} channel", "units": "1",
+                 "valid_min": stored.dtype.type(0), "valid_max": stored.dtype.type(np.iinfo(image.dtype).max),
+                 "comment": f"Originally {image.dtype}; undefined pixels hold _FillValue.",
+                 **self._data_attributes()},
+                fill=stored.dtype.type(fill),
+            )
+            variable[:] = stored
+
+    def zenith_angle(self) -> None:
+        step = self.steps.get("zenith")
+        dtype = self.encoding.dtype
+        variable = self._variable(
+            "zenith_angle", dtype, self.dims,
+            {"standard_name": "sensor_zenith_angle", "long_name": "zenith angle of the line of sight (90 - elevation)",
+             "units": "degree", "valid_min": 0.0, "valid_max": 180.0,
+             "comment": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees')}",
+             **self._data_attributes()},
+            fill=dtype.type(np.nan),
+        )
+        variable[:] = self.encoding.encode(90.0 - self.mapping.elevation, step)

@@ -1,0 +1,221 @@
+"""``auromat convert``: provider detection, resumable atomic output, local processes and a Dask cluster.
+
+The input is the real ISS sequence (``seq/*.wcs`` of ISS029-E-8493..8502 with the
+ISS029-E-8492 photo), shrunk 16-fold (WCS and image alike) so a frame takes a
+fraction of a second.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import auromat_cdf.plugin
+import auromat_netcdf.plugin
+import auromat_spacecraft.plugin
+import numpy as np
+import pyproj
+import pytest
+from astropy.io import fits
+from auromat_cdf import read_cdf
+from auromat_netcdf import read_netcdf
+from auromat_spacecraft import SpacecraftProvider
+from click.testing import CliRunner
+from PIL import Image
+
+from auromat_core import AuromatError, NoDataError
+from auromat_core.cli import build_cli
+from auromat_core.convert import convert, remove_partial_files
+from tests.conftest import binned_header
+
+FACTOR = 16
+GEOD = pyproj.Geod(ellps="WGS84")
+def write_sequence(iss: Path, folder: Path, factor: int) -> Path:
+    """The ISS sequence shrunk by ``factor``: one JPEG and one ``.wcs`` (checksums renewed) per frame."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(iss / "ISS029-E-8492.jpg") as photo:
+        small = photo.resize((photo.width // factor, photo.height // factor), Image.Resampling.BOX)
+    for wcs in sorted((iss / "seq").glob("*.wcs")):
+        header = binned_header(wcs, factor)
+        hdu = fits.PrimaryHDU(header=header)
+        hdu.add_checksum()
+        hdu.header.tofile(folder / wcs.name)
+        small.save(folder / f"{wcs.stem}.jpg", quality=95)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sequence(iss_fixtures, tmp_path_factory) -> Path:
+    return write_sequence(iss_fixtures, tmp_path_factory.mktemp("seq"), FACTOR)
+
+
+@pytest.fixture
+def plugins(auromat_plugins):
+    """An isolated manager with the spacecraft, CDF and netCDF plugins (``convert`` is a built-in)."""
+    for module in (auromat_spacecraft.plugin, auromat_cdf.plugin, auromat_netcdf.plugin):
+        auromat_plugins.register(module)
+    return auromat_plugins
+
+
+def position_error_m(a, b) -> float:
+    defined = np.isfinite(a.lat)
+    _, _, distance = GEOD.inv(a.lon[defined], a.lat[defined], b.lon[defined], b.lat[defined])
+    return float(distance.max()) * (1 + a.altitude / 6356.752)
+
+
+def complete_files(out: Path, pattern: str) -> list[Path]:
+    """Files matching ``pattern``, without hidden (partial) ones."""
+    return sorted(p for p in out.glob(pattern) if not p.name.startswith("."))
+
+
+def assert_converted(out: Path, sequence: Path, reader, pattern: str) -> None:
+    """``out`` holds exactly one valid file per frame, each equal to the frame mapped afresh."""
+    provider = SpacecraftProvider(sequence)
+    files = complete_files(out, pattern)
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in files]
+    assert len(files) == len(provider) == 10
+    for index, path in enumerate(files):
+        read, expected = reader(path), provider.load(index)
+        assert read.identifier == expected.identifier and read.time == expected.time
+        assert np.array_equal(read.defined, expected.defined)
+        assert np.array_equal(read.image[read.defined], expected.image[expected.defined])
+        assert position_error_m(read, expected) <= 1.0
+
+
+def test_converts_resumes_and_overwrites_in_process(plugins, sequence, tmp_path):
+    out = tmp_path / "out"
+    summary = convert(sequence, "cdf", out=out, workers=0, progress=False)
+    assert len(summary.written) == 10 and summary.skipped == 0 and not summary.failures
+    assert_converted(out, sequence, read_cdf, "*.cdf")
+    assert summary.written[0].name == "auromat_map_l2_20110918T115459_ISS029-E-8493.cdf"
+    first = summary.written[0]
+    (out / f".{first.name}.12345.part.cdf").write_bytes(b"interrupted")
+    first.unlink()
+    again = convert(sequence, "cdf", out=out, workers=0, progress=False)
+    assert [p.name for p in again.written] == [first.name] and again.skipped == 9
+    assert_converted(out, sequence, read_cdf, "*.cdf")
+    stamps = [path.stat().st_mtime_ns for path in summary.written]
+    last = SpacecraftProvider(sequence).times[-1]
+    rewritten = convert(sequence, "cdf", out=out, start=last, workers=0, progress=False, overwrite=True)
+    assert rewritten.written == summary.written[-1:] and rewritten.skipped == 0
+    assert [path.stat().st_mtime_ns for path in summary.written][:-1] == stamps[:-1]
+    assert summary.written[-1].stat().st_mtime_ns > stamps[-1]
+
+
+def test_period_resampling_and_options(plugins, sequence, tmp_path):
+    summary = convert(
+        sequence, "netcdf", out=tmp_path, workers=0, progress=False,
+        start=SpacecraftProvider(sequence).times[2], end=SpacecraftProvider(sequence).times[4],
+        resample={"arcsec_per_px": 800, "grid": "geo"}, export_options={"include_mag": False},
+    )
+    assert [p.name for p in summary.written] == ["ISS029-E-8495.nc", "ISS029-E-8496.nc", "ISS029-E-8497.nc"]
+    read = read_netcdf(summary.written[0])
+    assert read.is_plate_carree and read.metadata["resampled_grid"] == "geo"
+
+
+def test_failed_frame_is_reported_and_others_written(plugins, sequence, tmp_path):
+    broken = tmp_path / "seq"
+    broken.mkdir()
+    for path in sequence.iterdir():
+        (broken / path.name).symlink_to(path)
+    (broken / "ISS029-E-8496.jpg").unlink()
+    (broken / "ISS029-E-8496.jpg").write_bytes(b"\xff\xd8 truncated")
+    summary = convert(broken, "cdf", workers=0, progress=False)
+    assert len(summary.written) == 9
+    assert [name for name, _ in summary.failures] == ["auromat_map_l2_20110918T115508_ISS029-E-8496.cdf"]
+    assert "ISS029-E-8496.jpg" in summary.failures[0][1]
+
+
+def test_provider_detection(plugins, sequence, tmp_path):
+    with pytest.raises(NoDataError, match=r"no installed provider can open .*cdf, netcdf, spacecraft"):
+        convert(tmp_path, "cdf", workers=0, progress=False)
+    mixed = tmp_path / "mixed"
+    convert(sequence, "cdf", out=mixed, end=SpacecraftProvider(sequence).times[0], workers=0, progress=False)
+    convert(sequence, "netcdf", out=mixed, end=SpacecraftProvider(sequence).times[0], workers=0, progress=False)
+    with pytest.raises(AuromatError, match="several providers can open .*: cdf, netcdf; choose one with --provider"):
+        convert(mixed, "netcdf", workers=0, progress=False)
+    summary = convert(mixed, "netcdf", provider="cdf", out=tmp_path / "again", workers=0, progress=False)
+    assert [p.name for p in summary.written] == ["ISS029-E-8493.nc"]
+
+
+@pytest.mark.slow
+def test_local_worker_processes(plugins, sequence, tmp_path):
+    summary = convert(sequence, "netcdf", out=tmp_path, workers=2, progress=False)
+    assert len(summary.written) == 10
+    assert os.getpid() not in {result.pid for result in summary.results}
+    assert_converted(tmp_path, sequence, read_netcdf, "*.nc")
+
+
+@pytest.mark.slow
+def test_dask_cluster(plugins, sequence, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        summary = convert(sequence, "cdf", out=tmp_path, scheduler=cluster.scheduler_address, progress=False)
+    assert len(summary.written) == 10 and not summary.failures
+    assert len({result.pid for result in summary.results} - {os.getpid()}) == 2
+    assert_converted(tmp_path, sequence, read_cdf, "*.cdf")
+
+
+@pytest.mark.slow
+def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "auromat_core", "convert", "--data", str(sequence), "--format", "cdf", "--out", str(out), "--workers", "1"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
+    finished = complete_files(out, "*.cdf")
+    assert 1 <= len(finished) < 10
+    for path in finished:
+        read_cdf(path)
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"skipped {len(finished)} existing" in rerun.stdout
+    assert_converted(out, sequence, read_cdf, "*.cdf")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--format", "netcdf", "--without-geo", "--without-mag"], "--without-geo and --without-mag exclude each other"),
+        (["--format", "cdf", "--skip", "--overwrite"], "--skip and --overwrite exclude each other"),
+        (["--format", "cdf", "--resolution", "50"], "--resolution needs --resample"),
+    ],
+)
+def test_cli_usage_errors(plugins, sequence, arguments, message):
+    result = CliRunner().invoke(build_cli(), ["convert", "--data", str(sequence), *arguments])
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_cli_user_error_is_one_line(plugins, tmp_path):
+    result = CliRunner().invoke(build_cli(), ["convert", "--data", str(tmp_path), "--format", "cdf"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: no installed provider can open") and result.output.count("\n") == 1
+
+
+def test_cli_converts(plugins, sequence, tmp_path):
+    result = CliRunner().invoke(
+        build_cli(),
+        ["convert", "--data", str(sequence), "--format", "netcdf", "--out", str(tmp_path), "--workers", "0",
+         "--start", "2011-09-18T11:55:20", "--without-bounds", "--exact-coordinates"],
+    )
+    assert result.exit_code == 0, result.output
+    assert "converted 3 file(s), skipped 0 existing" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ISS029-E-8500.nc", "ISS029-E-8501.nc", "ISS029-E-8502.nc"]
+    assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
+
+
+def test_remove_partial_files_only_touches_partials(tmp_path):
+    keep = [tmp_path / "a.cdf", tmp_path / ".hidden", tmp_path / "b.part"]
+    drop = [tmp_path / ".a.cdf.4242.part", tmp_path / ".a.cdf.4242.part.cdf"]
+    for path in keep + drop:
+        path.write_bytes(b"x")
+    assert sorted(remove_partial_files(tmp_path)) == sorted(drop)
+    assert sorted(tmp_path.iterdir()) == sorted(keep)

@@ -1,0 +1,318 @@
+"""The CDF exporter and reader: ISTP compliance, independent readers, exact round trips."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cdflib
+import cdflib.xarray
+import numpy as np
+import pyproj
+import pytest
+from auromat_cdf import CdfExporter, CdfProvider, read_cdf
+from spacepy import pycdf
+from spacepy.pycdf import istp
+
+from auromat_core import ExportError, InputError, Mapping, get_exporter, get_provider
+from auromat_core.magnetic import DipoleModel
+from auromat_core.testing import ExporterContract, ProviderContract
+
+from .conftest import synthetic_mapping
+
+GEOD = pyproj.Geod(ellps="WGS84")
+REFERENCE_VARIABLES = {
+    "Epoch", "lat", "lon", "altitude", "lat_bounds", "lon_bounds", "mlat", "mlt", "mlat_bounds", "mlt_bounds",
+    "mcrs", "img_red", "img_green", "img_blue", "zenith_angle", "camera_pos", "crs",
+}
+"""The 17 variables of the original's default file (reference §12.2)."""
+SUPPORT_VARIABLES = {"y_pixel", "x_pixel", "y_corner", "x_corner", "camera_pos_label"}
+ISTP_GLOBALS = [
+    "Project", "Discipline", "Data_type", "Descriptor", "Logical_source", "Logical_file_id",
+    "Logical_source_description", "PI_name", "PI_affiliation", "Source_name", "TEXT", "Instrument_type",
+    "Mission_group", "Generation_date",
+]
+
+
+def write(mapping: Mapping, folder: Path, **options) -> Path:
+    exporter = CdfExporter()
+    return exporter.write(mapping, folder / exporter.file_name(mapping.identifier, mapping.time), **options)
+
+
+def position_error_m(a_lat, a_lon, b_lat, b_lon, altitude_km: float) -> float:
+    """Largest distance (m) between corresponding defined points, at the mapping altitude (pyproj)."""
+    defined = np.isfinite(a_lat)
+    _, _, distance = GEOD.inv(a_lon[defined], a_lat[defined], b_lon[defined], b_lat[defined])
+    return float(np.max(distance)) * (1 + altitude_km / 6356.752)
+
+
+def assert_same_mapping(read: Mapping, original: Mapping, *, exact: bool = True) -> None:
+    """Equal masks, image, time, altitude, camera, identifier and metadata; coordinates exact or within 1 m."""
+    assert read.shape == original.shape
+    assert np.array_equal(read.defined, original.defined)
+    assert np.array_equal(read.corner_defined, original.corner_defined)
+    assert np.array_equal(read.image[read.defined], original.image[original.defined])
+    assert read.image.dtype == original.image.dtype
+    assert read.time == original.time
+    assert read.altitude == original.altitude
+    assert np.array_equal(read.camera_position, original.camera_position)
+    assert read.identifier == original.identifier
+    assert read.metadata == original.metadata
+    assert [type(v) for v in read.metadata.values()] == [type(original.metadata[k]) for k in read.metadata]
+    if exact:
+        for name in ("lat", "lon", "lat_bounds", "lon_bounds"):
+            assert np.array_equal(getattr(read, name), getattr(original, name), equal_nan=True), name
+        np.testing.assert_allclose(read.elevation, original.elevation, atol=1e-12, rtol=0)
+    else:
+        assert position_error_m(read.lat, read.lon, original.lat, original.lon, original.altitude) <= 1.0
+        assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, original.altitude) <= 1.0
+        np.testing.assert_allclose(read.elevation, original.elevation, atol=4e-6, rtol=0)
+
+
+class TestContract(ExporterContract):
+    @pytest.fixture
+    def exporter(self):
+        return CdfExporter()
+
+    @pytest.fixture
+    def mapping(self):
+        return synthetic_mapping()
+
+
+@pytest.fixture(scope="module")
+def cdf_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("cdf_folder")
+    for second, name in ((20, "b"), (10, "a"), (30, "c")):
+        mapping = synthetic_mapping(8, 10, identifier=f"frame-{name}", time=synthetic_mapping().time.replace(second=second))
+        write(mapping, folder, include_mag=False)
+    (folder / "notes.cdf").write_bytes(b"not a CDF file")
+    return folder
+
+
+class TestProvider(ProviderContract):
+    @pytest.fixture
+    def provider(self, cdf_folder):
+        return CdfProvider(cdf_folder)
+
+
+@pytest.fixture(scope="module")
+def iss_file(iss_mapping, tmp_path_factory) -> Path:
+    return write(iss_mapping, tmp_path_factory.mktemp("iss"))
+
+
+def test_registered(auromat_plugins):
+    import auromat_cdf.plugin
+
+    auromat_plugins.register(auromat_cdf.plugin)
+    assert isinstance(get_exporter("cdf"), CdfExporter)
+    assert get_exporter("cdf").extension == ".cdf"
+
+
+def test_cdflib_reads_documented_variables_units_and_values(iss_file, iss_mapping):
+    cdf = cdflib.CDF(str(iss_file))
+    variables = set(cdf.cdf_info().zVariables)
+    assert variables == REFERENCE_VARIABLES | SUPPORT_VARIABLES
+    units = {name: cdf.varattsget(name).get("UNITS") for name in variables}
+    assert units["lat"] == units["lon"] == units["lat_bounds"] == "degrees"
+    assert units["mlt"] == "hours" and units["altitude"] == "km" and units["camera_pos"] == "km"
+    assert units["zenith_angle"] == "degrees" and units["img_red"] == "counts"
+    for name in variables:
+        attributes = cdf.varattsget(name)
+        for key in ("CATDESC", "FIELDNAM", "VAR_TYPE", "FILLVAL"):
+            assert key in attributes, (name, key)
+        for key, value in attributes.items():
+            if key.startswith(("DEPEND_", "LABL_PTR_")):
+                assert value in variables, f"{name}.{key} names missing variable {value}"
+    assert cdf.varattsget("img_red")["DISPLAY_TYPE"] == "image"
+    assert cdf.varattsget("lat")["bounds"] == "lat_bounds"
+    epoch = cdflib.cdfepoch.to_datetime(cdf.varget("Epoch"))[0]
+    assert epoch == np.datetime64(iss_mapping.time, "ns")
+    assert cdf.varget("altitude") == 110.0
+    np.testing.assert_array_equal(cdf.varget("camera_pos")[0], iss_mapping.camera_position)
+    lat = cdf.varget("lat")[0]
+    assert lat.shape == iss_mapping.shape and lat.dtype == np.float64
+    assert position_error_m(lat, cdf.varget("lon")[0], iss_mapping.lat, iss_mapping.lon, 110.0) <= 1.0
+    np.testing.assert_array_equal(np.isnan(lat), ~iss_mapping.defined)
+    red = cdf.varget("img_red")[0]
+    assert red.dtype == np.int16
+    np.testing.assert_array_equal(red[iss_mapping.defined], iss_mapping.image[..., 0][iss_mapping.defined])
+    assert (red[~iss_mapping.defined] == cdf.varattsget("img_red")["FILLVAL"]).all()
+    attributes = cdf.globalattsget()
+    for key in ISTP_GLOBALS:
+        assert key in attributes and str(attributes[key][0]).strip(), key
+    assert attributes["mission"][0] == "ISS029" and attributes["frame"][0] == 8492
+    assert attributes["Logical_file_id"][0] == iss_file.stem
+    assert iss_file.name.startswith(attributes["Logical_source"][0])
+    box = iss_mapping.bounding_box
+    assert attributes["geospatial_lat_min"][0] == box.lat_south and attributes["geospatial_lon_max"][0] == box.lon_east
+
+
+def test_cdflib_xarray_uses_support_variables_and_fill_values(iss_file, iss_mapping):
+    dataset = cdflib.xarray.cdf_to_xarray(str(iss_file), to_datetime=True, fillval_to_nan=True)
+    assert dataset["img_red"].dims == ("Epoch", "y_pixel", "x_pixel")
+    assert dataset["lat_bounds"].dims == ("Epoch", "y_corner", "x_corner")
+    np.testing.assert_array_equal(dataset["y_pixel"].values, np.arange(iss_mapping.shape[0]))
+    np.testing.assert_array_equal(np.isnan(dataset["lat"].values[0]), ~iss_mapping.defined)
+    red = dataset["img_red"].values[0]
+    assert (red[~iss_mapping.defined] == dataset["img_red"].attrs["FILLVAL"]).all()
+    np.testing.assert_array_equal(red[iss_mapping.defined], iss_mapping.image[..., 0][iss_mapping.defined])
+    assert dataset["Epoch"].values[0] == np.datetime64(iss_mapping.time, "ns")
+
+
+def test_istp_checks(iss_file):
+    """spacepy's ISTP checks pass except one rule that rejects DISPLAY_TYPE 'image' on any multi-dimensional
+    variable; the ISTP guide defines 'image' for image data (THEMIS L1 ASI files carry it too)."""
+    with pycdf.CDF(str(iss_file)) as cdf:
+        problems = istp.FileChecks.all(cdf, catch=True)
+    assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]
+
+
+def test_magnetic_variables_match_model(iss_file, iss_mapping):
+    magnetic = iss_mapping.magnetic()
+    cdf = cdflib.CDF(str(iss_file))
+    mlat, mlt = cdf.varget("mlat")[0], cdf.varget("mlt")[0]
+    np.testing.assert_array_equal(np.isnan(mlat), ~iss_mapping.defined)
+    assert np.nanmax(np.abs(mlat - magnetic.mlat)) <= 2**-18
+    assert np.nanmax(np.abs(mlt - magnetic.mlt)) <= 2**-10
+    pole = cdf.varattsget("mcrs")
+    assert (pole["north_geomagnetic_pole_lat"], pole["north_geomagnetic_pole_lon"]) == DipoleModel().pole(iss_mapping.time)
+
+
+def test_round_trip_default_is_within_one_metre(iss_file, iss_mapping):
+    read = read_cdf(iss_file)
+    read.check_invariants()
+    assert_same_mapping(read, iss_mapping, exact=False)
+
+
+@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16], ids=["uint8", "uint16"])
+def test_round_trip_exact(tmp_path, masked, dtype):
+    original = synthetic_mapping(masked=masked, dtype=dtype)
+    assert original.defined.all() != masked
+    read = read_cdf(write(original, tmp_path, coordinate_precision=None))
+    assert_same_mapping(read, original)
+
+
+def test_round_trip_gray_image(tmp_path):
+    original = synthetic_mapping(channels=1, dtype=np.uint16)
+    path = write(original, tmp_path, coordinate_precision=None)
+    assert "img" in cdflib.CDF(str(path)).cdf_info().zVariables
+    assert_same_mapping(read_cdf(path), original)
+
+
+def test_round_trip_resampled(tmp_path, iss_mapping):
+    resampled = iss_mapping.resample(arcsec_per_px=400, grid="geo")
+    assert not resampled.defined.all() and resampled.is_plate_carree
+    read = read_cdf(write(resampled, tmp_path, coordinate_precision=None))
+    assert_same_mapping(read, resampled)
+    assert read.is_plate_carree
+
+
+def test_float32_coordinates_are_float32_rounding(tmp_path):
+    original = synthetic_mapping()
+    path = write(original, tmp_path, float32_coordinates=True)
+    assert cdflib.CDF(str(path)).varget("lat").dtype == np.float32
+    read = read_cdf(path)
+    for name in ("lat", "lon", "lat_bounds", "lon_bounds"):
+        expected = getattr(original, name).astype(np.float32).astype(np.float64)
+        np.testing.assert_array_equal(getattr(read, name), expected)
+    assert position_error_m(read.lat, read.lon, original.lat, original.lon, 110.0) <= 1.0
+
+
+def test_default_rounding_error_is_below_precision_and_steps_are_powers_of_two(tmp_path, iss_mapping):
+    path = write(iss_mapping, tmp_path, coordinate_precision=0.25, include_mag=False)
+    lat = cdflib.CDF(str(path)).varget("lat")[0]
+    defined = np.isfinite(lat)
+    assert position_error_m(lat, cdflib.CDF(str(path)).varget("lon")[0], iss_mapping.lat, iss_mapping.lon, 110.0) <= 0.25
+    step = 2.0 ** math.floor(math.log2(0.25 / math.sqrt(2) * 2 / (6399.594 + 110) / 1000 / math.pi * 180))
+    assert np.all(np.mod(lat[defined], step) == 0)
+
+
+def test_without_bounds_estimates_corners(tmp_path):
+    original = synthetic_mapping(masked=False)
+    path = write(original, tmp_path, include_bounds=False, coordinate_precision=None)
+    variables = set(cdflib.CDF(str(path)).cdf_info().zVariables)
+    assert not variables & {"lat_bounds", "lon_bounds", "mlat_bounds", "mlt_bounds", "y_corner", "x_corner"}
+    read = read_cdf(path)
+    assert np.array_equal(read.lat, original.lat)
+    assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, 110.0) < 200.0
+
+
+def test_without_geo_uses_magnetic_coordinates(tmp_path):
+    original = synthetic_mapping()
+    path = write(original, tmp_path, include_geo=False, coordinate_precision=None)
+    variables = set(cdflib.CDF(str(path)).cdf_info().zVariables)
+    assert not variables & {"lat", "lon", "lat_bounds", "lon_bounds"}
+    read = read_cdf(path)
+    assert np.array_equal(read.defined, original.defined)
+    assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, 110.0) < 1e-3
+
+
+def test_without_geo_and_mag_is_rejected(tmp_path):
+    with pytest.raises(InputError, match="geodetic or magnetic coordinates"):
+        write(synthetic_mapping(), tmp_path, include_geo=False, include_mag=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_without_mag(tmp_path):
+    path = write(synthetic_mapping(), tmp_path, include_mag=False)
+    variables = set(cdflib.CDF(str(path)).cdf_info().zVariables)
+    assert not variables & {"mlat", "mlt", "mlat_bounds", "mlt_bounds", "mcrs"}
+
+
+@pytest.mark.parametrize("initial", [False, True])
+def test_backward_mode_is_left_as_found(tmp_path, initial):
+    previous = pycdf.lib.set_backward(initial)
+    try:
+        write(synthetic_mapping(), tmp_path)
+        assert pycdf.lib.set_backward(None) is initial
+    finally:
+        pycdf.lib.set_backward(previous)
+
+
+def test_unstorable_metadata_leaves_no_file(tmp_path):
+    mapping = synthetic_mapping().replace(metadata={"stars": [1, 2]})
+    with pytest.raises(ExportError, match="'stars'"):
+        write(mapping, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_uint64_image_is_rejected_without_output(tmp_path):
+    mapping = synthetic_mapping().replace(image=np.zeros((24, 32, 3), dtype=np.uint64))
+    with pytest.raises(ExportError, match="image type uint64 cannot be stored"):
+        write(mapping, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_invalid_compression_is_rejected(tmp_path):
+    with pytest.raises(InputError, match="compression"):
+        write(synthetic_mapping(), tmp_path, compression=12)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_can_open(cdf_folder, themis_fixtures, tmp_path):
+    assert CdfProvider.can_open(cdf_folder)
+    assert CdfProvider.can_open(next(cdf_folder.glob("auromat_*.cdf")))
+    assert not CdfProvider.can_open(themis_fixtures / "thg_l1_asf_gako_2011010617_v01.cdf")
+    assert not CdfProvider.can_open(themis_fixtures)
+    assert not CdfProvider.can_open(tmp_path)
+
+
+def test_provider_ignores_foreign_files_and_checks_altitude(cdf_folder):
+    provider = CdfProvider(cdf_folder, altitude=110.0)
+    assert provider.identifiers == ["frame-a", "frame-b", "frame-c"]
+    with pytest.raises(InputError, match="mapped at 110 km, but altitude 90 km"):
+        CdfProvider(cdf_folder, altitude=90.0)
+
+
+def test_registered_provider_reads_folder(auromat_plugins, cdf_folder):
+    import auromat_cdf.plugin
+
+    auromat_plugins.register(auromat_cdf.plugin)
+    provider = get_provider("cdf", cdf_folder)
+    assert provider.get_by_id("frame-b").identifier == "frame-b"
+
+
+def test_reading_a_broken_file_names_it(cdf_folder):
+    with pytest.raises(InputError, match="notes.cdf: not a readable CDF file"):
+        read_cdf(cdf_folder / "notes.cdf")

@@ -1,0 +1,258 @@
+"""The netCDF exporter and reader: CF-1.10 as seen by xarray, 1-D and 2-D layouts, exact round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import netCDF4
+import numpy as np
+import pyproj
+import pytest
+import xarray as xr
+from auromat_netcdf import NetcdfExporter, NetcdfProvider, read_netcdf
+
+from auromat_core import ExportError, InputError, Mapping, get_exporter, get_provider
+from auromat_core.testing import ExporterContract, ProviderContract
+
+from .conftest import synthetic_mapping
+
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def write(mapping: Mapping, folder: Path, **options) -> Path:
+    return NetcdfExporter().write(mapping, folder / f"{mapping.identifier}.nc", **options)
+
+
+def position_error_m(a_lat, a_lon, b_lat, b_lon, altitude_km: float) -> float:
+    """Largest distance (m) between corresponding defined points, at the mapping altitude (pyproj)."""
+    defined = np.isfinite(a_lat)
+    _, _, distance = GEOD.inv(a_lon[defined], a_lat[defined], b_lon[defined], b_lat[defined])
+    return float(np.max(distance)) * (1 + altitude_km / 6356.752)
+
+
+def assert_same_mapping(read: Mapping, original: Mapping, *, exact: bool = True) -> None:
+    """Equal masks, image, time, altitude, camera, identifier and metadata; coordinates exact or within 1 m."""
+    assert read.shape == original.shape
+    assert np.array_equal(read.defined, original.defined)
+    assert np.array_equal(read.corner_defined, original.corner_defined)
+    assert np.array_equal(read.image[read.defined], original.image[original.defined])
+    assert read.image.dtype == original.image.dtype
+    assert read.time == original.time
+    assert read.altitude == original.altitude
+    assert np.array_equal(read.camera_position, original.camera_position)
+    assert read.identifier == original.identifier
+    assert read.metadata == original.metadata
+    assert [type(v) for v in read.metadata.values()] == [type(original.metadata[k]) for k in read.metadata]
+    if exact:
+        for name in ("lat", "lon", "lat_bounds", "lon_bounds"):
+            assert np.array_equal(getattr(read, name), getattr(original, name), equal_nan=True), name
+        np.testing.assert_allclose(read.elevation, original.elevation, atol=1e-12, rtol=0)
+    else:
+        assert position_error_m(read.lat, read.lon, original.lat, original.lon, original.altitude) <= 1.0
+        assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, original.altitude) <= 1.0
+        np.testing.assert_allclose(read.elevation, original.elevation, atol=4e-6, rtol=0)
+
+
+class TestContract(ExporterContract):
+    @pytest.fixture
+    def exporter(self):
+        return NetcdfExporter()
+
+    @pytest.fixture
+    def mapping(self):
+        return synthetic_mapping()
+
+
+@pytest.fixture(scope="module")
+def nc_folder(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("nc_folder")
+    for second, name in ((20, "b"), (10, "a"), (30, "c")):
+        mapping = synthetic_mapping(8, 10, identifier=f"frame-{name}", time=synthetic_mapping().time.replace(second=second))
+        write(mapping, folder, include_mag=False)
+    (folder / "notes.nc").write_bytes(b"not a netCDF file")
+    return folder
+
+
+class TestProvider(ProviderContract):
+    @pytest.fixture
+    def provider(self, nc_folder):
+        return NetcdfProvider(nc_folder)
+
+
+@pytest.fixture(scope="module")
+def iss_file(iss_mapping, tmp_path_factory) -> Path:
+    return write(iss_mapping, tmp_path_factory.mktemp("iss"))
+
+
+def test_registered(auromat_plugins):
+    import auromat_netcdf.plugin
+
+    auromat_plugins.register(auromat_netcdf.plugin)
+    assert isinstance(get_exporter("netcdf"), NetcdfExporter)
+
+
+def test_xarray_reads_cf_variables(iss_file, iss_mapping):
+    with xr.open_dataset(iss_file) as ds:
+        assert ds.attrs["Conventions"] == "CF-1.10"
+        assert ds.attrs["mission"] == "ISS029" and ds.attrs["frame"] == 8492
+        assert set(ds.variables) == {
+            "time", "altitude", "camera_pos", "crs", "lat", "lon", "lat_bounds", "lon_bounds",
+            "mlat", "mlt", "mlat_bounds", "mlt_bounds", "mcrs", "img_red", "img_green", "img_blue", "zenith_angle",
+        }
+        assert {"lat", "lon", "mlat", "mlt", "time", "altitude"} <= set(ds.coords)
+        assert ds.lat.dims == ("y", "x")
+        for name, standard_name, units in (
+            ("lat", "latitude", "degrees_north"), ("lon", "longitude", "degrees_east"),
+            ("altitude", "height_above_reference_ellipsoid", "km"), ("zenith_angle", "sensor_zenith_angle", "degree"),
+        ):
+            assert ds[name].attrs["standard_name"] == standard_name and ds[name].attrs["units"] == units
+        assert ds.time.values == np.datetime64(iss_mapping.time, "ns")
+        assert float(ds.altitude) == 110.0
+        np.testing.assert_array_equal(ds.camera_pos.values, iss_mapping.camera_position)
+        for center in ("lat", "lon", "mlat", "mlt"):
+            bounds = ds[ds[center].attrs["bounds"]]
+            assert bounds.shape == (*iss_mapping.shape, 4)
+        assert ds.img_red.attrs["grid_mapping"] == "crs"
+        assert ds.crs.attrs["grid_mapping_name"] == "latitude_longitude"
+        assert ds.crs.attrs["semi_major_axis"] == 6378137.0 and ds.crs.attrs["inverse_flattening"] == 298.257223563
+        red = ds.img_red.values
+        np.testing.assert_array_equal(np.isnan(red), ~iss_mapping.defined)
+        np.testing.assert_array_equal(red[iss_mapping.defined], iss_mapping.image[..., 0][iss_mapping.defined])
+        np.testing.assert_array_equal(np.isnan(ds.lat.values), ~iss_mapping.defined)
+        assert position_error_m(ds.lat.values, ds.lon.values, iss_mapping.lat, iss_mapping.lon, 110.0) <= 1.0
+
+
+def test_bounds_are_anticlockwise_pixel_corners(iss_file, iss_mapping):
+    """CF 7.1: the 4 vertices of each cell are its corners, anticlockwise seen from above."""
+    with xr.open_dataset(iss_file) as ds:
+        lat_v, lon_v = ds.lat_bounds.values, ds.lon_bounds.values
+    h, w = iss_mapping.shape
+    corners_lat = np.stack([iss_mapping.lat_bounds[dy : dy + h, dx : dx + w] for dy, dx in ((0, 0), (0, 1), (1, 1), (1, 0))], -1)
+    full = iss_mapping.defined
+    assert np.allclose(np.sort(lat_v[full], axis=-1), np.sort(corners_lat[full], axis=-1), atol=1e-5, rtol=0)
+    east = (np.mod(lon_v - lon_v[..., :1] + 180, 360) - 180) * np.cos(np.radians(lat_v[..., :1]))
+    north = lat_v - lat_v[..., :1]
+    area = 0.5 * sum(east[..., k] * north[..., (k + 1) % 4] - east[..., (k + 1) % 4] * north[..., k] for k in range(4))
+    assert (area[full] > 0).mean() > 0.99
+
+
+def test_round_trip_default_is_within_one_metre(iss_file, iss_mapping):
+    read = read_netcdf(iss_file)
+    read.check_invariants()
+    assert_same_mapping(read, iss_mapping, exact=False)
+
+
+@pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16], ids=["uint8", "uint16"])
+def test_round_trip_exact(tmp_path, masked, dtype):
+    original = synthetic_mapping(masked=masked, dtype=dtype)
+    read = read_netcdf(write(original, tmp_path, coordinate_precision=None))
+    assert_same_mapping(read, original)
+
+
+def test_round_trip_gray_image(tmp_path):
+    original = synthetic_mapping(channels=1, dtype=np.uint16)
+    path = write(original, tmp_path, coordinate_precision=None)
+    with netCDF4.Dataset(path) as ds:
+        assert ds["img"].dtype == np.int32 and ds["img"]._FillValue == -(2**31)
+    assert_same_mapping(read_netcdf(path), original)
+
+
+def test_resampled_mapping_has_1d_coordinates(tmp_path, iss_mapping):
+    resampled = iss_mapping.resample(arcsec_per_px=400, grid="geo")
+    assert not resampled.defined.all()
+    path = write(resampled, tmp_path, coordinate_precision=None)
+    with xr.open_dataset(path) as ds:
+        assert ds.lat.dims == ("lat",) and ds.lon.dims == ("lon",) and ds.img_red.dims == ("lat", "lon")
+        assert ds.lat.attrs["bounds"] == "lat_bounds" and ds.lat_bounds.shape == (resampled.shape[0], 2)
+        assert (np.diff(ds.lat.values) < 0).all() and (np.diff(ds.lon.values) > 0).all()
+        np.testing.assert_array_equal(ds.lat_bounds.values[1:, 0], ds.lat_bounds.values[:-1, 1])
+        assert ds.mlat.dims == ("lat", "lon") and ds.mlat_bounds.shape == (*resampled.shape, 4)
+    read = read_netcdf(path)
+    assert_same_mapping(read, resampled)
+    assert read.is_plate_carree
+
+
+def test_resampled_across_the_antimeridian(tmp_path):
+    original = synthetic_mapping(40, 60).resample(px_per_deg=20)
+    assert (original.lon_bounds[np.isfinite(original.lon_bounds)] < 0).any() and np.nanmax(original.lon_bounds) > 179
+    path = write(original, tmp_path, coordinate_precision=None)
+    with xr.open_dataset(path) as ds:
+        assert ds.lon.dims == ("lon",)
+        assert (np.diff(ds.lon.values) > 0).all() and ds.lon.values.max() > 180
+    assert_same_mapping(read_netcdf(path), original)
+
+
+def test_magnetic_grid_is_written_2d(tmp_path, iss_mapping):
+    resampled = iss_mapping.resample(arcsec_per_px=400, grid="mag")
+    path = write(resampled, tmp_path, coordinate_precision=None)
+    with xr.open_dataset(path) as ds:
+        assert ds.lat.dims == ("y", "x")
+    assert_same_mapping(read_netcdf(path), resampled)
+
+
+def test_float32_coordinates_are_float32_rounding(tmp_path):
+    original = synthetic_mapping()
+    path = write(original, tmp_path, float32_coordinates=True, use_1d=False)
+    with netCDF4.Dataset(path) as ds:
+        assert ds["lat"].dtype == np.float32 and ds["lat_bounds"].dtype == np.float32
+    read = read_netcdf(path)
+    for name in ("lat", "lon", "lat_bounds", "lon_bounds"):
+        np.testing.assert_array_equal(getattr(read, name), getattr(original, name).astype(np.float32).astype(np.float64))
+
+
+def test_without_bounds_estimates_corners(tmp_path):
+    original = synthetic_mapping(masked=False)
+    path = write(original, tmp_path, include_bounds=False, coordinate_precision=None)
+    with netCDF4.Dataset(path) as ds:
+        assert not {"lat_bounds", "lon_bounds", "mlat_bounds", "mlt_bounds"} & set(ds.variables)
+        assert "bounds" not in ds["lat"].ncattrs()
+    read = read_netcdf(path)
+    assert np.array_equal(read.lat, original.lat)
+    assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, 110.0) < 200.0
+
+
+def test_without_geo_uses_magnetic_coordinates(tmp_path):
+    original = synthetic_mapping()
+    path = write(original, tmp_path, include_geo=False, coordinate_precision=None)
+    with netCDF4.Dataset(path) as ds:
+        assert not {"lat", "lon", "lat_bounds", "lon_bounds"} & set(ds.variables)
+        assert ds["img_red"].coordinates == "time altitude mlat mlt" and "grid_mapping" not in ds["img_red"].ncattrs()
+    read = read_netcdf(path)
+    assert np.array_equal(read.defined, original.defined)
+    assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, 110.0) < 1e-3
+
+
+def test_without_geo_and_mag_is_rejected(tmp_path):
+    with pytest.raises(InputError, match="geodetic or magnetic coordinates"):
+        write(synthetic_mapping(), tmp_path, include_geo=False, include_mag=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_reserved_metadata_key_leaves_no_file(tmp_path):
+    with pytest.raises(ExportError, match="_FillValue"):
+        write(synthetic_mapping().replace(metadata={"_FillValue": 1}), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_can_open(nc_folder, tmp_path, themis_fixtures):
+    assert NetcdfProvider.can_open(nc_folder)
+    assert NetcdfProvider.can_open(nc_folder / "frame-a.nc")
+    assert not NetcdfProvider.can_open(nc_folder / "notes.nc")
+    assert not NetcdfProvider.can_open(themis_fixtures)
+    assert not NetcdfProvider.can_open(tmp_path)
+
+
+def test_registered_provider_reads_folder(auromat_plugins, nc_folder):
+    import auromat_netcdf.plugin
+
+    auromat_plugins.register(auromat_netcdf.plugin)
+    provider = get_provider("netcdf", nc_folder, altitude=110.0)
+    assert provider.identifiers == ["frame-a", "frame-b", "frame-c"]
+    with pytest.raises(InputError, match="but altitude 90 km"):
+        get_provider("netcdf", nc_folder, altitude=90.0)
+
+
+def test_reading_a_broken_file_names_it(nc_folder):
+    with pytest.raises(InputError, match="notes.nc: not a readable netCDF file"):
+        read_netcdf(nc_folder / "notes.nc")
