@@ -26,6 +26,7 @@ from .mapping import MagneticCoordinates, Mapping, MappingCollection
 from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled
 from .resample import fixed_grid, is_plate_carree, resample
 from .registry import (
+    choose_provider,
     detect_providers,
     get_draw_style,
     get_exporter,
@@ -67,6 +68,7 @@ __all__ = [
     "__version__",
     "as_utc",
     "atomic_output",
+    "choose_provider",
     "detect_providers",
     "fixed_grid",
     "get_draw_style",

@@ -19,6 +19,7 @@ from . import __version__
 from .errors import AuromatError
 from .plugins import get_plugins
 from .mapping import MappingCollection
+from .options import parse_key_values
 from .registry import list_providers, open_data
 
 log = logging.getLogger(__name__)
@@ -106,9 +107,15 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.option("--id", "identifier", help="Only the mapping with this identifier (or unique part of it).")
 @click.option("--time", "time", type=click.DateTime(["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"]), help="Only the mapping nearest to this UTC time.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info_command(data: str, provider: str | None, altitude: float, identifier: str | None, time: Any, as_json: bool) -> None:
+@click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
+              help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
+def info_command(
+    data: str, provider: str | None, altitude: float, identifier: str | None, time: Any, as_json: bool,
+    provider_pairs: tuple[str, ...],
+) -> None:
     """Map data and print a summary: time, bounding box, centroid, pixel scale."""
-    source = open_data(data, provider, altitude=altitude)
+    options = {"altitude": altitude, **parse_key_values(provider_pairs, "--provider-option")}
+    source = open_data(data, provider, **options)
     if identifier is not None:
         items = [source.get_by_id(identifier)]
     elif time is not None:

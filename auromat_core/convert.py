@@ -25,7 +25,8 @@ import os
 import re
 import sys
 import time as timing
-from collections.abc import Callable, Iterator, Mapping as MappingABC, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Mapping as MappingABC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ from tqdm import tqdm
 from .errors import AuromatError, InputError, NoDataError
 from .hookspecs import hookimpl
 from .mapping import MappingCollection
-from .registry import detect_providers, get_exporter, get_provider_factory, list_providers
+from .options import parse_key_values
+from .registry import choose_provider, get_exporter, open_data
 
 log = logging.getLogger(__name__)
 
@@ -214,19 +216,6 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable[..
             yield (pool.submit, concurrent.futures.as_completed, cancel)
 
 
-def _choose_provider(data: Path, name: str | None) -> tuple[str, Any]:
-    if name is not None:
-        return name, get_provider_factory(name)
-    candidates = detect_providers(str(data))
-    if len(candidates) == 1:
-        return candidates[0].name, candidates[0].obj
-    if not candidates:
-        able = ", ".join(r.name for r in list_providers() if hasattr(r.obj, "can_open")) or "none installed"
-        raise NoDataError(f"no installed provider can open {data} (providers that detect folders: {able}); choose one with --provider")
-    names = ", ".join(r.name for r in candidates)
-    raise AuromatError(f"several providers can open {data}: {names}; choose one with --provider")
-
-
 def remove_partial_files(out_dir: Path) -> list[Path]:
     """Delete the ``.<name>.<pid>.part*`` files an interrupted conversion left in ``out_dir``."""
     removed = []
@@ -293,13 +282,11 @@ def convert(
     data_path = Path(data).resolve()
     if not data_path.exists():
         raise InputError(f"data folder {data_path} does not exist")
-    provider_name, factory = _choose_provider(data_path, provider)
+    registration = choose_provider(data_path, provider)
+    factory = registration.obj
     exporter = get_exporter(format)
     options = dict(provider_options or {})
-    try:
-        source = factory(str(data_path), **options)
-    except TypeError as error:
-        raise InputError(f"provider {provider_name!r} cannot open {data_path} with options {options}: {error}") from None
+    source = open_data(data_path, registration.name, **options)
     indices = source.indices_between(start, end)
     if not len(indices):
         raise NoDataError(f"{source!r} has no frames between {start or 'the beginning'} and {end or 'the end'}")
@@ -378,13 +365,15 @@ def _run(
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="Largest coordinate rounding error, metres.")
 @click.option("--exact-coordinates", is_flag=True, help="Store exact float64 coordinates (no rounding).")
 @click.option("--float32-coordinates", is_flag=True, help="Store float32 coordinates.")
+@click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
+              help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
 @click.pass_context
 def convert_command(
     ctx: click.Context, data: Path, format_: str, provider: str | None, altitude: float | None, resample: bool,
     resolution: float, grid: str, without_bounds: bool, without_mag: bool, without_geo: bool,
     start: datetime | None, end: datetime | None, out: Path | None, skip: bool, overwrite: bool,
     workers: int | None, scheduler: str | None, compression: int, precision: float,
-    exact_coordinates: bool, float32_coordinates: bool,
+    exact_coordinates: bool, float32_coordinates: bool, provider_pairs: tuple[str, ...],
 ) -> None:
     """Convert a data folder into one CDF or netCDF file per mapping.
 
@@ -413,7 +402,10 @@ def convert_command(
     summary = convert(
         data, format_,
         provider=provider,
-        provider_options={} if altitude is None else {"altitude": altitude},
+        provider_options={
+            **({} if altitude is None else {"altitude": altitude}),
+            **parse_key_values(provider_pairs, "--provider-option"),
+        },
         resample={"arcsec_per_px": resolution, "grid": grid} if resample else None,
         start=start, end=end, out=out, overwrite=overwrite, workers=workers, scheduler=scheduler,
         export_options=export_options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .errors import AuromatError, NoDataError
+from .errors import AuromatError, InputError, NoDataError
 from .plugins import Registration, get_plugins
 
 
@@ -92,8 +92,8 @@ def detect_providers(path: str | os.PathLike) -> list[Registration]:
     return [registration for score, registration in scores if score == best]
 
 
-def open_data(path: str | os.PathLike, provider: str | None = None, **options: Any) -> Any:
-    """Open a data folder or file with the named provider, or with the one plugin that can open it.
+def choose_provider(path: str | os.PathLike, provider: str | None = None) -> Registration:
+    """The provider named ``provider``, or else the one plugin that can open ``path``.
 
     Raises
     ------
@@ -101,12 +101,28 @@ def open_data(path: str | os.PathLike, provider: str | None = None, **options: A
         When no installed provider, or more than one, can open ``path`` (listing them).
     """
     if provider is not None:
-        return get_provider(provider, path, **options)
+        return get_plugins().lookup("provider", provider)
     candidates = detect_providers(path)
     if len(candidates) == 1:
-        return candidates[0].obj(path, **options)
+        return candidates[0]
     if not candidates:
         able = ", ".join(r.name for r in list_providers() if hasattr(r.obj, "can_open")) or "none installed"
         raise NoDataError(f"no installed provider can open {path} (providers that detect folders: {able}); choose one with --provider")
     names = ", ".join(r.name for r in candidates)
     raise AuromatError(f"several providers can open {path}: {names}; choose one with --provider")
+
+
+def open_data(path: str | os.PathLike, provider: str | None = None, **options: Any) -> Any:
+    """Open a data folder or file with the named provider, or with the one plugin that can open it.
+
+    Raises
+    ------
+    auromat_core.errors.AuromatError
+        When no installed provider, or more than one, can open ``path``, or when
+        the provider does not accept ``options``.
+    """
+    registration = choose_provider(path, provider)
+    try:
+        return registration.obj(path, **options)
+    except TypeError as error:
+        raise InputError(f"provider {registration.name!r} cannot open {path} with options {options}: {error}") from None

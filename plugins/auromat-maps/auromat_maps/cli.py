@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime
@@ -11,7 +10,8 @@ from typing import Any
 
 import click
 
-from auromat_core import InputError, open_data
+from auromat_core import open_data
+from auromat_core.options import parse_key_values
 
 from .figures import save_fig
 from .styles import STYLES, check_options
@@ -19,21 +19,6 @@ from .styles import STYLES, check_options
 log = logging.getLogger(__name__)
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-
-
-def parse_options(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs as style options; VALUE is JSON where it parses, else a string."""
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, separator, value = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if not separator or not key.isidentifier():
-            raise InputError(f"--option {pair!r}: expected KEY=VALUE, e.g. line_delta=5")
-        try:
-            options[key] = json.loads(value)
-        except json.JSONDecodeError:
-            options[key] = value
-    return options
 
 
 def _prepare(item: Any, min_elevation: float | None, arcsec: float | None) -> Any:
@@ -65,23 +50,27 @@ def _wcs_files(data: Path) -> list[Path]:
 @click.option("--dpi", type=float, help="Output resolution (default: the style's).")
 @click.option("--option", "-o", "pairs", multiple=True, metavar="KEY=VALUE",
               help="Style option, e.g. -o line_delta=5 -o cities=true (values are JSON).")
+@click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
+              help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
 def draw_command(style: str, data: Path, identifier: str | None, time: datetime | None, start: datetime | None,
                  end: datetime | None, out: Path, provider: str | None, altitude: float, arcsec: float | None,
-                 min_elevation: float | None, dpi: float | None, pairs: tuple[str, ...]) -> None:
+                 min_elevation: float | None, dpi: float | None, pairs: tuple[str, ...],
+                 provider_pairs: tuple[str, ...]) -> None:
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
     chosen = STYLES[style]
-    options = parse_options(pairs)
+    options = parse_key_values(pairs, "--option")
+    provider_options = {"altitude": altitude, **parse_key_values(provider_pairs, "--provider-option")}
     check_options(style, options)
     if chosen.takes == "mapping":
         if (identifier is None) == (time is None):
             raise click.UsageError(f"style {style} draws one mapping: give exactly one of --id and --time")
-        source = open_data(data, provider, altitude=altitude)
+        source = open_data(data, provider, **provider_options)
         item = source.get_by_id(identifier) if identifier is not None else source.get(time)
         drawable: Any = _prepare(item, min_elevation, arcsec)
     elif chosen.takes == "wcs-sequence" and provider is None and _wcs_files(data):
         drawable = _wcs_files(data)
     else:
-        source = open_data(data, provider, altitude=altitude)
+        source = open_data(data, provider, **provider_options)
 
         def sequence() -> Iterator[Any]:
             for item in source.sequence(start, end):

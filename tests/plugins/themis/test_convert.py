@@ -1,0 +1,56 @@
+"""``auromat convert`` of the real Gakona L1 hour file (23 frames) to CDF and netCDF."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from auromat_cdf import read_cdf
+from auromat_core.cli import build_cli
+from auromat_netcdf import read_netcdf
+from auromat_themis import ThemisProvider
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def gakona_folder(themis_fixtures: Path, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("gakona")
+    for path in themis_fixtures.iterdir():
+        os.symlink(path, folder / path.name)
+    return folder
+
+
+@pytest.mark.parametrize(("format_", "suffix", "read"), [("cdf", ".cdf", read_cdf), ("netcdf", ".nc", read_netcdf)])
+def test_hour_file_converts_to_23_files(gakona_folder: Path, tmp_path: Path, format_, suffix, read) -> None:
+    out = tmp_path / format_
+    result = CliRunner().invoke(build_cli(), [
+        "convert", "--data", str(gakona_folder), "--format", format_, "--out", str(out),
+        "--provider-option", "allow_later_skymap=true", "--workers", "2",
+    ])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob(f"*{suffix}"))
+    assert len(files) == 23
+    provider = ThemisProvider(gakona_folder, allow_later_skymap=True)
+    expected = {m.identifier: m for step in provider.sequence() for m in step}
+    assert len(expected) == 23
+    for path in files[:: len(files) - 1]:
+        mapping = read(path)
+        original = expected[mapping.identifier]
+        assert mapping.time == original.time
+        np.testing.assert_array_equal(mapping.defined, original.defined)
+        np.testing.assert_array_equal(mapping.image[mapping.defined], original.image[original.defined])
+        np.testing.assert_allclose(mapping.lat_bounds, original.lat_bounds, atol=1e-5, equal_nan=True)
+
+
+def test_later_skymap_needs_the_provider_option(gakona_folder: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(build_cli(), [
+        "convert", "--data", str(gakona_folder), "--format", "cdf", "--out", str(tmp_path / "out"), "--workers", "0",
+    ])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and "allow_later_skymap" in result.output
+    assert len(result.output.strip().splitlines()) == 1
