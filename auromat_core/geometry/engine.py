@@ -17,10 +17,8 @@ CPU cache, with numpy releasing the GIL so that threads run chunks in parallel.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import NamedTuple
 
@@ -28,7 +26,14 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
-from .ellipsoid import WGS84_A_KM, WGS84_B_KM, WGS84_E2, WGS84_F, ellipsoid_line_intersects
+from ..parallel import run_blocks
+from .ellipsoid import (
+    WGS84_A_KM,
+    WGS84_B_KM,
+    WGS84_E2,
+    WGS84_F,
+    ellipsoid_line_intersects,
+)
 from .frames import gcrs_to_itrs_matrix
 
 Array = NDArray[np.float64]
@@ -52,14 +57,6 @@ class RayHits(NamedTuple):
     lon: Array
     elevation: Array
 
-
-MAX_THREADS = 8
-"""Upper bound on threads per call (numpy's dispatch holds the GIL, so more rarely help)."""
-
-
-def _worker_count() -> int:
-    available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(available, MAX_THREADS))
 
 
 def _to_itrs(camera_position_km: ArrayLike, time: datetime | None, frame: str) -> tuple[Array, Array]:
@@ -232,7 +229,7 @@ def map_directions(
         stop = start + BLOCK_RAYS
         kernel.map_flat(flat[start:stop], out[0, start:stop], out[1, start:stop], out[2, start:stop])
 
-    _run_parallel(run, range(0, flat.shape[0], BLOCK_RAYS))
+    run_blocks(run, range(0, flat.shape[0], BLOCK_RAYS), "map")
     return RayHits(out[0].reshape(shape), out[1].reshape(shape), out[2].reshape(shape))
 
 
@@ -280,19 +277,8 @@ def map_grid(
         span = slice(block.start * width, block.stop * width)
         kernel.map_flat(directions.reshape(-1, 3), *(output[span] for output in flat_outputs))
 
-    _run_parallel(run, range(0, height, rows))
+    run_blocks(run, range(0, height, rows), "map")
     return RayHits(lat, lon, elevation)
-
-
-def _run_parallel(task: Callable[[int], None], items: range) -> None:
-    workers = min(_worker_count(), len(items))
-    if workers <= 1:
-        for item in items:
-            task(item)
-        return
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="auromat-map") as pool:
-        for _ in pool.map(task, items):
-            pass
 
 
 def intersects_earth(
@@ -304,4 +290,4 @@ def intersects_earth(
     return ellipsoid_line_intersects(camera, directions, WGS84_A_KM, WGS84_B_KM)
 
 
-__all__ = ["BLOCK_RAYS", "CHUNK_RAYS", "MAX_THREADS", "RayHits", "intersects_earth", "map_directions", "map_grid"]
+__all__ = ["BLOCK_RAYS", "CHUNK_RAYS", "RayHits", "intersects_earth", "map_directions", "map_grid"]

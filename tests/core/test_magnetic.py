@@ -19,6 +19,8 @@ from numpy.testing import assert_allclose
 
 from auromat_core.errors import InputError
 from auromat_core.magnetic import (
+    BLOCK_POINTS,
+    CHUNK_POINTS,
     DipoleModel,
     decimal_year,
     dipole_coefficients,
@@ -226,3 +228,112 @@ def test_nan_propagates_and_shapes_broadcast():
     assert np.isnan([mlat[0, 0], mlt[0, 0]]).all() and np.isfinite([mlat[0, 1], mlt[0, 1]]).all()
     lat, lon = MODEL.from_magnetic(np.array([np.nan, 65.0]), np.array([3.0, np.nan]), 110.0, when)
     assert np.isnan(lat).all() and np.isnan(lon).all()
+
+
+# several thread blocks and a partial last chunk; rows of 1001 points do not align with chunks
+_LARGE_SHAPE = ((3 * BLOCK_POINTS + CHUNK_POINTS // 3) // 1001, 1001)
+
+
+def _with_nans(rng: np.random.Generator, first: np.ndarray, second: np.ndarray, altitude: np.ndarray) -> np.ndarray:
+    """Put NaNs into the inputs (in place): a whole undefined region and scattered points; return the union."""
+    first[: 2 * CHUNK_POINTS // 1001 + 2] = np.nan  # rows covering at least one whole chunk
+    first[rng.random(first.shape) < 0.3] = np.nan
+    second[rng.random(second.shape) < 0.05] = np.nan
+    altitude[rng.random(altitude.shape) < 0.02] = np.nan
+    return np.isnan(first) | np.isnan(second) | np.isnan(altitude)
+
+
+def _sm_unit_vectors(mlat: np.ndarray, mlt: np.ndarray) -> np.ndarray:
+    mlat, sm_lon = np.radians(mlat), np.radians((mlt - 12.0) * 15.0)
+    return np.stack([np.cos(mlat) * np.cos(sm_lon), np.cos(mlat) * np.sin(sm_lon), np.sin(mlat)], axis=-1)
+
+
+def _sm_of_geodetic(lat: np.ndarray, lon: np.ndarray, altitude: np.ndarray, when: datetime) -> np.ndarray:
+    """Unit SM vectors (n, 3) of geodetic points, via ERFA's WGS84 conversion."""
+    point = erfa.gd2gc(1, np.radians(lon), np.radians(lat), altitude * 1000.0) @ itrs_to_sm_matrix(when).T
+    return point / np.linalg.norm(point, axis=-1, keepdims=True)
+
+
+def _angle_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.degrees(2.0 * np.arcsin(np.linalg.norm(u - v, axis=-1) / 2.0))
+
+
+def _in_small_pieces(convert, first: np.ndarray, second: np.ndarray, altitude: np.ndarray, when: datetime):
+    """``convert`` applied to slices of 997 points (within one chunk) and concatenated."""
+    pieces = [
+        convert(first.ravel()[i : i + 997], second.ravel()[i : i + 997], altitude.ravel()[i : i + 997], when)
+        for i in range(0, first.size, 997)
+    ]
+    return [np.concatenate(parts).reshape(first.shape) for parts in zip(*pieces)]
+
+
+def test_large_arrays_match_a_pointwise_reference_and_nan_propagates():
+    when = datetime(2021, 10, 11, 12, 13, 14)
+    rng = np.random.default_rng(11)
+    lat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, _LARGE_SHAPE)))
+    lon = rng.uniform(-180.0, 180.0, _LARGE_SHAPE)
+    altitude = rng.uniform(0.0, 1000.0, _LARGE_SHAPE)
+    undefined = _with_nans(rng, lat, lon, altitude)
+    mlat, mlt = MODEL.to_magnetic(lat, lon, altitude, when)
+    assert mlat.shape == mlt.shape == _LARGE_SHAPE
+    assert (np.isnan(mlat) == undefined).all() and (np.isnan(mlt) == undefined).all()
+    defined = ~undefined
+    expected = _sm_of_geodetic(lat[defined], lon[defined], altitude[defined], when)
+    expected_mlat = np.degrees(np.arctan2(expected[:, 2], np.hypot(expected[:, 0], expected[:, 1])))
+    assert_allclose(mlat[defined], expected_mlat, rtol=0, atol=1e-12)
+    assert _angle_deg(_sm_unit_vectors(mlat[defined], mlt[defined]), expected).max() < 1e-12
+    assert ((mlt[defined] >= 0.0) & (mlt[defined] < 24.0)).all()
+    for chunked, small in zip((mlat, mlt), _in_small_pieces(MODEL.to_magnetic, lat, lon, altitude, when)):
+        assert_allclose(chunked, small, rtol=0, atol=1e-12)  # NaN in the same places too
+
+
+def test_large_arrays_from_magnetic_lie_on_the_sm_direction_at_the_altitude():
+    when = datetime(2016, 2, 29, 23, 59, 30)
+    rng = np.random.default_rng(12)
+    mlat = np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, _LARGE_SHAPE)))
+    mlt = rng.uniform(0.0, 24.0, _LARGE_SHAPE)
+    altitude = rng.uniform(0.0, 1000.0, _LARGE_SHAPE)
+    undefined = _with_nans(rng, mlat, mlt, altitude)
+    lat, lon = MODEL.from_magnetic(mlat, mlt, altitude, when)
+    assert (np.isnan(lat) == undefined).all() and (np.isnan(lon) == undefined).all()
+    defined = ~undefined
+    # the geodetic point (lat, lon, altitude), converted by ERFA, must point along the SM direction
+    got = _sm_of_geodetic(lat[defined], lon[defined], altitude[defined], when)
+    assert _angle_deg(got, _sm_unit_vectors(mlat[defined], mlt[defined])).max() < 1e-12
+    for chunked, small in zip((lat, lon), _in_small_pieces(MODEL.from_magnetic, mlat, mlt, altitude, when)):
+        assert_allclose(chunked, small, rtol=0, atol=1e-12)
+
+
+def test_input_layouts_and_dtypes_give_the_contiguous_float64_result():
+    when = datetime(2018, 8, 8, 8)
+    first_axis = np.linspace(-80.0, 80.0, 301)
+    conversions = ((MODEL.to_magnetic, np.linspace(-180.0, 180.0, 500)), (MODEL.from_magnetic, np.linspace(0, 24, 500)))
+    for convert, second_axis in conversions:
+        first, second = np.meshgrid(first_axis, second_axis, indexing="ij")  # more than one block of points
+        cases = {
+            "rows x columns": (first_axis[:, np.newaxis], second_axis, 110.0),
+            "fortran order": (np.asfortranarray(first), np.asfortranarray(second), 110.0),
+            "altitude column": (first, second, np.full((len(first_axis), 1), 110.0, np.float32)),
+            "int16 and float32": (np.round(first).astype(np.int16), second.astype(np.float32), 110),
+        }
+        for name, args in cases.items():
+            plain = [np.ascontiguousarray(np.broadcast_to(np.asarray(a, dtype=float), first.shape)) for a in args]
+            for got, reference in zip(convert(*args, when), convert(*plain, when)):
+                assert got.shape == first.shape and got.flags.c_contiguous, name
+                assert_allclose(got, reference, rtol=0, atol=1e-12, err_msg=f"{convert.__name__}: {name}")
+    empty = MODEL.to_magnetic(np.empty((0, 3)), 0.0, 110.0, when)
+    assert empty[0].shape == empty[1].shape == (0, 3)
+
+
+@pytest.mark.parametrize(
+    ("convert", "args", "message"),
+    [
+        ("to_magnetic", (np.zeros(3), np.zeros(4), 110.0), r"lat, lon and altitude_km do not broadcast: .*\(4,\)"),
+        ("from_magnetic", (np.zeros(2), np.zeros(2), np.zeros(5)), r"mlat, mlt and altitude_km do not broadcast"),
+        ("to_magnetic", (np.zeros(2, complex), 0.0, 110.0), "lat must be real numbers, got dtype complex128"),
+        ("from_magnetic", (0.0, np.array(["1"]), 110.0), "mlt must be real numbers"),
+    ],
+)
+def test_bad_inputs_are_input_errors(convert, args, message):
+    with pytest.raises(InputError, match=message):
+        getattr(MODEL, convert)(*args, datetime(2020, 1, 1))
