@@ -24,7 +24,6 @@ from .hookspecs import hookimpl
 from .io import atomic_output
 from .mapping import MagneticCoordinates, Mapping, MappingCollection
 from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled
-from .resample import fixed_grid, is_plate_carree, resample
 from .registry import (
     choose_provider,
     detect_providers,
@@ -41,6 +40,7 @@ from .registry import (
     list_solvers,
     open_data,
 )
+from .resample import fixed_grid, is_plate_carree, resample
 from .timeutil import as_utc
 
 try:

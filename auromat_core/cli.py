@@ -17,9 +17,9 @@ import click
 
 from . import __version__
 from .errors import AuromatError
-from .plugins import get_plugins
 from .mapping import MappingCollection
 from .options import parse_key_values
+from .plugins import get_plugins
 from .registry import list_providers, open_data
 
 log = logging.getLogger(__name__)

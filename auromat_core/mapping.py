@@ -17,7 +17,8 @@ A Mapping owns the arrays it is given: undefined entries are set to NaN in place
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator, Mapping as MappingABC, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Mapping as MappingABC
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 

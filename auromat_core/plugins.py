@@ -14,8 +14,6 @@ import importlib.metadata
 import logging
 import os
 import warnings
-
-
 from typing import Any
 
 import attrs
