@@ -120,8 +120,16 @@ def peak_rss_mb() -> float:
 
 @functools.lru_cache(maxsize=2)
 def _worker_provider(factory: Any, data: str, options: tuple[tuple[str, Any], ...]) -> Any:
-    """The provider of a job, created once per worker process."""
-    return factory(data, **dict(options))
+    """The provider of a job, created once per worker process.
+
+    In a worker, everything alive once the provider exists is frozen out of the
+    garbage collector, so the collection after each frame scans only that
+    frame's objects (a full scan costs ~80 ms per frame).
+    """
+    provider = factory(data, **dict(options))
+    if multiprocessing.parent_process() is not None:
+        gc.freeze()
+    return provider
 
 
 def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:

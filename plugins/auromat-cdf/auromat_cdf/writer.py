@@ -27,13 +27,12 @@ which no value equals); undefined image pixels hold FILLVAL.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import time as timing
 from collections.abc import Iterator
 from collections.abc import Mapping as MappingABC
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +70,8 @@ SEMI_MAJOR_AXIS_M = 6378137.0
 INVERSE_FLATTENING = 298.257223563
 _COMPRESS_MIN_VALUES = 1024
 """Smaller arrays are stored uncompressed (the CDF library warns when compression does not pay)."""
+_TT2000_FORMAT = "A29"
+"""ISTP FORMAT of TT2000 times (the length of ``9999-12-31T23:59:59.999999999``, as ``istp.format`` sets it)."""
 _SPACE_CAMERA_MIN_RADIUS_KM = 6500.0
 """Cameras farther than this from the Earth's center count as space-borne (for ``Instrument_type``)."""
 
@@ -168,9 +169,6 @@ class CdfExporter:
                 writer.magnetic(magnetic, include_bounds, magnetic_model)
             writer.images()
             writer.zenith_angle()
-        # pycdf keeps tracebacks of its internal lookups in reference cycles whose
-        # frames chain back to this call; collect them so the mapping can be freed now
-        gc.collect()
         log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
         return target
 
@@ -221,7 +219,7 @@ def _global_attributes(mapping: Mapping, target: Path, metadata: MappingABC[str,
             f"at {mapping.altitude:g} km above the WGS84 ellipsoid by auromat {auromat_core.__version__}."
         ),
         "Generated_by": f"auromat {auromat_core.__version__}",
-        "Generation_date": datetime.now(timezone.utc).strftime("%Y%m%d"),
+        "Generation_date": datetime.now(UTC).strftime("%Y%m%d"),
         **user,
     }
     attributes.setdefault("Logical_source", logical_source(attributes))
@@ -242,48 +240,73 @@ def _global_attributes(mapping: Mapping, target: Path, metadata: MappingABC[str,
 
 
 def _attribute_type(value: Any) -> Any:
+    """CDF type of an attribute entry of a plain Python value (floats as double, never float32)."""
     if isinstance(value, bool):
         return const.CDF_INT1
     if isinstance(value, int):
         return const.CDF_INT8
     if isinstance(value, float):
         return const.CDF_DOUBLE
+    if isinstance(value, datetime):
+        return const.CDF_TIME_TT2000
     return const.CDF_CHAR
 
 
+_VARIABLE_TYPED = ("VALIDMIN", "VALIDMAX", "FILLVAL")
+"""Attributes stored in the type of their variable (ISTP)."""
+
+
 class _Writer:
-    """Adds the variables of one mapping to an open CDF."""
+    """Adds the variables of one mapping to an open CDF, each as soon as it is encoded.
+
+    Attributes are created directly (``gAttr``/``zAttr`` with ``create=True``,
+    each zAttribute once per file) and every entry is written with its type and
+    entry number. pycdf's dictionary interface would instead look every name up
+    first (each miss raises and keeps a traceback in a reference cycle that holds
+    the caller's frames, and with them the mapping, until a full garbage
+    collection) and compare each new entry's type with every other entry of the
+    attribute (quadratic in the number of variables).
+    """
 
     def __init__(self, cdf: pycdf.CDF, mapping: Mapping, encoding: CoordinateEncoding, steps: dict[str, float], level: int) -> None:
         self.cdf = cdf
         self.mapping = mapping
         self.encoding = encoding
         self.steps = steps
-        self.compress = (const.GZIP_COMPRESSION, level) if level else (const.NO_COMPRESSION, None)
+        self.level = level
         self.float_type = const.CDF_FLOAT if encoding.float32 else const.CDF_DOUBLE
-
-    # -- helpers ---------------------------------------------------------------------------
+        self._attributes: dict[str, pycdf.zAttr] = {}
 
     def globals(self, attributes: MappingABC[str, Any]) -> None:
         for key, value in attributes.items():
             try:
-                self.cdf.attrs.new(key, data=value, type=_attribute_type(value))
+                pycdf.gAttr(self.cdf, key, create=True).new(value, type=_attribute_type(value), number=0)
             except (pycdf.CDFError, ValueError, TypeError) as error:
                 raise ExportError(f"mapping {self.mapping.identifier}: cannot store global attribute {key!r} = {value!r} in CDF: {error}") from None
 
-    def _new(self, name: str, data: Any, cdf_type: Any, attributes: MappingABC[str, Any], record: bool = True, compress: bool = False) -> pycdf.Var:
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _new(self, name: str, data: Any, cdf_type: Any, attributes: MappingABC[str, Any], record: bool = True, compress: bool = False) -> None:
         options: dict[str, Any] = {"type": cdf_type, "recVary": record}
-        if compress and self.compress[0] != const.NO_COMPRESSION and np.size(data) >= _COMPRESS_MIN_VALUES:
-            options.update(compress=self.compress[0], compress_param=self.compress[1])
+        if compress and self.level and np.size(data) >= _COMPRESS_MIN_VALUES:
+            options.update(compress=const.GZIP_COMPRESSION, compress_param=self.level)
         variable = self.cdf.new(name, data=data, **options)
-        for key, value in attributes.items():
-            if key in ("VALIDMIN", "VALIDMAX"):
-                variable.attrs.new(key, data=value, type=cdf_type)
-            else:
-                variable.attrs[key] = value
-        variable.attrs["FIELDNAM"] = name
-        istp.fillval(variable)
-        return variable
+        number = self.cdf.var_num(name.encode("ascii"))
+        for key, value in {**attributes, "FIELDNAM": name, "FILLVAL": istp.fillval(variable, ret=True)}.items():
+            attribute = self._attributes.get(key)
+            if attribute is None:  # not ``or``: an Attr is a sequence, empty before its first entry
+                attribute = self._variable_attribute(key)
+            attribute.new(value, type=cdf_type if key in _VARIABLE_TYPED else _attribute_type(value), number=number)
+
+    def _variable_attribute(self, key: str) -> pycdf.zAttr:
+        try:
+            attribute = self._attributes[key] = pycdf.zAttr(self.cdf, key, create=True)
+        except pycdf.CDFError as error:
+            raise ExportError(
+                f"mapping {self.mapping.identifier}: metadata key {key!r} is also the name of a CDF variable attribute "
+                f"({error}); rename it"
+            ) from None
+        return attribute
 
     def _image_variable(self, name: str, values: np.ndarray, cdf_type: Any, corners: bool, attributes: MappingABC[str, Any]) -> None:
         """A (1, h, w) or (1, h+1, w+1) variable over pixel centers or corners."""
@@ -303,16 +326,15 @@ class _Writer:
     def epoch_and_support(self, bounds: bool) -> None:
         mapping = self.mapping
         h, w = mapping.shape
-        epoch = self._new(
+        self._new(
             "Epoch", [mapping.time], const.CDF_TIME_TT2000,
             {
                 "CATDESC": "Time of the photograph (UTC)", "VAR_TYPE": "support_data", "UNITS": "ns",
                 "VALIDMIN": EPOCH_VALID[0], "VALIDMAX": EPOCH_VALID[1], "LABLAXIS": "Epoch", "SCALETYP": "linear",
                 "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
-                "MONOTON": "INCREASE",
+                "MONOTON": "INCREASE", "FORMAT": _TT2000_FORMAT,
             },
         )
-        istp.format(epoch)
         self._new(
             "altitude", mapping.altitude, const.CDF_DOUBLE,
             {

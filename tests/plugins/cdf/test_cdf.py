@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import math
+import weakref
 from pathlib import Path
 
 import cdflib
@@ -176,6 +178,16 @@ def test_magnetic_variables_match_model(iss_file, iss_mapping):
     assert np.nanmax(np.abs(mlt - magnetic.mlt)) <= 2**-10
     pole = cdf.varattsget("mcrs")
     assert (pole["north_geomagnetic_pole_lat"], pole["north_geomagnetic_pole_lon"]) == DipoleModel().pole(iss_mapping.time)
+    assert pole["north_geomagnetic_pole_lat"].dtype == pole["north_geomagnetic_pole_lon"].dtype == np.float64
+
+
+def test_reference_system_attributes_are_exact_doubles(iss_file):
+    """The WGS84 constants as pyproj defines them, stored as CDF_DOUBLE (float32 would round the flattening)."""
+    ellipsoid = pyproj.CRS("EPSG:4326").ellipsoid
+    cdf = cdflib.CDF(str(iss_file))
+    for name, expected in (("semi_major_axis", ellipsoid.semi_major_metre), ("inverse_flattening", ellipsoid.inverse_flattening)):
+        entry = cdf.attget(name, "crs")
+        assert (entry.Data_Type, entry.Data) == ("CDF_DOUBLE", expected), name
 
 
 def test_round_trip_default_is_within_one_metre(iss_file, iss_mapping):
@@ -275,6 +287,26 @@ def test_unstorable_metadata_leaves_no_file(tmp_path):
     with pytest.raises(ExportError, match="'stars'"):
         write(mapping, tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_metadata_named_like_a_variable_attribute_is_rejected_without_output(tmp_path):
+    with pytest.raises(ExportError, match="metadata key 'crs' is also the name of a CDF variable attribute"):
+        write(synthetic_mapping(), tmp_path, metadata={"crs": "mine"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_written_mapping_is_freed_without_garbage_collection(tmp_path):
+    """Writing leaves no reference cycle that keeps the mapping (a full frame: GBs) alive until a collection."""
+    mapping = synthetic_mapping()
+    alive = weakref.ref(mapping)
+    gc.collect()
+    gc.disable()
+    try:
+        write(mapping, tmp_path)
+        del mapping
+        assert alive() is None
+    finally:
+        gc.enable()
 
 
 def test_uint64_image_is_rejected_without_output(tmp_path):
