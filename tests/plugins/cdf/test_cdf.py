@@ -19,8 +19,7 @@ from spacepy.pycdf import istp
 from auromat_core import ExportError, InputError, Mapping, get_exporter, get_provider
 from auromat_core.magnetic import DipoleModel
 from auromat_core.testing import ExporterContract, ProviderContract
-
-from .conftest import synthetic_mapping
+from tests.plugins.conftest import synthetic_mapping
 
 GEOD = pyproj.Geod(ellps="WGS84")
 REFERENCE_VARIABLES = {
@@ -98,8 +97,8 @@ class TestProvider(ProviderContract):
 
 
 @pytest.fixture(scope="module")
-def iss_file(iss_mapping, tmp_path_factory) -> Path:
-    return write(iss_mapping, tmp_path_factory.mktemp("iss"))
+def iss_file(binned_iss_mapping, tmp_path_factory) -> Path:
+    return write(binned_iss_mapping, tmp_path_factory.mktemp("iss"))
 
 
 def test_registered(auromat_plugins):
@@ -110,7 +109,7 @@ def test_registered(auromat_plugins):
     assert get_exporter("cdf").extension == ".cdf"
 
 
-def test_cdflib_reads_documented_variables_units_and_values(iss_file, iss_mapping):
+def test_cdflib_reads_documented_variables_units_and_values(iss_file, binned_iss_mapping):
     cdf = cdflib.CDF(str(iss_file))
     variables = set(cdf.cdf_info().zVariables)
     assert variables == REFERENCE_VARIABLES | SUPPORT_VARIABLES
@@ -128,37 +127,37 @@ def test_cdflib_reads_documented_variables_units_and_values(iss_file, iss_mappin
     assert cdf.varattsget("img_red")["DISPLAY_TYPE"] == "image"
     assert cdf.varattsget("lat")["bounds"] == "lat_bounds"
     epoch = cdflib.cdfepoch.to_datetime(cdf.varget("Epoch"))[0]
-    assert epoch == np.datetime64(iss_mapping.time, "ns")
+    assert epoch == np.datetime64(binned_iss_mapping.time, "ns")
     assert cdf.varget("altitude") == 110.0
-    np.testing.assert_array_equal(cdf.varget("camera_pos")[0], iss_mapping.camera_position)
+    np.testing.assert_array_equal(cdf.varget("camera_pos")[0], binned_iss_mapping.camera_position)
     lat = cdf.varget("lat")[0]
-    assert lat.shape == iss_mapping.shape and lat.dtype == np.float64
-    assert position_error_m(lat, cdf.varget("lon")[0], iss_mapping.lat, iss_mapping.lon, 110.0) <= 1.0
-    np.testing.assert_array_equal(np.isnan(lat), ~iss_mapping.defined)
+    assert lat.shape == binned_iss_mapping.shape and lat.dtype == np.float64
+    assert position_error_m(lat, cdf.varget("lon")[0], binned_iss_mapping.lat, binned_iss_mapping.lon, 110.0) <= 1.0
+    np.testing.assert_array_equal(np.isnan(lat), ~binned_iss_mapping.defined)
     red = cdf.varget("img_red")[0]
     assert red.dtype == np.int16
-    np.testing.assert_array_equal(red[iss_mapping.defined], iss_mapping.image[..., 0][iss_mapping.defined])
-    assert (red[~iss_mapping.defined] == cdf.varattsget("img_red")["FILLVAL"]).all()
+    np.testing.assert_array_equal(red[binned_iss_mapping.defined], binned_iss_mapping.image[..., 0][binned_iss_mapping.defined])
+    assert (red[~binned_iss_mapping.defined] == cdf.varattsget("img_red")["FILLVAL"]).all()
     attributes = cdf.globalattsget()
     for key in ISTP_GLOBALS:
         assert key in attributes and str(attributes[key][0]).strip(), key
     assert attributes["mission"][0] == "ISS029" and attributes["frame"][0] == 8492
     assert attributes["Logical_file_id"][0] == iss_file.stem
     assert iss_file.name.startswith(attributes["Logical_source"][0])
-    box = iss_mapping.bounding_box
+    box = binned_iss_mapping.bounding_box
     assert attributes["geospatial_lat_min"][0] == box.lat_south and attributes["geospatial_lon_max"][0] == box.lon_east
 
 
-def test_cdflib_xarray_uses_support_variables_and_fill_values(iss_file, iss_mapping):
+def test_cdflib_xarray_uses_support_variables_and_fill_values(iss_file, binned_iss_mapping):
     dataset = cdflib.xarray.cdf_to_xarray(str(iss_file), to_datetime=True, fillval_to_nan=True)
     assert dataset["img_red"].dims == ("Epoch", "y_pixel", "x_pixel")
     assert dataset["lat_bounds"].dims == ("Epoch", "y_corner", "x_corner")
-    np.testing.assert_array_equal(dataset["y_pixel"].values, np.arange(iss_mapping.shape[0]))
-    np.testing.assert_array_equal(np.isnan(dataset["lat"].values[0]), ~iss_mapping.defined)
+    np.testing.assert_array_equal(dataset["y_pixel"].values, np.arange(binned_iss_mapping.shape[0]))
+    np.testing.assert_array_equal(np.isnan(dataset["lat"].values[0]), ~binned_iss_mapping.defined)
     red = dataset["img_red"].values[0]
-    assert (red[~iss_mapping.defined] == dataset["img_red"].attrs["FILLVAL"]).all()
-    np.testing.assert_array_equal(red[iss_mapping.defined], iss_mapping.image[..., 0][iss_mapping.defined])
-    assert dataset["Epoch"].values[0] == np.datetime64(iss_mapping.time, "ns")
+    assert (red[~binned_iss_mapping.defined] == dataset["img_red"].attrs["FILLVAL"]).all()
+    np.testing.assert_array_equal(red[binned_iss_mapping.defined], binned_iss_mapping.image[..., 0][binned_iss_mapping.defined])
+    assert dataset["Epoch"].values[0] == np.datetime64(binned_iss_mapping.time, "ns")
 
 
 def test_istp_checks(iss_file):
@@ -169,15 +168,15 @@ def test_istp_checks(iss_file):
     assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]
 
 
-def test_magnetic_variables_match_model(iss_file, iss_mapping):
-    magnetic = iss_mapping.magnetic()
+def test_magnetic_variables_match_model(iss_file, binned_iss_mapping):
+    magnetic = binned_iss_mapping.magnetic()
     cdf = cdflib.CDF(str(iss_file))
     mlat, mlt = cdf.varget("mlat")[0], cdf.varget("mlt")[0]
-    np.testing.assert_array_equal(np.isnan(mlat), ~iss_mapping.defined)
+    np.testing.assert_array_equal(np.isnan(mlat), ~binned_iss_mapping.defined)
     assert np.nanmax(np.abs(mlat - magnetic.mlat)) <= 2**-18
     assert np.nanmax(np.abs(mlt - magnetic.mlt)) <= 2**-10
     pole = cdf.varattsget("mcrs")
-    assert (pole["north_geomagnetic_pole_lat"], pole["north_geomagnetic_pole_lon"]) == DipoleModel().pole(iss_mapping.time)
+    assert (pole["north_geomagnetic_pole_lat"], pole["north_geomagnetic_pole_lon"]) == DipoleModel().pole(binned_iss_mapping.time)
     assert pole["north_geomagnetic_pole_lat"].dtype == pole["north_geomagnetic_pole_lon"].dtype == np.float64
 
 
@@ -190,10 +189,10 @@ def test_reference_system_attributes_are_exact_doubles(iss_file):
         assert (entry.Data_Type, entry.Data) == ("CDF_DOUBLE", expected), name
 
 
-def test_round_trip_default_is_within_one_metre(iss_file, iss_mapping):
+def test_round_trip_default_is_within_one_metre(iss_file, binned_iss_mapping):
     read = read_cdf(iss_file)
     read.check_invariants()
-    assert_same_mapping(read, iss_mapping, exact=False)
+    assert_same_mapping(read, binned_iss_mapping, exact=False)
 
 
 @pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
@@ -212,8 +211,8 @@ def test_round_trip_gray_image(tmp_path):
     assert_same_mapping(read_cdf(path), original)
 
 
-def test_round_trip_resampled(tmp_path, iss_mapping):
-    resampled = iss_mapping.resample(arcsec_per_px=400, grid="geo")
+def test_round_trip_resampled(tmp_path, binned_iss_mapping):
+    resampled = binned_iss_mapping.resample(arcsec_per_px=400, grid="geo")
     assert not resampled.defined.all() and resampled.is_plate_carree
     read = read_cdf(write(resampled, tmp_path, coordinate_precision=None))
     assert_same_mapping(read, resampled)
@@ -231,11 +230,11 @@ def test_float32_coordinates_are_float32_rounding(tmp_path):
     assert position_error_m(read.lat, read.lon, original.lat, original.lon, 110.0) <= 1.0
 
 
-def test_default_rounding_error_is_below_precision_and_steps_are_powers_of_two(tmp_path, iss_mapping):
-    path = write(iss_mapping, tmp_path, coordinate_precision=0.25, include_mag=False)
+def test_default_rounding_error_is_below_precision_and_steps_are_powers_of_two(tmp_path, binned_iss_mapping):
+    path = write(binned_iss_mapping, tmp_path, coordinate_precision=0.25, include_mag=False)
     lat = cdflib.CDF(str(path)).varget("lat")[0]
     defined = np.isfinite(lat)
-    assert position_error_m(lat, cdflib.CDF(str(path)).varget("lon")[0], iss_mapping.lat, iss_mapping.lon, 110.0) <= 0.25
+    assert position_error_m(lat, cdflib.CDF(str(path)).varget("lon")[0], binned_iss_mapping.lat, binned_iss_mapping.lon, 110.0) <= 0.25
     step = 2.0 ** math.floor(math.log2(0.25 / math.sqrt(2) * 2 / (6399.594 + 110) / 1000 / math.pi * 180))
     assert np.all(np.mod(lat[defined], step) == 0)
 

@@ -13,8 +13,7 @@ from auromat_netcdf import NetcdfExporter, NetcdfProvider, read_netcdf
 
 from auromat_core import ExportError, InputError, Mapping, get_exporter, get_provider
 from auromat_core.testing import ExporterContract, ProviderContract
-
-from .conftest import synthetic_mapping
+from tests.plugins.conftest import synthetic_mapping
 
 GEOD = pyproj.Geod(ellps="WGS84")
 
@@ -80,8 +79,8 @@ class TestProvider(ProviderContract):
 
 
 @pytest.fixture(scope="module")
-def iss_file(iss_mapping, tmp_path_factory) -> Path:
-    return write(iss_mapping, tmp_path_factory.mktemp("iss"))
+def iss_file(binned_iss_mapping, tmp_path_factory) -> Path:
+    return write(binned_iss_mapping, tmp_path_factory.mktemp("iss"))
 
 
 def test_registered(auromat_plugins):
@@ -91,7 +90,7 @@ def test_registered(auromat_plugins):
     assert isinstance(get_exporter("netcdf"), NetcdfExporter)
 
 
-def test_xarray_reads_cf_variables(iss_file, iss_mapping):
+def test_xarray_reads_cf_variables(iss_file, binned_iss_mapping):
     with xr.open_dataset(iss_file) as ds:
         assert ds.attrs["Conventions"] == "CF-1.10"
         assert ds.attrs["mission"] == "ISS029" and ds.attrs["frame"] == 8492
@@ -106,29 +105,29 @@ def test_xarray_reads_cf_variables(iss_file, iss_mapping):
             ("altitude", "height_above_reference_ellipsoid", "km"), ("zenith_angle", "sensor_zenith_angle", "degree"),
         ):
             assert ds[name].attrs["standard_name"] == standard_name and ds[name].attrs["units"] == units
-        assert ds.time.values == np.datetime64(iss_mapping.time, "ns")
+        assert ds.time.values == np.datetime64(binned_iss_mapping.time, "ns")
         assert float(ds.altitude) == 110.0
-        np.testing.assert_array_equal(ds.camera_pos.values, iss_mapping.camera_position)
+        np.testing.assert_array_equal(ds.camera_pos.values, binned_iss_mapping.camera_position)
         for center in ("lat", "lon", "mlat", "mlt"):
             bounds = ds[ds[center].attrs["bounds"]]
-            assert bounds.shape == (*iss_mapping.shape, 4)
+            assert bounds.shape == (*binned_iss_mapping.shape, 4)
         assert ds.img_red.attrs["grid_mapping"] == "crs"
         assert ds.crs.attrs["grid_mapping_name"] == "latitude_longitude"
         assert ds.crs.attrs["semi_major_axis"] == 6378137.0 and ds.crs.attrs["inverse_flattening"] == 298.257223563
         red = ds.img_red.values
-        np.testing.assert_array_equal(np.isnan(red), ~iss_mapping.defined)
-        np.testing.assert_array_equal(red[iss_mapping.defined], iss_mapping.image[..., 0][iss_mapping.defined])
-        np.testing.assert_array_equal(np.isnan(ds.lat.values), ~iss_mapping.defined)
-        assert position_error_m(ds.lat.values, ds.lon.values, iss_mapping.lat, iss_mapping.lon, 110.0) <= 1.0
+        np.testing.assert_array_equal(np.isnan(red), ~binned_iss_mapping.defined)
+        np.testing.assert_array_equal(red[binned_iss_mapping.defined], binned_iss_mapping.image[..., 0][binned_iss_mapping.defined])
+        np.testing.assert_array_equal(np.isnan(ds.lat.values), ~binned_iss_mapping.defined)
+        assert position_error_m(ds.lat.values, ds.lon.values, binned_iss_mapping.lat, binned_iss_mapping.lon, 110.0) <= 1.0
 
 
-def test_bounds_are_anticlockwise_pixel_corners(iss_file, iss_mapping):
+def test_bounds_are_anticlockwise_pixel_corners(iss_file, binned_iss_mapping):
     """CF 7.1: the 4 vertices of each cell are its corners, anticlockwise seen from above."""
     with xr.open_dataset(iss_file) as ds:
         lat_v, lon_v = ds.lat_bounds.values, ds.lon_bounds.values
-    h, w = iss_mapping.shape
-    corners_lat = np.stack([iss_mapping.lat_bounds[dy : dy + h, dx : dx + w] for dy, dx in ((0, 0), (0, 1), (1, 1), (1, 0))], -1)
-    full = iss_mapping.defined
+    h, w = binned_iss_mapping.shape
+    corners_lat = np.stack([binned_iss_mapping.lat_bounds[dy : dy + h, dx : dx + w] for dy, dx in ((0, 0), (0, 1), (1, 1), (1, 0))], -1)
+    full = binned_iss_mapping.defined
     assert np.allclose(np.sort(lat_v[full], axis=-1), np.sort(corners_lat[full], axis=-1), atol=1e-5, rtol=0)
     east = (np.mod(lon_v - lon_v[..., :1] + 180, 360) - 180) * np.cos(np.radians(lat_v[..., :1]))
     north = lat_v - lat_v[..., :1]
@@ -136,10 +135,10 @@ def test_bounds_are_anticlockwise_pixel_corners(iss_file, iss_mapping):
     assert (area[full] > 0).mean() > 0.99
 
 
-def test_round_trip_default_is_within_one_metre(iss_file, iss_mapping):
+def test_round_trip_default_is_within_one_metre(iss_file, binned_iss_mapping):
     read = read_netcdf(iss_file)
     read.check_invariants()
-    assert_same_mapping(read, iss_mapping, exact=False)
+    assert_same_mapping(read, binned_iss_mapping, exact=False)
 
 
 @pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
@@ -158,8 +157,8 @@ def test_round_trip_gray_image(tmp_path):
     assert_same_mapping(read_netcdf(path), original)
 
 
-def test_resampled_mapping_has_1d_coordinates(tmp_path, iss_mapping):
-    resampled = iss_mapping.resample(arcsec_per_px=400, grid="geo")
+def test_resampled_mapping_has_1d_coordinates(tmp_path, binned_iss_mapping):
+    resampled = binned_iss_mapping.resample(arcsec_per_px=400, grid="geo")
     assert not resampled.defined.all()
     path = write(resampled, tmp_path, coordinate_precision=None)
     with xr.open_dataset(path) as ds:
@@ -183,8 +182,8 @@ def test_resampled_across_the_antimeridian(tmp_path):
     assert_same_mapping(read_netcdf(path), original)
 
 
-def test_magnetic_grid_is_written_2d(tmp_path, iss_mapping):
-    resampled = iss_mapping.resample(arcsec_per_px=400, grid="mag")
+def test_magnetic_grid_is_written_2d(tmp_path, binned_iss_mapping):
+    resampled = binned_iss_mapping.resample(arcsec_per_px=400, grid="mag")
     path = write(resampled, tmp_path, coordinate_precision=None)
     with xr.open_dataset(path) as ds:
         assert ds.lat.dims == ("y", "x")

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
 from auromat_cdf import read_cdf
-from auromat_core.cli import build_cli
 from auromat_netcdf import read_netcdf
 from auromat_themis import ThemisProvider
+from click.testing import CliRunner
+
+from auromat_core.cli import build_cli
 
 pytestmark = pytest.mark.slow
 

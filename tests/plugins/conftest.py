@@ -1,4 +1,4 @@
-"""Fixtures of the auromat-netcdf tests: the real ISS photo (mapped at 1/8 resolution) and synthetic mappings."""
+"""Fixtures shared by plugin tests: the real ISS photo mapped at 1/8 resolution, and synthetic mappings."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ FACTOR = 8
 
 
 @pytest.fixture(scope="session")
-def iss_mapping(iss_fixtures: Path) -> Mapping:
+def binned_iss_mapping(iss_fixtures: Path) -> Mapping:
     """ISS029-E-8492 at 110 km, mapped from its WCS at 1/8 resolution (read-only)."""
     header = binned_header(iss_fixtures / "ISS029-E-8492.wcs", FACTOR)
     image = binned_image(iss_fixtures / "ISS029-E-8492.jpg", FACTOR)
