@@ -19,9 +19,12 @@ from spacepy.pycdf import istp
 from auromat_core import ExportError, InputError, Mapping, get_exporter, get_provider
 from auromat_core.magnetic import DipoleModel
 from auromat_core.testing import ExporterContract, ProviderContract
-from tests.plugins.conftest import synthetic_mapping
+from tests.plugins.conftest import (
+    assert_same_mapping,
+    position_error_m,
+    synthetic_mapping,
+)
 
-GEOD = pyproj.Geod(ellps="WGS84")
 REFERENCE_VARIABLES = {
     "Epoch", "lat", "lon", "altitude", "lat_bounds", "lon_bounds", "mlat", "mlt", "mlat_bounds", "mlt_bounds",
     "mcrs", "img_red", "img_green", "img_blue", "zenith_angle", "camera_pos", "crs",
@@ -38,36 +41,6 @@ ISTP_GLOBALS = [
 def write(mapping: Mapping, folder: Path, **options) -> Path:
     exporter = CdfExporter()
     return exporter.write(mapping, folder / exporter.file_name(mapping.identifier, mapping.time), **options)
-
-
-def position_error_m(a_lat, a_lon, b_lat, b_lon, altitude_km: float) -> float:
-    """Largest distance (m) between corresponding defined points, at the mapping altitude (pyproj)."""
-    defined = np.isfinite(a_lat)
-    _, _, distance = GEOD.inv(a_lon[defined], a_lat[defined], b_lon[defined], b_lat[defined])
-    return float(np.max(distance)) * (1 + altitude_km / 6356.752)
-
-
-def assert_same_mapping(read: Mapping, original: Mapping, *, exact: bool = True) -> None:
-    """Equal masks, image, time, altitude, camera, identifier and metadata; coordinates exact or within 1 m."""
-    assert read.shape == original.shape
-    assert np.array_equal(read.defined, original.defined)
-    assert np.array_equal(read.corner_defined, original.corner_defined)
-    assert np.array_equal(read.image[read.defined], original.image[original.defined])
-    assert read.image.dtype == original.image.dtype
-    assert read.time == original.time
-    assert read.altitude == original.altitude
-    assert np.array_equal(read.camera_position, original.camera_position)
-    assert read.identifier == original.identifier
-    assert read.metadata == original.metadata
-    assert [type(v) for v in read.metadata.values()] == [type(original.metadata[k]) for k in read.metadata]
-    if exact:
-        for name in ("lat", "lon", "lat_bounds", "lon_bounds"):
-            assert np.array_equal(getattr(read, name), getattr(original, name), equal_nan=True), name
-        np.testing.assert_allclose(read.elevation, original.elevation, atol=1e-12, rtol=0)
-    else:
-        assert position_error_m(read.lat, read.lon, original.lat, original.lon, original.altitude) <= 1.0
-        assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, original.altitude) <= 1.0
-        np.testing.assert_allclose(read.elevation, original.elevation, atol=4e-6, rtol=0)
 
 
 class TestContract(ExporterContract):
