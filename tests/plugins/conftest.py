@@ -99,3 +99,48 @@ def assert_same_mapping(read: Mapping, original: Mapping, *, exact: bool = True)
         assert position_error_m(read.lat, read.lon, original.lat, original.lon, original.altitude) <= 1.0
         assert position_error_m(read.lat_bounds, read.lon_bounds, original.lat_bounds, original.lon_bounds, original.altitude) <= 1.0
         np.testing.assert_allclose(read.elevation, original.elevation, atol=4e-6, rtol=0)
+
+
+# XYZ -> linear sRGB (D65): with this ColorMatrix1 LibRaw's camera -> sRGB conversion is the identity,
+# so the developed values can be predicted exactly from the Bayer data.
+XYZ_TO_SRGB = [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
+
+
+def write_dng(path: Path, cfa: np.ndarray, as_shot_red: float = 0.5) -> Path:
+    """A 16-bit RGGB DNG of ``cfa`` written by pidng (Nikon D3S Make/Model, sRGB colour matrix).
+
+    ``as_shot_red`` is the camera's as-shot neutral red multiplier (green and blue are 1).
+    """
+    from pidng.core import RAW2DNG, DNGTags, Tag
+    from pidng.defs import (
+        CalibrationIlluminant,
+        CFAPattern,
+        DNGVersion,
+        Orientation,
+        PhotometricInterpretation,
+    )
+
+    height, width = cfa.shape
+    tags = DNGTags()
+    tags.set(Tag.ImageWidth, width)
+    tags.set(Tag.ImageLength, height)
+    tags.set(Tag.TileWidth, width)
+    tags.set(Tag.TileLength, height)
+    tags.set(Tag.Orientation, Orientation.Horizontal)
+    tags.set(Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array)
+    tags.set(Tag.SamplesPerPixel, 1)
+    tags.set(Tag.BitsPerSample, 16)
+    tags.set(Tag.CFARepeatPatternDim, [2, 2])
+    tags.set(Tag.CFAPattern, CFAPattern.RGGB)
+    tags.set(Tag.BlackLevel, 0)
+    tags.set(Tag.WhiteLevel, 65535)
+    tags.set(Tag.ColorMatrix1, [[round(v * 10000), 10000] for row in XYZ_TO_SRGB for v in row])
+    tags.set(Tag.CalibrationIlluminant1, CalibrationIlluminant.D65)
+    tags.set(Tag.AsShotNeutral, [[round(as_shot_red * 1000), 1000], [1, 1], [1, 1]])
+    tags.set(Tag.Make, "Nikon")
+    tags.set(Tag.Model, "D3S")
+    tags.set(Tag.DNGVersion, DNGVersion.V1_4)
+    tags.set(Tag.DNGBackwardVersion, DNGVersion.V1_2)
+    converter = RAW2DNG()
+    converter.options(tags, path="", compress=False)
+    return Path(converter.convert(cfa, filename=str(path.with_suffix(""))))

@@ -32,15 +32,9 @@ from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
-from pidng.core import RAW2DNG, DNGTags, Tag
-from pidng.defs import (
-    CalibrationIlluminant,
-    CFAPattern,
-    DNGVersion,
-    Orientation,
-    PhotometricInterpretation,
-)
 from PIL import Image
+
+from tests.plugins.conftest import write_dng
 
 KEYS = ("ISS029-E-8493", "ISS029-E-8494", "ISS029-E-8495")
 TIMES = (datetime(2011, 9, 18, 11, 54, 59), datetime(2011, 9, 18, 11, 55, 2), datetime(2011, 9, 18, 11, 55, 5))
@@ -63,7 +57,6 @@ WHITE_BALANCE = [2.0, 1.0, 1.5, 1.0]
 DISTORTION = {"model": "poly3", "params": [-0.05]}
 
 # XYZ -> linear sRGB (D65): LibRaw's camera -> sRGB conversion becomes the identity.
-XYZ_TO_SRGB = [[3.2406, -1.5372, -0.4986], [-0.9689, 1.8758, 0.0415], [0.0557, -0.2040, 1.0570]]
 
 SEQUENCE_METADATA = {"mission": "ISS029", "camera": "Nikon D3S", "exposure": 0.5, "date": "2011-09-18T11:54:59.000000"}
 IMAGE_METADATA = {
@@ -88,34 +81,6 @@ def bayer(index: int) -> np.ndarray:
     cfa[block] *= MARKER_GAIN
     cfa[HOT_PIXEL] = 65535
     return cfa
-
-
-def write_dng(path: Path, cfa: np.ndarray) -> Path:
-    """A 16-bit RGGB DNG of ``cfa`` written by pidng."""
-    height, width = cfa.shape
-    tags = DNGTags()
-    tags.set(Tag.ImageWidth, width)
-    tags.set(Tag.ImageLength, height)
-    tags.set(Tag.TileWidth, width)
-    tags.set(Tag.TileLength, height)
-    tags.set(Tag.Orientation, Orientation.Horizontal)
-    tags.set(Tag.PhotometricInterpretation, PhotometricInterpretation.Color_Filter_Array)
-    tags.set(Tag.SamplesPerPixel, 1)
-    tags.set(Tag.BitsPerSample, 16)
-    tags.set(Tag.CFARepeatPatternDim, [2, 2])
-    tags.set(Tag.CFAPattern, CFAPattern.RGGB)
-    tags.set(Tag.BlackLevel, 0)
-    tags.set(Tag.WhiteLevel, 65535)
-    tags.set(Tag.ColorMatrix1, [[round(v * 10000), 10000] for row in XYZ_TO_SRGB for v in row])
-    tags.set(Tag.CalibrationIlluminant1, CalibrationIlluminant.D65)
-    tags.set(Tag.AsShotNeutral, [[1, 1], [1, 1], [1, 1]])
-    tags.set(Tag.Make, "Nikon")
-    tags.set(Tag.Model, "D3S")
-    tags.set(Tag.DNGVersion, DNGVersion.V1_4)
-    tags.set(Tag.DNGBackwardVersion, DNGVersion.V1_2)
-    converter = RAW2DNG()
-    converter.options(tags, path="", compress=False)
-    return Path(converter.convert(cfa, filename=str(path.with_suffix(""))))
 
 
 def window_wcs(source: Path) -> bytes:
@@ -158,7 +123,7 @@ def frame_files(seq_wcs: Iterable[Path], work: Path) -> dict[str, bytes]:
     files = {}
     for index, (key, solution_id, wcs) in enumerate(zip(KEYS, SOLUTION_IDS, seq_wcs)):
         assert wcs.stem == key
-        files[f"/data/img/{bucket(key)}/{key}.dng"] = write_dng(work / f"{key}.dng", bayer(index)).read_bytes()
+        files[f"/data/img/{bucket(key)}/{key}.dng"] = write_dng(work / f"{key}.dng", bayer(index), as_shot_red=1.0).read_bytes()
         files[f"/data/img/{bucket(key)}/{key}.jpg"] = jpeg(index)
         files[f"/data/wcs/{bucket(key)}/{key}_{solution_id}.wcs"] = window_wcs(wcs)
     files[f"/data/bad_pixels/{bucket(KEYS[0])}/ISS029-E_1_badpixels.gz"] = bad_pixels_gz()

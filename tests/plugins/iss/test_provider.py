@@ -222,7 +222,7 @@ def test_full_frame_raw_with_the_real_solution(server: ArchiveServer, tmp_path: 
         entry["wcs_uri"] = f"{server.url}/full/{key}_1.wcs"
     server.files["/api/georef_seqs/16"] = json.dumps(document).encode()
     server.files["/api/georef_seqs/16/metadata.json"] = json.dumps(metadata_document()).encode()
-    server.files[f"/full/{KEYS[0]}.dng"] = write_dng(tmp_path / "full.dng", cfa).read_bytes()
+    server.files[f"/full/{KEYS[0]}.dng"] = write_dng(tmp_path / "full.dng", cfa, as_shot_red=1.0).read_bytes()
     server.files[f"/full/{KEYS[0]}_1.wcs"] = seq_wcs[0].read_bytes()
     mapping = make_provider(tmp_path / "seq-16", f"{server.url}/api/georef_seqs/", 16).get(TIMES[0])
     assert mapping.image.shape == (2832, 4256, 3)
