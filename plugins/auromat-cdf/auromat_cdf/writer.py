@@ -27,15 +27,17 @@ which no value equals); undefined image pixels hold FILLVAL.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import time as timing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 from spacepy import pycdf
 from spacepy.pycdf import istp
@@ -58,6 +60,7 @@ from auromat_core.encoding import (
     metadata_values,
     signed_type,
 )
+from auromat_core.templates import Part, TemplateCache
 
 from .lock import IO_LOCK
 
@@ -159,16 +162,22 @@ class CdfExporter:
         magnetic = mapping.magnetic(magnetic_model) if include_mag else None
         steps = encoding.steps(mapping.altitude, mapping.lat_bounds, None if magnetic is None else magnetic.mlat_bounds)
         globals_ = _global_attributes(mapping, target, metadata)
-        with IO_LOCK, atomic_output(target) as temporary, _cdf_file(temporary) as cdf:
-            writer = _Writer(cdf, mapping, encoding, steps, compression)
-            writer.globals(globals_)
-            writer.epoch_and_support(include_bounds)
-            if include_geo:
-                writer.geodetic(include_bounds)
-            if magnetic is not None:
-                writer.magnetic(magnetic, include_bounds, magnetic_model)
-            writer.images()
-            writer.zenith_angle()
+        variables = _Variables(mapping, encoding, steps)
+        selected = variables.epoch_and_support(include_bounds)
+        if include_geo:
+            selected += variables.geodetic(include_bounds)
+        if magnetic is not None:
+            selected += variables.magnetic(magnetic, include_bounds, magnetic_model)
+        selected += variables.images() + variables.zenith_angle()
+        with IO_LOCK, atomic_output(target) as temporary:
+            build = functools.partial(_build_template, temporary, mapping.identifier, compression, {v.name: v for v in selected})
+            template = _TEMPLATES.find([variable.part(compression) for variable in selected], build)
+            with _cdf_file(temporary, None if template is None else template.content) as cdf:
+                output = _Output(cdf, mapping.identifier, compression, () if template is None else template.extra)
+                output.globals(globals_)
+                for variable in selected:
+                    if template is None or variable.name not in template.names:
+                        output.add(variable)
         log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
         return target
 
@@ -177,20 +186,26 @@ class CdfExporter:
 
 
 @contextlib.contextmanager
-def _cdf_file(temporary: Path) -> Iterator[pycdf.CDF]:
-    """A new CDF at ``temporary`` (written under a ``.cdf`` name, which the CDF library insists on).
+def _cdf_file(temporary: Path, template: bytes | None = None) -> Iterator[pycdf.CDF]:
+    """A CDF at ``temporary``: new, or a copy of ``template`` opened for writing.
 
-    The CDF library's backward-compatible mode (CDF 2.7: no TT2000, no 64-bit
-    integers) is a process-wide setting; if someone switched it on, it is
-    switched off while the file is written and restored afterwards.
-    ``set_backward(None)`` only queries it (its default argument switches it on).
+    It is written under a ``.cdf`` name, which the CDF library insists on, and
+    renamed when closed. The CDF library's backward-compatible mode (CDF 2.7: no
+    TT2000, no 64-bit integers) is a process-wide setting; if someone switched
+    it on, it is switched off while the file is written and restored
+    afterwards. ``set_backward(None)`` only queries it (its default argument
+    switches it on).
     """
     created = temporary.with_name(temporary.name + ".cdf")
     backward = pycdf.lib.set_backward(None)
     if backward:
         pycdf.lib.set_backward(False)
     try:
-        cdf = pycdf.CDF(str(created), "")
+        if template is None:
+            cdf = pycdf.CDF(str(created), "")
+        else:
+            created.write_bytes(template)
+            cdf = pycdf.CDF(str(created), readonly=False)
         try:
             yield cdf
         finally:
@@ -201,6 +216,26 @@ def _cdf_file(temporary: Path) -> Iterator[pycdf.CDF]:
             pycdf.lib.set_backward(True)
         with contextlib.suppress(FileNotFoundError):
             created.unlink()
+
+
+_TEMPLATES = TemplateCache()
+"""Templates of this process: the variables that repeat from file to file, already compressed."""
+
+
+def _build_template(
+    scratch: Path, identifier: str, level: int, variables: MappingABC[str, _Variable], parts: Sequence[Part]
+) -> tuple[bytes, tuple[str, ...]]:
+    """A CDF holding the variables of ``parts``, as bytes, and the names of its variable attributes."""
+    path = scratch.with_name(scratch.name + ".template")
+    with _cdf_file(path) as cdf:
+        output = _Output(cdf, identifier, level)
+        for part in parts:
+            output.add(variables[part.name])
+        names = tuple(output.attributes)
+    try:
+        return path.read_bytes(), names
+    finally:
+        path.unlink()
 
 
 def _instrument_type(mapping: Mapping) -> str:
@@ -256,125 +291,178 @@ _VARIABLE_TYPED = ("VALIDMIN", "VALIDMAX", "FILLVAL")
 """Attributes stored in the type of their variable (ISTP)."""
 
 
-class _Writer:
-    """Adds the variables of one mapping to an open CDF, each as soon as it is encoded.
+@attrs.frozen(eq=False)
+class _Variable:
+    """A variable of the file, described before its values are encoded.
 
-    Attributes are created directly (``gAttr``/``zAttr`` with ``create=True``,
-    each zAttribute once per file) and every entry is written with its type and
-    entry number. pycdf's dictionary interface would instead look every name up
-    first (each miss raises and keeps a traceback in a reference cycle that holds
-    the caller's frames, and with them the mapping, until a full garbage
-    collection) and compare each new entry's type with every other entry of the
-    attribute (quadratic in the number of variables).
+    ``values`` computes the stored values (one variable at a time, so a large
+    frame never holds all its encoded arrays at once); they derive
+    deterministically from ``sources`` and the description, which is what the
+    template cache compares.
     """
 
-    def __init__(self, cdf: pycdf.CDF, mapping: Mapping, encoding: CoordinateEncoding, steps: dict[str, float], level: int) -> None:
+    name: str
+    values: Callable[[], Any]
+    cdf_type: Any
+    attributes: dict[str, Any]
+    sources: tuple[Any, ...]
+    size: int = 1
+    record: bool = True
+    compress: bool = False
+
+    def compressed(self, level: int) -> bool:
+        return self.compress and level > 0 and self.size >= _COMPRESS_MIN_VALUES
+
+    def part(self, level: int) -> Part:
+        compressed = self.compressed(level)
+        static = (self.cdf_type.value, self.record, level if compressed else 0, sorted(self.attributes.items()))
+        return Part(self.name, static, self.sources, worth=compressed)
+
+
+class _Output:
+    """Adds attributes and variables to an open CDF.
+
+    Attributes are created directly (``gAttr``/``zAttr`` with ``create=True``,
+    each zAttribute once per file, or opened when a template already holds it)
+    and every entry is written with its type and entry number. pycdf's
+    dictionary interface would instead look every name up first (each miss
+    raises and keeps a traceback in a reference cycle that holds the caller's
+    frames, and with them the mapping, until a full garbage collection) and
+    compare each new entry's type with every other entry of the attribute
+    (quadratic in the number of variables).
+    """
+
+    def __init__(self, cdf: pycdf.CDF, identifier: str, level: int, existing_attributes: Sequence[str] = ()) -> None:
         self.cdf = cdf
-        self.mapping = mapping
-        self.encoding = encoding
-        self.steps = steps
+        self.identifier = identifier
         self.level = level
-        self.float_type = const.CDF_FLOAT if encoding.float32 else const.CDF_DOUBLE
-        self._attributes: dict[str, pycdf.zAttr] = {}
+        self.attributes: dict[str, pycdf.zAttr] = {name: pycdf.zAttr(cdf, name) for name in existing_attributes}
 
     def globals(self, attributes: MappingABC[str, Any]) -> None:
         for key, value in attributes.items():
+            if key in self.attributes:
+                raise self._clash(key, "the name of a CDF variable attribute")
             try:
                 pycdf.gAttr(self.cdf, key, create=True).new(value, type=_attribute_type(value), number=0)
             except (pycdf.CDFError, ValueError, TypeError) as error:
-                raise ExportError(f"mapping {self.mapping.identifier}: cannot store global attribute {key!r} = {value!r} in CDF: {error}") from None
+                raise ExportError(f"mapping {self.identifier}: cannot store global attribute {key!r} = {value!r} in CDF: {error}") from None
 
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _new(self, name: str, data: Any, cdf_type: Any, attributes: MappingABC[str, Any], record: bool = True, compress: bool = False) -> None:
-        options: dict[str, Any] = {"type": cdf_type, "recVary": record}
-        if compress and self.level and np.size(data) >= _COMPRESS_MIN_VALUES:
+    def add(self, variable: _Variable) -> None:
+        options: dict[str, Any] = {"type": variable.cdf_type, "recVary": variable.record}
+        if variable.compressed(self.level):
             options.update(compress=const.GZIP_COMPRESSION, compress_param=self.level)
-        variable = self.cdf.new(name, data=data, **options)
-        number = self.cdf.var_num(name.encode("ascii"))
-        for key, value in {**attributes, "FIELDNAM": name, "FILLVAL": istp.fillval(variable, ret=True)}.items():
-            attribute = self._attributes.get(key)
+        created = self.cdf.new(variable.name, data=variable.values(), **options)
+        number = self.cdf.var_num(variable.name.encode("ascii"))
+        for key, value in {**variable.attributes, "FIELDNAM": variable.name, "FILLVAL": istp.fillval(created, ret=True)}.items():
+            attribute = self.attributes.get(key)
             if attribute is None:  # not ``or``: an Attr is a sequence, empty before its first entry
                 attribute = self._variable_attribute(key)
-            attribute.new(value, type=cdf_type if key in _VARIABLE_TYPED else _attribute_type(value), number=number)
+            attribute.new(value, type=variable.cdf_type if key in _VARIABLE_TYPED else _attribute_type(value), number=number)
 
     def _variable_attribute(self, key: str) -> pycdf.zAttr:
         try:
-            attribute = self._attributes[key] = pycdf.zAttr(self.cdf, key, create=True)
+            attribute = self.attributes[key] = pycdf.zAttr(self.cdf, key, create=True)
         except pycdf.CDFError as error:
-            raise ExportError(
-                f"mapping {self.mapping.identifier}: metadata key {key!r} is also the name of a CDF variable attribute "
-                f"({error}); rename it"
-            ) from None
+            raise self._clash(key, f"the name of a CDF variable attribute ({error})") from None
         return attribute
 
-    def _image_variable(self, name: str, values: np.ndarray, cdf_type: Any, corners: bool, attributes: MappingABC[str, Any]) -> None:
+    def _clash(self, key: str, what: str) -> ExportError:
+        return ExportError(f"mapping {self.identifier}: metadata key {key!r} is also {what}; rename it")
+
+
+class _Variables:
+    """The variables of one mapping (see the module docstring), grouped as the options select them."""
+
+    def __init__(self, mapping: Mapping, encoding: CoordinateEncoding, steps: dict[str, float]) -> None:
+        self.mapping = mapping
+        self.encoding = encoding
+        self.steps = steps
+        self.float_type = const.CDF_FLOAT if encoding.float32 else const.CDF_DOUBLE
+
+    def _image_variable(
+        self, name: str, values: Callable[[], np.ndarray], sources: tuple[Any, ...], cdf_type: Any, corners: bool, attributes: MappingABC[str, Any]
+    ) -> _Variable:
         """A (1, h, w) or (1, h+1, w+1) variable over pixel centers or corners."""
         axes = ("y_corner", "x_corner") if corners else ("y_pixel", "x_pixel")
         base = {"DEPEND_0": "Epoch", "DEPEND_1": axes[0], "DEPEND_2": axes[1], "SCALETYP": "linear"}
-        self._new(name, values[np.newaxis], cdf_type, {**base, **attributes}, compress=True)
+        h, w = self.mapping.shape
+        size = (h + 1) * (w + 1) if corners else h * w
+        return _Variable(name, lambda: values()[np.newaxis], cdf_type, {**base, **attributes}, sources, size=size, compress=True)
 
-    def _coordinate(self, name: str, values: np.ndarray, kind: str, corners: bool, attributes: MappingABC[str, Any]) -> None:
+    def _coordinate(self, name: str, values: np.ndarray, kind: str, corners: bool, attributes: MappingABC[str, Any]) -> _Variable:
         step = self.steps.get(kind)
         unit = "hours" if kind == "mlt" else "degrees"
         notes = f"{attributes.get('VAR_NOTES', '')} {self.encoding.describe(step, unit)}".strip()
-        stored = self.encoding.encode(values, step)
-        self._image_variable(name, stored, self.float_type, corners, {"VAR_TYPE": "support_data", **attributes, "VAR_NOTES": notes})
+        return self._image_variable(
+            name, lambda: self.encoding.encode(values, step), (values, step), self.float_type, corners,
+            {"VAR_TYPE": "support_data", **attributes, "VAR_NOTES": notes},
+        )
 
     # -- variable groups ----------------------------------------------------------------------
 
-    def epoch_and_support(self, bounds: bool) -> None:
+    def _plain(
+        self, name: str, data: Any, cdf_type: Any, attributes: MappingABC[str, Any], record: bool = True, sources: tuple[Any, ...] | None = None
+    ) -> _Variable:
+        return _Variable(name, lambda: data, cdf_type, dict(attributes), (data,) if sources is None else sources, size=int(np.size(data)), record=record)
+
+    def epoch_and_support(self, bounds: bool) -> list[_Variable]:
         mapping = self.mapping
         h, w = mapping.shape
-        self._new(
-            "Epoch", [mapping.time], const.CDF_TIME_TT2000,
-            {
-                "CATDESC": "Time of the photograph (UTC)", "VAR_TYPE": "support_data", "UNITS": "ns",
-                "VALIDMIN": EPOCH_VALID[0], "VALIDMAX": EPOCH_VALID[1], "LABLAXIS": "Epoch", "SCALETYP": "linear",
-                "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
-                "MONOTON": "INCREASE", "FORMAT": _TT2000_FORMAT,
-            },
-        )
-        self._new(
-            "altitude", mapping.altitude, const.CDF_DOUBLE,
-            {
-                "CATDESC": "Mapping altitude above the WGS84 ellipsoid", "VAR_TYPE": "support_data", "UNITS": "km",
-                "VALIDMIN": 0.0, "VALIDMAX": 1.0e6, "LABLAXIS": "Altitude", "FORMAT": "F12.4", "crs": "crs",
-            },
-            record=False,
-        )
-        self._new(
-            "camera_pos", mapping.camera_position[np.newaxis], const.CDF_DOUBLE,
-            {
-                "CATDESC": "Camera position in cartesian GCRS coordinates", "VAR_TYPE": "support_data", "UNITS": "km",
-                "DEPEND_0": "Epoch", "LABL_PTR_1": "camera_pos_label", "VALIDMIN": -1.0e9, "VALIDMAX": 1.0e9,
-                "FORMAT": "F14.6", "VAR_NOTES": "Axis order: xyz",
-            },
-        )
-        self._new(
-            "camera_pos_label", ["x", "y", "z"], const.CDF_CHAR,
-            {"CATDESC": "Labels of the camera_pos components", "VAR_TYPE": "metadata", "FORMAT": "A1"},
-            record=False,
-        )
-        self._new(
-            "crs", 0, const.CDF_INT1,
-            {
-                "CATDESC": "Geodetic reference system of lat, lon and altitude", "VAR_TYPE": "metadata",
-                "grid_mapping_name": "latitude_longitude", "semi_major_axis": SEMI_MAJOR_AXIS_M,
-                "inverse_flattening": INVERSE_FLATTENING, "VAR_NOTES": "Geographic Coordinate System, WGS 84",
-            },
-            record=False,
-        )
-        self._index("y_pixel", np.arange(h), "Row index of pixel centers (0 = top of the image)", "Row")
-        self._index("x_pixel", np.arange(w), "Column index of pixel centers (0 = left of the image)", "Column")
+        variables = [
+            self._plain(
+                "Epoch", [mapping.time], const.CDF_TIME_TT2000,
+                {
+                    "CATDESC": "Time of the photograph (UTC)", "VAR_TYPE": "support_data", "UNITS": "ns",
+                    "VALIDMIN": EPOCH_VALID[0], "VALIDMAX": EPOCH_VALID[1], "LABLAXIS": "Epoch", "SCALETYP": "linear",
+                    "TIME_BASE": "J2000", "TIME_SCALE": "Terrestrial Time", "REFERENCE_POSITION": "Rotating Earth Geoid",
+                    "MONOTON": "INCREASE", "FORMAT": _TT2000_FORMAT,
+                },
+                sources=(mapping.time.isoformat(),),
+            ),
+            self._plain(
+                "altitude", mapping.altitude, const.CDF_DOUBLE,
+                {
+                    "CATDESC": "Mapping altitude above the WGS84 ellipsoid", "VAR_TYPE": "support_data", "UNITS": "km",
+                    "VALIDMIN": 0.0, "VALIDMAX": 1.0e6, "LABLAXIS": "Altitude", "FORMAT": "F12.4", "crs": "crs",
+                },
+                record=False,
+            ),
+            self._plain(
+                "camera_pos", mapping.camera_position[np.newaxis], const.CDF_DOUBLE,
+                {
+                    "CATDESC": "Camera position in cartesian GCRS coordinates", "VAR_TYPE": "support_data", "UNITS": "km",
+                    "DEPEND_0": "Epoch", "LABL_PTR_1": "camera_pos_label", "VALIDMIN": -1.0e9, "VALIDMAX": 1.0e9,
+                    "FORMAT": "F14.6", "VAR_NOTES": "Axis order: xyz",
+                },
+            ),
+            self._plain(
+                "camera_pos_label", ["x", "y", "z"], const.CDF_CHAR,
+                {"CATDESC": "Labels of the camera_pos components", "VAR_TYPE": "metadata", "FORMAT": "A1"},
+                record=False,
+            ),
+            self._plain(
+                "crs", 0, const.CDF_INT1,
+                {
+                    "CATDESC": "Geodetic reference system of lat, lon and altitude", "VAR_TYPE": "metadata",
+                    "grid_mapping_name": "latitude_longitude", "semi_major_axis": SEMI_MAJOR_AXIS_M,
+                    "inverse_flattening": INVERSE_FLATTENING, "VAR_NOTES": "Geographic Coordinate System, WGS 84",
+                },
+                record=False,
+            ),
+            self._index("y_pixel", np.arange(h), "Row index of pixel centers (0 = top of the image)", "Row"),
+            self._index("x_pixel", np.arange(w), "Column index of pixel centers (0 = left of the image)", "Column"),
+        ]
         if bounds:
-            self._index("y_corner", np.arange(h + 1) - 0.5, "Row position of pixel corners (pixel centers at whole numbers)", "Row")
-            self._index("x_corner", np.arange(w + 1) - 0.5, "Column position of pixel corners (pixel centers at whole numbers)", "Column")
+            variables += [
+                self._index("y_corner", np.arange(h + 1) - 0.5, "Row position of pixel corners (pixel centers at whole numbers)", "Row"),
+                self._index("x_corner", np.arange(w + 1) - 0.5, "Column position of pixel corners (pixel centers at whole numbers)", "Column"),
+            ]
+        return variables
 
-    def _index(self, name: str, values: np.ndarray, description: str, label: str) -> None:
+    def _index(self, name: str, values: np.ndarray, description: str, label: str) -> _Variable:
         integer = values.dtype.kind == "i"
         cdf_type = const.CDF_INT4 if integer else const.CDF_DOUBLE
-        self._new(
+        return self._plain(
             name, values, cdf_type,
             {
                 "CATDESC": description, "VAR_TYPE": "support_data", "UNITS": "pixel", "LABLAXIS": label,
@@ -383,8 +471,9 @@ class _Writer:
             record=False,
         )
 
-    def geodetic(self, bounds: bool) -> None:
+    def geodetic(self, bounds: bool) -> list[_Variable]:
         mapping = self.mapping
+        variables = []
         for name, values, kind, corners, description, label in (
             ("lat", mapping.lat, "lat", False, "Geodetic latitude of pixel centers", "Latitude"),
             ("lon", mapping.lon, "lon", False, "Geodetic longitude of pixel centers", "Longitude"),
@@ -400,9 +489,11 @@ class _Writer:
             }
             if bounds and not corners:
                 attributes["bounds"] = f"{name}_bounds"
-            self._coordinate(name, values, kind, corners, attributes)
+            variables.append(self._coordinate(name, values, kind, corners, attributes))
+        return variables
 
-    def magnetic(self, magnetic: Any, bounds: bool, model_name: str) -> None:
+    def magnetic(self, magnetic: Any, bounds: bool, model_name: str) -> list[_Variable]:
+        variables = []
         for name, values, kind, corners, description, label in (
             ("mlat", magnetic.mlat, "mlat", False, "Magnetic latitude of pixel centers", "MLat"),
             ("mlt", magnetic.mlt, "mlt", False, "Magnetic local time of pixel centers", "MLT"),
@@ -418,7 +509,7 @@ class _Writer:
             }
             if bounds and not corners:
                 attributes["bounds"] = f"{name}_bounds"
-            self._coordinate(name, values, kind, corners, attributes)
+            variables.append(self._coordinate(name, values, kind, corners, attributes))
         model = get_magnetic_model(model_name)
         attributes = {
             "CATDESC": "Magnetic coordinate system of mlat and mlt", "VAR_TYPE": "metadata",
@@ -429,35 +520,44 @@ class _Writer:
         if pole is not None:
             pole_lat, pole_lon = pole(self.mapping.time)
             attributes.update(north_geomagnetic_pole_lat=float(pole_lat), north_geomagnetic_pole_lon=float(pole_lon))
-        self._new("mcrs", 0, const.CDF_INT1, attributes, record=False)
+        variables.append(self._plain("mcrs", 0, const.CDF_INT1, attributes, record=False))
+        return variables
 
-    def images(self) -> None:
+    def images(self) -> list[_Variable]:
         mapping = self.mapping
         image = mapping.image
         labels = {"img": "Counts", "img_red": "Red", "img_green": "Green", "img_blue": "Blue"}
+        signed = signed_type(image.dtype, mapping.identifier)
+        cdf_type = {np.int16: const.CDF_INT2, np.int32: const.CDF_INT4, np.int64: const.CDF_INT8}[signed.type]
+        maximum = int(np.iinfo(image.dtype).max)
+        variables = []
         for index, name in enumerate(channel_names(image.shape[2])):
-            stored, _ = encode_channel(image[:, :, index], mapping.defined, mapping.identifier)
-            cdf_type = {np.int16: const.CDF_INT2, np.int32: const.CDF_INT4, np.int64: const.CDF_INT8}[stored.dtype.type]
-            maximum = int(np.iinfo(image.dtype).max)
-            channel = name.removeprefix("img").lstrip("_") or "gray"
-            self._image_variable(
-                name, stored, cdf_type, False,
+            channel = image[:, :, index]
+            color = name.removeprefix("img").lstrip("_") or "gray"
+            variables.append(self._image_variable(
+                name, functools.partial(_encoded_channel, channel, mapping.defined, mapping.identifier), (channel, mapping.defined),
+                cdf_type, False,
                 {
-                    "CATDESC": f"Image counts, {channel} channel", "VAR_TYPE": "data", "UNITS": "counts",
+                    "CATDESC": f"Image counts, {color} channel", "VAR_TYPE": "data", "UNITS": "counts",
                     "VALIDMIN": 0, "VALIDMAX": maximum, "DISPLAY_TYPE": "image",
                     "LABLAXIS": labels.get(name, name), "FORMAT": f"I{len(str(maximum)) + 1}",
                     "VAR_NOTES": f"Originally {image.dtype}; undefined pixels hold FILLVAL.",
                 },
-            )
+            ))
+        return variables
 
-    def zenith_angle(self) -> None:
+    def zenith_angle(self) -> list[_Variable]:
         step = self.steps.get("zenith")
-        stored = self.encoding.encode(90.0 - self.mapping.elevation, step)
-        self._image_variable(
-            "zenith_angle", stored, self.float_type, False,
+        elevation = self.mapping.elevation
+        return [self._image_variable(
+            "zenith_angle", lambda: self.encoding.encode(90.0 - elevation, step), (elevation, step), self.float_type, False,
             {
                 "CATDESC": "Zenith angle of the line of sight at pixel centers (90 - elevation)", "VAR_TYPE": "support_data",
                 "UNITS": "degrees", "VALIDMIN": 0.0, "VALIDMAX": 180.0, "LABLAXIS": "Zenith angle", "FORMAT": "F11.6",
                 "VAR_NOTES": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees')}",
             },
-        )
+        )]
+
+
+def _encoded_channel(channel: np.ndarray, defined: np.ndarray, identifier: str) -> np.ndarray:
+    return encode_channel(channel, defined, identifier)[0]

@@ -320,3 +320,58 @@ def test_registered_provider_reads_folder(auromat_plugins, cdf_folder):
 def test_reading_a_broken_file_names_it(cdf_folder):
     with pytest.raises(InputError, match="notes.cdf: not a readable CDF file"):
         read_cdf(cdf_folder / "notes.cdf")
+
+
+def cdf_contents(path: Path) -> dict:
+    """Everything a reader sees in a CDF: global attributes and, per variable, values, type, compression, attributes."""
+    with pycdf.CDF(str(path)) as cdf:
+        variables = {}
+        for name, variable in cdf.items():
+            values = variable[...]
+            values = values.tolist() if isinstance(values, np.ndarray) and values.dtype.kind in "OSU" else values
+            attributes = {key: variable.attrs[key] for key in variable.attrs}
+            variables[name] = (values, variable.type(), variable.compress(), {k: (v, variable.attrs.type(k)) for k, v in attributes.items()})
+        globals_ = {key: (list(value), value.type(0)) for key, value in cdf.attrs.items()}
+    return {"globals": globals_, "variables": variables}
+
+
+def assert_same_contents(a: dict, b: dict) -> None:
+    assert a["globals"] == b["globals"]
+    assert a["variables"].keys() == b["variables"].keys()
+    for name, (values, *rest) in a["variables"].items():
+        other, *other_rest = b["variables"][name]
+        assert rest == other_rest, name
+        if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+            assert np.array_equal(values, other, equal_nan=True), name
+        else:
+            assert np.array_equal(values, other), name
+
+
+def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_from_scratch(tmp_path, monkeypatch):
+    """Variables that repeat (the coordinates) come from a template; every file holds what a fresh write gives."""
+    from auromat_cdf import writer
+
+    monkeypatch.setattr(writer, "_TEMPLATES", writer.TemplateCache())
+    first = synthetic_mapping(40, 48, identifier="frame-0")
+    frames = [
+        first.replace(
+            image=synthetic_mapping(40, 48, seed=i).image, time=first.time.replace(second=i),
+            camera_position=first.camera_position + [10.0 * i, 0.0, 0.0], identifier=f"frame-{i}",
+        )
+        for i in range(5)
+    ]
+    keep = frames[0].defined.copy()
+    keep[3, 4] = False
+    frames.append(frames[0].masked(keep).replace(identifier="frame-holey"))
+    templated = [write(frame, tmp_path / "templated") for frame in frames]
+    templates = writer._TEMPLATES.templates
+    assert len(templates) == 1
+    assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "y_pixel"} <= set(templates[0].names)
+    assert not {"Epoch", "img_red", "mlt", "camera_pos"} & set(templates[0].names)
+    for frame, path in zip(frames, templated):
+        writer._TEMPLATES.clear()
+        fresh = write(frame, tmp_path / "fresh")
+        assert_same_contents(cdf_contents(path), cdf_contents(fresh))
+        assert_same_mapping(read_cdf(path), frame, exact=False)
+    assert np.isnan(read_cdf(templated[-1]).lat[3, 4]) and not np.isnan(read_cdf(templated[0]).lat[3, 4])
+    assert sorted(p.name for p in (tmp_path / "templated").iterdir()) == sorted(p.name for p in templated)
