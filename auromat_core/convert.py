@@ -123,13 +123,18 @@ def _worker_provider(factory: Any, data: str, options: tuple[tuple[str, Any], ..
     """The provider of a job, created once per worker process.
 
     In a worker, everything alive once the provider exists is frozen out of the
-    garbage collector, so the collection after each frame scans only that
-    frame's objects (a full scan costs ~80 ms per frame).
+    garbage collector (and again after the first frame, which imports the
+    exporter's libraries and fills their caches), so the collection after each
+    frame scans only that frame's objects (a full scan costs ~80 ms per frame).
     """
     provider = factory(data, **dict(options))
+    _freeze_in_worker()
+    return provider
+
+
+def _freeze_in_worker() -> None:
     if multiprocessing.parent_process() is not None:
         gc.freeze()
-    return provider
 
 
 def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:
@@ -139,6 +144,7 @@ def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:
     named by the member; existing member files are skipped unless ``overwrite``.
     """
     start, cpu_start = timing.perf_counter(), timing.process_time()
+    first = _worker_provider.cache_info().currsize == 0
     provider = _worker_provider(job.factory, job.data, job.provider_options)
     item = provider.load(index)
     export_options = dict(job.export_options)
@@ -150,6 +156,8 @@ def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:
     written = _write_members(job, members, export_options)
     del members
     gc.collect()  # free this frame's arrays before the next one even if a library left reference cycles
+    if first:
+        _freeze_in_worker()
     return FrameResult(
         index, provider.identifiers[index], tuple(written), timing.perf_counter() - start,
         timing.process_time() - cpu_start, os.getpid(), peak_rss_mb(),
