@@ -62,6 +62,24 @@ def synthetic_mapping(
     )
 
 
+def fixed_camera_frames(count: int = 5) -> list[Mapping]:
+    """Frames of one fixed camera (same coordinates; own image, time and camera position), then one with a pixel less.
+
+    The last frame is the first with pixel (3, 4) undefined.
+    """
+    first = synthetic_mapping(40, 48, identifier="frame-0")
+    frames = [
+        first.replace(
+            image=synthetic_mapping(40, 48, seed=i).image, time=first.time.replace(second=i),
+            camera_position=first.camera_position + [10.0 * i, 0.0, 0.0], identifier=f"frame-{i}",
+        )
+        for i in range(count)
+    ]
+    keep = frames[0].defined.copy()
+    keep[3, 4] = False
+    return [*frames, frames[0].masked(keep).replace(identifier="frame-holey")]
+
+
 @pytest.fixture
 def make_mapping() -> Callable[..., Mapping]:
     """:func:`synthetic_mapping`."""

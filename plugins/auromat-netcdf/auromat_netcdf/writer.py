@@ -23,14 +23,18 @@ their coordinates and readers convert them back to lat/lon.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
 import time as timing
+from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import netCDF4
 import numpy as np
 
@@ -52,6 +56,7 @@ from auromat_core.encoding import (
     metadata_values,
     signed_type,
 )
+from auromat_core.templates import Part, TemplateCache
 
 from .grid import Axes, plate_carree_axes, vertex_order, vertices
 from .lock import IO_LOCK
@@ -129,21 +134,27 @@ class NetcdfExporter:
         steps = encoding.steps(mapping.altitude, mapping.lat_bounds, None if magnetic is None else magnetic.mlat_bounds)
         axes = plate_carree_axes(mapping.lat_bounds, mapping.lon_bounds, mapping.lat, mapping.lon) if use_1d and include_geo else None
         attributes = _global_attributes(mapping, metadata)
+        variables = _Variables(mapping, encoding, steps, include_bounds, include_geo)
+        selected = variables.scalars()
+        if axes is not None:
+            selected += variables.axes(axes)
+        else:
+            variables.pixel_dimensions()
+            if include_geo:
+                selected += variables.auxiliary_geodetic()
+        if magnetic is not None:
+            selected += variables.magnetic(magnetic, magnetic_model)
+        selected += variables.images() + variables.zenith_angle()
+        _check_global_names(attributes, mapping.identifier)
+        sizes = variables.sizes
         with IO_LOCK, atomic_output(target) as temporary:
-            with netCDF4.Dataset(temporary, "w", format="NETCDF4") as dataset:
-                writer = _Writer(dataset, mapping, encoding, steps, compression, include_bounds, include_geo)
-                writer.globals(attributes)
-                writer.scalars()
-                if axes is not None:
-                    writer.axes(axes)
-                else:
-                    writer.pixel_dimensions()
-                    if include_geo:
-                        writer.auxiliary_geodetic()
-                if magnetic is not None:
-                    writer.magnetic(magnetic, magnetic_model)
-                writer.images()
-                writer.zenith_angle()
+            build = functools.partial(_build_template, temporary, sizes, compression, {v.name: v for v in selected})
+            template = _TEMPLATES.find([variable.part(sizes, compression) for variable in selected], build)
+            with _dataset(temporary, sizes, None if template is None else template.content) as dataset:
+                _set_globals(dataset, attributes, mapping.identifier)
+                for variable in selected:
+                    if template is None or variable.name not in template.names:
+                        _add(dataset, variable, sizes, compression)
         log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
         return target
 
@@ -153,7 +164,7 @@ class NetcdfExporter:
 
 def _global_attributes(mapping: Mapping, metadata: MappingABC[str, Any] | None) -> dict[str, Any]:
     user = metadata_values({**mapping.metadata, **(metadata or {})}, mapping.identifier)
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     attributes: dict[str, Any] = {
         "Conventions": "CF-1.10",
         "title": f"Aurora image {mapping.identifier} georeferenced at {mapping.altitude:g} km",
@@ -187,84 +198,159 @@ def _attribute_value(value: Any) -> Any:
     return value
 
 
-class _Writer:
-    """Adds the dimensions and variables of one mapping to an open netCDF dataset."""
+def _check_global_names(attributes: MappingABC[str, Any], identifier: str) -> None:
+    for key in attributes:
+        if key.startswith("_"):
+            raise ExportError(f"mapping {identifier}: metadata key {key!r} is reserved in netCDF (leading underscore)")
+
+
+def _set_globals(dataset: netCDF4.Dataset, attributes: MappingABC[str, Any], identifier: str) -> None:
+    for key, value in attributes.items():
+        try:
+            dataset.setncattr(key, _attribute_value(value))
+        except (RuntimeError, TypeError, ValueError) as error:
+            raise ExportError(f"mapping {identifier}: cannot store global attribute {key!r} = {value!r} in netCDF: {error}") from None
+
+
+@contextlib.contextmanager
+def _dataset(path: Path, sizes: MappingABC[str, int], template: bytes | None = None) -> Iterator[netCDF4.Dataset]:
+    """A netCDF-4 dataset at ``path``: new with the dimensions ``sizes``, or a copy of ``template`` opened to append."""
+    if template is None:
+        dataset = netCDF4.Dataset(path, "w", format="NETCDF4")
+        for name, size in sizes.items():
+            dataset.createDimension(name, size)
+    else:
+        path.write_bytes(template)
+        dataset = netCDF4.Dataset(path, "a")
+    with dataset:
+        yield dataset
+
+
+_TEMPLATES = TemplateCache()
+"""Templates of this process: the variables that repeat from file to file, already compressed."""
+
+
+def _build_template(
+    scratch: Path, sizes: MappingABC[str, int], level: int, variables: MappingABC[str, _Variable], parts: Sequence[Part]
+) -> tuple[bytes, None]:
+    """A netCDF file with all dimensions and the variables of ``parts``, as bytes."""
+    path = scratch.with_name(scratch.name + ".template")
+    try:
+        with _dataset(path, sizes) as dataset:
+            for part in parts:
+                _add(dataset, variables[part.name], sizes, level)
+        return path.read_bytes(), None
+    finally:
+        path.unlink(missing_ok=True)
+
+
+@attrs.frozen(eq=False)
+class _Variable:
+    """A variable of the file, described before its values are encoded.
+
+    ``write`` stores the values into the created netCDF variable (one variable
+    at a time, so a large frame never holds all its encoded arrays at once);
+    they derive deterministically from ``sources`` and the description, which
+    is what the template cache compares.
+    """
+
+    name: str
+    dtype: np.dtype
+    dims: tuple[str, ...]
+    attributes: dict[str, Any]
+    write: Callable[[netCDF4.Variable], None]
+    sources: tuple[Any, ...]
+    fill: Any = False
+
+    def options(self, sizes: MappingABC[str, int], level: int) -> dict[str, Any]:
+        """``createVariable`` options: fill value; row chunks and shuffle + deflate for 2-D and larger."""
+        options: dict[str, Any] = {"fill_value": self.fill}
+        if len(self.dims) >= 2:
+            # chunks of whole rows and one vertex: each chunk holds one plane, which compresses best
+            shape = [sizes[dim] for dim in self.dims]
+            rows = max(1, min(shape[0], _CHUNK_BYTES // (shape[1] * self.dtype.itemsize)))
+            options["chunksizes"] = [rows, shape[1]] + [1] * (len(shape) - 2)
+            if level:
+                options.update(compression="zlib", complevel=level, shuffle=True)
+        return options
+
+    def part(self, sizes: MappingABC[str, int], level: int) -> Part:
+        options = self.options(sizes, level)
+        static = (self.dtype.str, self.dims, [sizes[dim] for dim in self.dims], repr(options), sorted(self.attributes.items()))
+        return Part(self.name, static, self.sources, worth="compression" in options)
+
+
+def _add(dataset: netCDF4.Dataset, variable: _Variable, sizes: MappingABC[str, int], level: int) -> None:
+    created = dataset.createVariable(variable.name, variable.dtype, variable.dims, **variable.options(sizes, level))
+    created.setncatts(variable.attributes)
+    variable.write(created)
+
+
+def _assign(value: Any) -> Callable[[netCDF4.Variable], None]:
+    return lambda variable: variable.assignValue(value)
+
+
+def _store(values: Callable[[], Any]) -> Callable[[netCDF4.Variable], None]:
+    def write(variable: netCDF4.Variable) -> None:
+        variable[:] = values()
+
+    return write
+
+
+class _Variables:
+    """The dimensions and variables of one mapping, grouped as the options select them."""
 
     def __init__(
-        self, dataset: netCDF4.Dataset, mapping: Mapping, encoding: CoordinateEncoding,
-        steps: dict[str, float], level: int, bounds: bool, geo: bool,
+        self, mapping: Mapping, encoding: CoordinateEncoding, steps: dict[str, float], bounds: bool, geo: bool,
     ) -> None:
-        self.dataset = dataset
         self.mapping = mapping
         self.encoding = encoding
         self.steps = steps
-        self.level = level
         self.bounds = bounds
         self.geo = geo
+        self.sizes: dict[str, int] = {"xyz": 3}
         self.dims: tuple[str, str] = ("y", "x")
         self.auxiliary: list[str] = []
         self.order = vertex_order(mapping.lat_bounds, mapping.lon_bounds) if bounds else "A"
 
-    def globals(self, attributes: MappingABC[str, Any]) -> None:
-        for key, value in attributes.items():
-            if key.startswith("_"):
-                raise ExportError(f"mapping {self.mapping.identifier}: metadata key {key!r} is reserved in netCDF (leading underscore)")
-            try:
-                self.dataset.setncattr(key, _attribute_value(value))
-            except (RuntimeError, TypeError, ValueError) as error:
-                raise ExportError(f"mapping {self.mapping.identifier}: cannot store global attribute {key!r} = {value!r} in netCDF: {error}") from None
-
-    def _variable(self, name: str, dtype: Any, dims: tuple[str, ...], attributes: MappingABC[str, Any], fill: Any = False) -> netCDF4.Variable:
-        options: dict[str, Any] = {"fill_value": fill}
-        if len(dims) >= 2:
-            # chunks of whole rows and one vertex: each chunk holds one plane, which compresses best
-            shape = [len(self.dataset.dimensions[dim]) for dim in dims]
-            rows = max(1, min(shape[0], _CHUNK_BYTES // (shape[1] * np.dtype(dtype).itemsize)))
-            options["chunksizes"] = [rows, shape[1]] + [1] * (len(shape) - 2)
-            if self.level:
-                options.update(compression="zlib", complevel=self.level, shuffle=True)
-        variable = self.dataset.createVariable(name, dtype, dims, **options)
-        variable.setncatts(dict(attributes))
-        return variable
-
-    def scalars(self) -> None:
+    def scalars(self) -> list[_Variable]:
         mapping = self.mapping
-        dataset = self.dataset
-        dataset.createDimension("xyz", 3)
-        time = self._variable(
-            "time", np.int64, (),
-            {"standard_name": "time", "long_name": "time of the photograph (UTC)", "units": TIME_UNITS,
-             "calendar": "standard", "axis": "T"},
-        )
-        time.assignValue(np.int64((mapping.time - _EPOCH) // _MICROSECOND))
-        altitude = self._variable(
-            "altitude", np.float64, (),
-            {"standard_name": "height_above_reference_ellipsoid", "long_name": "mapping altitude above the WGS84 ellipsoid",
-             "units": "km", "positive": "up", "axis": "Z"},
-        )
-        altitude.assignValue(mapping.altitude)
-        camera = self._variable(
-            "camera_pos", np.float64, ("xyz",),
-            {"long_name": "camera position in cartesian GCRS coordinates", "units": "km",
-             "coordinates": "time", "comment": "Axis order: xyz"},
-        )
-        camera[:] = mapping.camera_position
-        crs = self._variable(
-            "crs", np.int8, (),
-            {"grid_mapping_name": "latitude_longitude", "semi_major_axis": SEMI_MAJOR_AXIS_M,
-             "inverse_flattening": INVERSE_FLATTENING, "longitude_of_prime_meridian": 0.0,
-             "comment": "Geographic Coordinate System, WGS 84"},
-        )
-        crs.assignValue(0)
+        time = np.int64((mapping.time - _EPOCH) // _MICROSECOND)
+        return [
+            _Variable(
+                "time", np.dtype(np.int64), (),
+                {"standard_name": "time", "long_name": "time of the photograph (UTC)", "units": TIME_UNITS,
+                 "calendar": "standard", "axis": "T"},
+                _assign(time), (time,),
+            ),
+            _Variable(
+                "altitude", np.dtype(np.float64), (),
+                {"standard_name": "height_above_reference_ellipsoid", "long_name": "mapping altitude above the WGS84 ellipsoid",
+                 "units": "km", "positive": "up", "axis": "Z"},
+                _assign(mapping.altitude), (mapping.altitude,),
+            ),
+            _Variable(
+                "camera_pos", np.dtype(np.float64), ("xyz",),
+                {"long_name": "camera position in cartesian GCRS coordinates", "units": "km",
+                 "coordinates": "time", "comment": "Axis order: xyz"},
+                _store(lambda: mapping.camera_position), (mapping.camera_position,),
+            ),
+            _Variable(
+                "crs", np.dtype(np.int8), (),
+                {"grid_mapping_name": "latitude_longitude", "semi_major_axis": SEMI_MAJOR_AXIS_M,
+                 "inverse_flattening": INVERSE_FLATTENING, "longitude_of_prime_meridian": 0.0,
+                 "comment": "Geographic Coordinate System, WGS 84"},
+                _assign(0), (0,),
+            ),
+        ]
 
-    def axes(self, axes: Axes) -> None:
+    def axes(self, axes: Axes) -> list[_Variable]:
         """1-D coordinate variables of a plate-carrée mapping."""
-        dataset = self.dataset
         h, w = self.mapping.shape
-        dataset.createDimension("lat", h)
-        dataset.createDimension("lon", w)
+        self.sizes.update(lat=h, lon=w)
         self.dims = ("lat", "lon")
         lon_max = max(180.0, float(axes.lon_edges[-1]))
+        variables = []
         for name, values, edges, attributes in (
             ("lat", axes.lat, axes.lat_edges,
              {"standard_name": "latitude", "long_name": "geodetic latitude of pixel centers", "units": "degrees_north",
@@ -275,15 +361,14 @@ class _Writer:
         ):
             if self.bounds:
                 attributes["bounds"] = f"{name}_bounds"
-            variable = self._variable(name, np.float64, (name,), attributes)
-            variable[:] = values
+            variables.append(_Variable(name, np.dtype(np.float64), (name,), attributes, _store(lambda values=values: values), (values,)))
             if self.bounds:
-                if "vertex2" not in dataset.dimensions:
-                    dataset.createDimension("vertex2", 2)
-                bounds = self._variable(f"{name}_bounds", np.float64, (name, "vertex2"), {})
-                bounds[:] = np.column_stack([edges[:-1], edges[1:]])
+                self.sizes["vertex2"] = 2
+                pairs = np.column_stack([edges[:-1], edges[1:]])
+                variables.append(_Variable(f"{name}_bounds", np.dtype(np.float64), (name, "vertex2"), {}, _store(lambda pairs=pairs: pairs), (pairs,)))
+        return variables
 
-    def _grid_variable(self, name: str, centers: np.ndarray, corners: np.ndarray | None, kind: str, attributes: dict[str, Any]) -> None:
+    def _grid_variable(self, name: str, centers: np.ndarray, corners: np.ndarray | None, kind: str, attributes: dict[str, Any]) -> list[_Variable]:
         """A 2-D coordinate on the image dimensions, with 4-vertex CF bounds from the corner grid."""
         step = self.steps.get(kind)
         unit = "hours" if kind == "mlt" else "degrees"
@@ -291,48 +376,49 @@ class _Writer:
         if corners is not None:
             attributes["bounds"] = f"{name}_bounds"
         dtype = self.encoding.dtype
-        variable = self._variable(name, dtype, self.dims, attributes, fill=dtype.type(np.nan))
-        variable[:] = self.encoding.encode(centers, step)
         self.auxiliary.append(name)
+        variables = [
+            _Variable(name, dtype, self.dims, attributes, _store(lambda: self.encoding.encode(centers, step)), (centers, step), fill=dtype.type(np.nan))
+        ]
         if corners is None:
-            return
-        if "vertex4" not in self.dataset.dimensions:
-            self.dataset.createDimension("vertex4", 4)
-        bounds = self._variable(f"{name}_bounds", dtype, self.dims + ("vertex4",), {})
-        stored = self.encoding.encode(corners, step)
-        rows = bounds.chunking()[0]
+            return variables
+        self.sizes["vertex4"] = 4
         h = self.mapping.shape[0]
-        for first in range(0, h, rows):
-            block = slice(first, min(first + rows, h))
-            bounds[block] = vertices(stored, block, self.order)
+
+        def write_bounds(variable: netCDF4.Variable) -> None:
+            stored = self.encoding.encode(corners, step)
+            rows = variable.chunking()[0]
+            for first in range(0, h, rows):
+                block = slice(first, min(first + rows, h))
+                variable[block] = vertices(stored, block, self.order)
+
+        variables.append(_Variable(f"{name}_bounds", dtype, self.dims + ("vertex4",), {}, write_bounds, (corners, step, self.order)))
+        return variables
 
     def pixel_dimensions(self) -> None:
         h, w = self.mapping.shape
-        self.dataset.createDimension("y", h)
-        self.dataset.createDimension("x", w)
+        self.sizes.update(y=h, x=w)
 
-    def auxiliary_geodetic(self) -> None:
+    def auxiliary_geodetic(self) -> list[_Variable]:
         mapping = self.mapping
         corners = self.bounds
-        self._grid_variable(
+        return self._grid_variable(
             "lat", mapping.lat, mapping.lat_bounds if corners else None, "lat",
             {"standard_name": "latitude", "long_name": "geodetic latitude of pixel centers", "units": "degrees_north",
              "valid_min": -90.0, "valid_max": 90.0},
-        )
-        self._grid_variable(
+        ) + self._grid_variable(
             "lon", mapping.lon, mapping.lon_bounds if corners else None, "lon",
             {"standard_name": "longitude", "long_name": "geodetic longitude of pixel centers", "units": "degrees_east",
              "valid_min": -180.0, "valid_max": 180.0},
         )
 
-    def magnetic(self, magnetic: Any, model_name: str) -> None:
+    def magnetic(self, magnetic: Any, model_name: str) -> list[_Variable]:
         corners = self.bounds
-        self._grid_variable(
+        variables = self._grid_variable(
             "mlat", magnetic.mlat, magnetic.mlat_bounds if corners else None, "mlat",
             {"long_name": "magnetic latitude of pixel centers", "units": "degrees", "valid_min": -90.0, "valid_max": 90.0,
              "magnetic_coordinate_system": "mcrs"},
-        )
-        self._grid_variable(
+        ) + self._grid_variable(
             "mlt", magnetic.mlt, magnetic.mlt_bounds if corners else None, "mlt",
             {"long_name": "magnetic local time of pixel centers", "units": "hours", "valid_min": 0.0, "valid_max": 24.0,
              "magnetic_coordinate_system": "mcrs"},
@@ -347,7 +433,7 @@ class _Writer:
         if pole is not None:
             pole_lat, pole_lon = pole(self.mapping.time)
             attributes.update(north_geomagnetic_pole_lat=float(pole_lat), north_geomagnetic_pole_lon=float(pole_lon))
-        self._variable("mcrs", np.int8, (), attributes).assignValue(0)
+        return [*variables, _Variable("mcrs", np.dtype(np.int8), (), attributes, _assign(0), (0,))]
 
     def _data_attributes(self) -> dict[str, str]:
         attributes = {"coordinates": " ".join(["time", "altitude", *self.auxiliary])}
@@ -355,31 +441,37 @@ class _Writer:
             attributes["grid_mapping"] = "crs"
         return attributes
 
-    def images(self) -> None:
+    def images(self) -> list[_Variable]:
         mapping = self.mapping
         image = mapping.image
+        signed = signed_type(image.dtype, mapping.identifier)
+        fill = signed.type(np.iinfo(signed).min)
+        variables = []
         for index, name in enumerate(channel_names(image.shape[2])):
-            stored, fill = encode_channel(image[:, :, index], mapping.defined, mapping.identifier)
-            channel = name.removeprefix("img").lstrip("_") or "gray"
-            variable = self._variable(
-                name, stored.dtype, self.dims,
-                {"long_name": f"image counts, {channel} channel", "units": "1",
-                 "valid_min": stored.dtype.type(0), "valid_max": stored.dtype.type(np.iinfo(image.dtype).max),
+            channel = image[:, :, index]
+            color = name.removeprefix("img").lstrip("_") or "gray"
+            variables.append(_Variable(
+                name, signed, self.dims,
+                {"long_name": f"image counts, {color} channel", "units": "1",
+                 "valid_min": signed.type(0), "valid_max": signed.type(np.iinfo(image.dtype).max),
                  "comment": f"Originally {image.dtype}; undefined pixels hold _FillValue.",
                  **self._data_attributes()},
-                fill=stored.dtype.type(fill),
-            )
-            variable[:] = stored
+                _store(lambda channel=channel: encode_channel(channel, mapping.defined, mapping.identifier)[0]),
+                (channel, mapping.defined),
+                fill=fill,
+            ))
+        return variables
 
-    def zenith_angle(self) -> None:
+    def zenith_angle(self) -> list[_Variable]:
         step = self.steps.get("zenith")
         dtype = self.encoding.dtype
-        variable = self._variable(
+        elevation = self.mapping.elevation
+        return [_Variable(
             "zenith_angle", dtype, self.dims,
             {"standard_name": "sensor_zenith_angle", "long_name": "zenith angle of the line of sight (90 - elevation)",
              "units": "degree", "valid_min": 0.0, "valid_max": 180.0,
              "comment": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees')}",
              **self._data_attributes()},
+            _store(lambda: self.encoding.encode(90.0 - elevation, step)), (elevation, step),
             fill=dtype.type(np.nan),
-        )
-        variable[:] = self.encoding.encode(90.0 - self.mapping.elevation, step)
+        )]

@@ -21,6 +21,7 @@ from auromat_core.magnetic import DipoleModel
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
+    fixed_camera_frames,
     position_error_m,
     synthetic_mapping,
 )
@@ -352,17 +353,7 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
     from auromat_cdf import writer
 
     monkeypatch.setattr(writer, "_TEMPLATES", writer.TemplateCache())
-    first = synthetic_mapping(40, 48, identifier="frame-0")
-    frames = [
-        first.replace(
-            image=synthetic_mapping(40, 48, seed=i).image, time=first.time.replace(second=i),
-            camera_position=first.camera_position + [10.0 * i, 0.0, 0.0], identifier=f"frame-{i}",
-        )
-        for i in range(5)
-    ]
-    keep = frames[0].defined.copy()
-    keep[3, 4] = False
-    frames.append(frames[0].masked(keep).replace(identifier="frame-holey"))
+    frames = fixed_camera_frames()
     templated = [write(frame, tmp_path / "templated") for frame in frames]
     templates = writer._TEMPLATES.templates
     assert len(templates) == 1

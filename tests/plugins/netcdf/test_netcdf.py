@@ -14,6 +14,7 @@ from auromat_core import ExportError, InputError, Mapping, get_exporter, get_pro
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
+    fixed_camera_frames,
     position_error_m,
     synthetic_mapping,
 )
@@ -226,3 +227,55 @@ def test_registered_provider_reads_folder(auromat_plugins, nc_folder):
 def test_reading_a_broken_file_names_it(nc_folder):
     with pytest.raises(InputError, match="notes.nc: not a readable netCDF file"):
         read_netcdf(nc_folder / "notes.nc")
+
+
+def netcdf_contents(path: Path) -> dict:
+    """Everything a reader sees in a netCDF file: dimensions, global attributes and, per variable, layout, attributes, values."""
+    with netCDF4.Dataset(path) as dataset:
+        dataset.set_auto_mask(False)
+        variables = {
+            name: (
+                variable.dtype, variable.dimensions, variable.chunking(), variable.filters(),
+                {key: variable.getncattr(key) for key in variable.ncattrs()}, variable[...],
+            )
+            for name, variable in dataset.variables.items()
+        }
+        return {
+            "dimensions": {name: len(dim) for name, dim in dataset.dimensions.items()},
+            "globals": {key: dataset.getncattr(key) for key in dataset.ncattrs()},
+            "variables": variables,
+        }
+
+
+def assert_same_contents(a: dict, b: dict) -> None:
+    assert a["dimensions"] == b["dimensions"]
+    assert a["globals"].keys() == b["globals"].keys()
+    assert {k: v for k, v in a["globals"].items() if k != "history"} == {k: v for k, v in b["globals"].items() if k != "history"}
+    assert a["variables"].keys() == b["variables"].keys()
+    for name, (*layout, attributes, values) in a["variables"].items():
+        *other_layout, other_attributes, other_values = b["variables"][name]
+        assert layout == other_layout, name
+        assert attributes.keys() == other_attributes.keys(), name
+        for key, value in attributes.items():
+            assert np.array_equal(value, other_attributes[key], equal_nan=np.asarray(value).dtype.kind == "f"), (name, key)
+        assert np.array_equal(values, other_values, equal_nan=values.dtype.kind == "f"), name
+
+
+def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_from_scratch(tmp_path, monkeypatch):
+    """Variables that repeat (the coordinates) come from a template; every file holds what a fresh write gives."""
+    from auromat_netcdf import writer
+
+    monkeypatch.setattr(writer, "_TEMPLATES", writer.TemplateCache())
+    frames = fixed_camera_frames()
+    templated = [write(frame, tmp_path / "templated") for frame in frames]
+    templates = writer._TEMPLATES.templates
+    assert len(templates) == 1
+    assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "crs", "altitude"} <= set(templates[0].names)
+    assert not {"time", "img_red", "mlt", "camera_pos"} & set(templates[0].names)
+    for frame, path in zip(frames, templated):
+        writer._TEMPLATES.clear()
+        fresh = write(frame, tmp_path / "fresh")
+        assert_same_contents(netcdf_contents(path), netcdf_contents(fresh))
+        assert_same_mapping(read_netcdf(path), frame, exact=False)
+    assert np.isnan(read_netcdf(templated[-1]).lat[3, 4]) and not np.isnan(read_netcdf(templated[0]).lat[3, 4])
+    assert sorted(p.name for p in (tmp_path / "templated").iterdir()) == sorted(p.name for p in templated)
