@@ -366,3 +366,9 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
         assert_same_mapping(read_cdf(path), frame, exact=False)
     assert np.isnan(read_cdf(templated[-1]).lat[3, 4]) and not np.isnan(read_cdf(templated[0]).lat[3, 4])
     assert sorted(p.name for p in (tmp_path / "templated").iterdir()) == sorted(p.name for p in templated)
+    with pycdf.CDF(str(templated[3])) as cdf:
+        problems = istp.FileChecks.all(cdf, catch=True)
+    assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]
+    independent = cdflib.CDF(str(templated[3]))
+    expected = np.where(frames[3].defined, frames[3].image[..., 0], np.iinfo(np.int16).min)
+    assert np.array_equal(independent.varget("img_red")[0], expected)
