@@ -370,5 +370,5 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
         problems = istp.FileChecks.all(cdf, catch=True)
     assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]
     independent = cdflib.CDF(str(templated[3]))
-    expected = np.where(frames[3].defined, frames[3].image[..., 0], np.iinfo(np.int16).min)
+    expected = np.where(frames[3].defined, frames[3].image[..., 0].astype(np.int16), np.iinfo(np.int16).min)
     assert np.array_equal(independent.varget("img_red")[0], expected)
