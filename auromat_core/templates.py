@@ -68,10 +68,8 @@ class Part:
                 hasher.update(repr(source).encode())
                 continue
             hasher.update(f"{array.dtype.str}{array.shape}".encode())
-            flat = array.reshape(-1)
-            if sample:
-                flat = flat[:: max(1, flat.size // SAMPLE_VALUES)]
-            hasher.update(np.ascontiguousarray(flat).view(np.uint8))
+            values = array.flat[:: max(1, array.size // SAMPLE_VALUES)] if sample else np.ascontiguousarray(array)
+            hasher.update(np.ascontiguousarray(values).reshape(-1).view(np.uint8))
         return hasher.digest()
 
 
