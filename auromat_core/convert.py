@@ -8,18 +8,22 @@ data path and options (once per process) and loads one frame at a time with
 ``provider.load(index)``, so memory per worker is bounded by one frame. Workers
 write the files themselves, atomically (a file only gets its final name when it
 is complete), so a re-run skips finished files and resumes a killed conversion;
-partial ``.part`` files left by a killed run are removed at the start.
+partial ``.part`` files left by a killed run are removed at the start. Log
+records of local workers are relayed to this process's handlers, each message
+once (every worker re-creates the provider, and would repeat its warnings).
 
 This module is a built-in plugin: it adds the ``convert`` command.
 """
 
 from __future__ import annotations
 
+import atexit
 import concurrent.futures
 import contextlib
 import functools
 import gc
 import logging
+import logging.handlers
 import multiprocessing
 import os
 import re
@@ -203,7 +207,7 @@ class _Inline:
 
 
 @contextlib.contextmanager
-def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable[..., Any], Callable[[Sequence[Any]], Iterator[Any]], Callable[[Sequence[Any]], None]]]:
+def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Iterator[tuple[Callable[..., Any], Callable[[Sequence[Any]], Iterator[Any]], Callable[[Sequence[Any]], None]]]:
     """``(submit, as_completed, cancel)`` of a Dask client, a process pool or the current process."""
     if scheduler is not None:
         try:
@@ -223,13 +227,102 @@ def _executor(workers: int, scheduler: str | None) -> Iterator[tuple[Callable[..
         yield (inline.submit, inline.as_completed, inline.cancel)
     else:
         context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with _relayed_worker_logs(context, shown) as queue, concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker,
+            initargs=(queue, logging.getLogger().getEffectiveLevel()),
+        ) as pool:
 
             def cancel(futures: Sequence[Any]) -> None:
                 for future in futures:
                     future.cancel()
 
             yield (pool.submit, concurrent.futures.as_completed, cancel)
+
+
+class _ShownMessages:
+    """The log messages shown during a conversion, so that a worker repeating one stays quiet.
+
+    Every worker re-creates the provider, so a warning about the data (say, a
+    calibration used outside its validity) would otherwise appear once in
+    this process and once more per worker.
+    """
+
+    def __init__(self) -> None:
+        self._keys: set[tuple[str, int, str]] = set()
+
+    def first(self, record: logging.LogRecord) -> bool:
+        """Whether ``record``'s message is new (it then counts as shown)."""
+        key = (record.name, record.levelno, record.getMessage())
+        if key in self._keys:
+            return False
+        self._keys.add(key)
+        return True
+
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        """Count what this process logs in the block as shown."""
+        witness = _Witness(self)
+        root = logging.getLogger()
+        root.addHandler(witness)
+        try:
+            yield
+        finally:
+            root.removeHandler(witness)
+
+
+class _Witness(logging.Handler):
+    def __init__(self, shown: _ShownMessages) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.shown.first(record)
+
+
+class _Relay(logging.Handler):
+    """Hands the workers' log records to this process's loggers, each message once."""
+
+    def __init__(self, shown: _ShownMessages) -> None:
+        super().__init__()
+        self.shown = shown
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger = logging.getLogger(record.name)
+        if self.shown.first(record) and logger.isEnabledFor(record.levelno):
+            logger.handle(record)
+
+
+@contextlib.contextmanager
+def _relayed_worker_logs(context: Any, shown: _ShownMessages) -> Iterator[Any]:
+    """A queue for the workers' log records, relayed to this process until the block ends."""
+    queue = context.Queue()
+    listener = logging.handlers.QueueListener(queue, _Relay(shown))
+    listener.start()
+    try:
+        yield queue
+    finally:
+        listener.stop()
+
+
+def _init_worker(queue: Any, level: int) -> None:
+    """Set up a worker: its log records (and Python warnings) go to the parent's queue.
+
+    At exit the worker drops its providers while the interpreter is intact:
+    objects frozen out of the garbage collector would otherwise only be
+    destroyed after the modules are torn down, and files they hold open
+    (a provider's CDF files) fail to close then.
+    """
+    root = logging.getLogger()
+    root.handlers[:] = [logging.handlers.QueueHandler(queue)]
+    root.setLevel(level)
+    logging.captureWarnings(True)
+    atexit.register(_release_worker)
+
+
+def _release_worker() -> None:
+    _worker_provider.cache_clear()
+    gc.unfreeze()
+    gc.collect()
 
 
 def remove_partial_files(out_dir: Path) -> list[Path]:
@@ -302,8 +395,10 @@ def convert(
     factory = registration.obj
     exporter = get_exporter(format)
     options = dict(provider_options or {})
-    source = open_data(data_path, registration.name, **options)
-    indices = source.indices_between(start, end)
+    shown = _ShownMessages()
+    with shown.watching():
+        source = open_data(data_path, registration.name, **options)
+        indices = source.indices_between(start, end)
     if not len(indices):
         raise NoDataError(f"{source!r} has no frames between {start or 'the beginning'} and {end or 'the end'}")
     base = data_path if data_path.is_dir() else data_path.parent
@@ -326,19 +421,20 @@ def convert(
     )
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
-    results, failures = _run(job, todo, workers, scheduler, progress, format)
+    results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
     written = tuple(Path(path) for result in results for path in result.paths)
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
 
 
 def _run(
-    job: ConvertJob, todo: list[tuple[int, Path]], workers: int, scheduler: str | None, progress: bool, format: str
+    job: ConvertJob, todo: list[tuple[int, Path]], workers: int, scheduler: str | None, progress: bool, format: str,
+    shown: _ShownMessages,
 ) -> tuple[list[FrameResult], list[tuple[str, str]]]:
     results: list[FrameResult] = []
     failures: list[tuple[str, str]] = []
     if not todo:
         return results, failures
-    with _executor(workers, scheduler) as (submit, as_completed, cancel):
+    with _executor(workers, scheduler, shown) as (submit, as_completed, cancel):
         futures = {submit(convert_frame, job, index, str(path)): (index, path) for index, path in todo}
         bar = tqdm(total=len(futures), unit="frame", desc=f"convert to {format}", disable=not progress, dynamic_ncols=True)
         try:

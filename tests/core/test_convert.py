@@ -7,6 +7,7 @@ fraction of a second.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -219,3 +220,18 @@ def test_remove_partial_files_only_touches_partials(tmp_path):
         path.write_bytes(b"x")
     assert sorted(remove_partial_files(tmp_path)) == sorted(drop)
     assert sorted(tmp_path.iterdir()) == sorted(keep)
+
+
+def test_worker_log_messages_are_shown_once(caplog):
+    """A message this process logged, or a worker already relayed, is not shown again."""
+    from auromat_core.convert import _Relay, _ShownMessages
+
+    logger = logging.getLogger("auromat_core.test_relay")
+    shown = _ShownMessages()
+    with caplog.at_level(logging.INFO), shown.watching():
+        logger.warning("skymap %s used early", "x")
+    relay = _Relay(shown)
+    for message in ("skymap x used early", "frame 3 has no pixels", "frame 3 has no pixels", "frame 4 has no pixels"):
+        relay.handle(logging.LogRecord(logger.name, logging.WARNING, __file__, 1, message, None, None))
+    relay.handle(logging.LogRecord(logger.name, logging.DEBUG, __file__, 1, "below the level", None, None))
+    assert [r.getMessage() for r in caplog.records] == ["skymap x used early", "frame 3 has no pixels", "frame 4 has no pixels"]

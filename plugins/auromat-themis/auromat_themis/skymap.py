@@ -51,6 +51,8 @@ L2_NAME = re.compile(r"thg_l2_asc_(?P<site>[a-z0-9]{4})_(?P<date>\d{8})_v(?P<ver
 DEFAULT_OFFSET = 2500
 """Dark offset (counts) of THEMIS imagers, used when a skymap has none."""
 
+_WARNED_LATER: set[tuple[Path, int]] = set()
+"""Skymaps this process has warned about using before they were valid (once each, whichever provider needs them)."""
 _TIME_FORMATS = {8: "%Y%m%d", 10: "%Y%m%d%H", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
 
 
@@ -362,7 +364,6 @@ class SkymapCatalog:
             # latest start first; on equal starts prefer UCalgary (the calibration asilib and THEMIS use)
             site_infos.sort(key=lambda i: (i.valid_from, i.kind == "ucalgary"), reverse=True)
         self._loaded: dict[tuple[Path, int], Skymap] = {}
-        self._warned: set[tuple[Path, int]] = set()
 
     @classmethod
     def scan(cls, folder: str | Path, sites: Iterable[str] | None = None) -> SkymapCatalog:
@@ -419,8 +420,8 @@ class SkymapCatalog:
         if allow_later and later:
             chosen = min(later, key=lambda i: i.valid_from)
             key = (chosen.path, chosen.record)
-            if key not in self._warned:
-                self._warned.add(key)
+            if key not in _WARNED_LATER:
+                _WARNED_LATER.add(key)
                 log.warning(
                     "THEMIS site %s: using skymap %s for frames at %s, before it was valid (allow_later_skymap=True);"
                     " the camera may have been moved or serviced in between",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -54,3 +56,17 @@ def test_later_skymap_needs_the_provider_option(gakona_folder: Path, tmp_path: P
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "allow_later_skymap" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_workers_warn_once_and_exit_cleanly(gakona_folder: Path, tmp_path: Path) -> None:
+    """The command line shows the later-skymap warning once (not once per worker) and nothing else on stderr."""
+    command = [
+        sys.executable, "-m", "auromat_core", "convert", "--data", str(gakona_folder), "--format", "cdf",
+        "--out", str(tmp_path), "-p", "allow_later_skymap=true", "--workers", "2",
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "convert to cdf" not in line]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("WARNING auromat_themis.skymap: THEMIS site gako: using skymap themis_skymap_gako_20110305")
+    assert len(list(tmp_path.glob("*.cdf"))) == 23

@@ -16,6 +16,7 @@ from auromat_themis import (
     read_l2_infos,
     read_ucalgary,
 )
+from auromat_themis import skymap as skymap_module
 
 from auromat_core import CalibrationError
 from tests.plugins.themis.synthetic import write_l2_skymap
@@ -80,12 +81,15 @@ def test_only_a_later_skymap_is_an_error_naming_files_and_dates(sav_file: Path, 
         assert part in message
 
 
-def test_later_skymap_on_request_with_one_warning(sav_file: Path, caplog) -> None:
+def test_later_skymap_on_request_with_one_warning(sav_file: Path, caplog, monkeypatch) -> None:
+    """One warning per process, however many catalogs (providers) use the skymap."""
+    monkeypatch.setattr(skymap_module, "_WARNED_LATER", set())
     catalog = SkymapCatalog([read_ucalgary(sav_file).info], "/data")
     with caplog.at_level(logging.WARNING, logger="auromat_themis"):
         first = catalog.select("gako", FRAME_TIME, allow_later=True)
         second = catalog.select("gako", datetime(2011, 1, 6, 17, 0, 3), allow_later=True)
-    assert first is second and first.path == sav_file
+        again = SkymapCatalog([read_ucalgary(sav_file).info], "/data").select("gako", FRAME_TIME, allow_later=True)
+    assert first is second and first.path == sav_file == again.path
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and sav_file.name in warnings[0].getMessage()
 
