@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyproj
@@ -12,6 +13,7 @@ import pytest
 from auromat_spacecraft import map_photo
 
 from auromat_core import Mapping
+from auromat_core.templates import Template, TemplateCache
 from tests.conftest import binned_header, binned_image
 
 FACTOR = 8
@@ -78,6 +80,31 @@ def fixed_camera_frames(count: int = 5) -> list[Mapping]:
     keep = frames[0].defined.copy()
     keep[3, 4] = False
     return [*frames, frames[0].masked(keep).replace(identifier="frame-holey")]
+
+
+def check_template_sequence(
+    writer: Any, write: Callable[[Mapping, Path], Path], read: Callable[[Path], Mapping],
+    contents: Callable[[Path], dict], assert_same_contents: Callable[[dict, dict], None], folder: Path, monkeypatch: Any,
+) -> tuple[list[Mapping], list[Path], Template]:
+    """Write :func:`fixed_camera_frames` through the exporter module ``writer``'s template cache and check each file.
+
+    Every file must hold what writing its frame from scratch gives (``contents``
+    compared by ``assert_same_contents``), read back within 1 m, and the holey
+    frame must keep its extra undefined pixel. Returns the frames, the files and
+    the one template built.
+    """
+    monkeypatch.setattr(writer, "_TEMPLATES", TemplateCache())
+    frames = fixed_camera_frames()
+    templated = [write(frame, folder / "templated") for frame in frames]
+    templates = writer._TEMPLATES.templates
+    assert len(templates) == 1
+    for frame, path in zip(frames, templated):
+        writer._TEMPLATES.clear()
+        assert_same_contents(contents(path), contents(write(frame, folder / "fresh")))
+        assert_same_mapping(read(path), frame, exact=False)
+    assert np.isnan(read(templated[-1]).lat[3, 4]) and not np.isnan(read(templated[0]).lat[3, 4])
+    assert sorted(p.name for p in (folder / "templated").iterdir()) == sorted(p.name for p in templated)
+    return frames, templated, templates[0]
 
 
 @pytest.fixture

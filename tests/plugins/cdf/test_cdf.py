@@ -21,7 +21,7 @@ from auromat_core.magnetic import DipoleModel
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
-    fixed_camera_frames,
+    check_template_sequence,
     position_error_m,
     synthetic_mapping,
 )
@@ -352,20 +352,9 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
     """Variables that repeat (the coordinates) come from a template; every file holds what a fresh write gives."""
     from auromat_cdf import writer
 
-    monkeypatch.setattr(writer, "_TEMPLATES", writer.TemplateCache())
-    frames = fixed_camera_frames()
-    templated = [write(frame, tmp_path / "templated") for frame in frames]
-    templates = writer._TEMPLATES.templates
-    assert len(templates) == 1
-    assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "y_pixel"} <= set(templates[0].names)
-    assert not {"Epoch", "img_red", "mlt", "camera_pos"} & set(templates[0].names)
-    for frame, path in zip(frames, templated):
-        writer._TEMPLATES.clear()
-        fresh = write(frame, tmp_path / "fresh")
-        assert_same_contents(cdf_contents(path), cdf_contents(fresh))
-        assert_same_mapping(read_cdf(path), frame, exact=False)
-    assert np.isnan(read_cdf(templated[-1]).lat[3, 4]) and not np.isnan(read_cdf(templated[0]).lat[3, 4])
-    assert sorted(p.name for p in (tmp_path / "templated").iterdir()) == sorted(p.name for p in templated)
+    frames, templated, template = check_template_sequence(writer, write, read_cdf, cdf_contents, assert_same_contents, tmp_path, monkeypatch)
+    assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "y_pixel"} <= set(template.names)
+    assert not {"Epoch", "img_red", "mlt", "camera_pos"} & set(template.names)
     with pycdf.CDF(str(templated[3])) as cdf:
         problems = istp.FileChecks.all(cdf, catch=True)
     assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]

@@ -14,7 +14,7 @@ from auromat_core import ExportError, InputError, Mapping, get_exporter, get_pro
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
-    fixed_camera_frames,
+    check_template_sequence,
     position_error_m,
     synthetic_mapping,
 )
@@ -265,17 +265,6 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
     """Variables that repeat (the coordinates) come from a template; every file holds what a fresh write gives."""
     from auromat_netcdf import writer
 
-    monkeypatch.setattr(writer, "_TEMPLATES", writer.TemplateCache())
-    frames = fixed_camera_frames()
-    templated = [write(frame, tmp_path / "templated") for frame in frames]
-    templates = writer._TEMPLATES.templates
-    assert len(templates) == 1
-    assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "crs", "altitude"} <= set(templates[0].names)
-    assert not {"time", "img_red", "mlt", "camera_pos"} & set(templates[0].names)
-    for frame, path in zip(frames, templated):
-        writer._TEMPLATES.clear()
-        fresh = write(frame, tmp_path / "fresh")
-        assert_same_contents(netcdf_contents(path), netcdf_contents(fresh))
-        assert_same_mapping(read_netcdf(path), frame, exact=False)
-    assert np.isnan(read_netcdf(templated[-1]).lat[3, 4]) and not np.isnan(read_netcdf(templated[0]).lat[3, 4])
-    assert sorted(p.name for p in (tmp_path / "templated").iterdir()) == sorted(p.name for p in templated)
+    _, _, template = check_template_sequence(writer, write, read_netcdf, netcdf_contents, assert_same_contents, tmp_path, monkeypatch)
+    assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "crs", "altitude"} <= set(template.names)
+    assert not {"time", "img_red", "mlt", "camera_pos"} & set(template.names)
