@@ -206,8 +206,13 @@ class _Inline:
             future.cancel()
 
 
+_Submit = Callable[..., Any]
+_AsCompleted = Callable[[Sequence[Any]], Iterator[Any]]
+_Cancel = Callable[[Sequence[Any]], None]
+
+
 @contextlib.contextmanager
-def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Iterator[tuple[Callable[..., Any], Callable[[Sequence[Any]], Iterator[Any]], Callable[[Sequence[Any]], None]]]:
+def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Iterator[tuple[_Submit, _AsCompleted, _Cancel]]:
     """``(submit, as_completed, cancel)`` of a Dask client, a process pool or the current process."""
     if scheduler is not None:
         try:

@@ -14,13 +14,13 @@ import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from .errors import InputError, NoDataError
 from .mapping import Mapping, MappingCollection
 from .timeutil import as_utc
 
-MappingLike = Union[Mapping, MappingCollection]
+MappingLike = Mapping | MappingCollection
 
 
 class Provider(abc.ABC):

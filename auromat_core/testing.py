@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from .errors import NoDataError
+from .errors import AuromatError, NoDataError
 from .mapping import Mapping, MappingCollection
 from .plugins import Plugins, set_plugins
 
@@ -140,7 +140,7 @@ class ExporterContract:
 
     def test_unknown_option_is_rejected_without_output(self, exporter: Any, mapping: Mapping, tmp_path: Path) -> None:
         path = tmp_path / f"out{exporter.extension}"
-        with pytest.raises(Exception):
+        with pytest.raises((TypeError, AuromatError)):
             exporter.write(mapping, path, no_such_option_for_any_exporter=True)
         assert list(tmp_path.iterdir()) == []
 

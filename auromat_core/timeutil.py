@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -18,5 +18,5 @@ def as_utc(time: datetime | np.datetime64 | str) -> datetime:
         microseconds = time.astype("datetime64[us]").astype(np.int64)
         return datetime(1970, 1, 1) + np.timedelta64(microseconds, "us").item()
     if time.tzinfo is not None:
-        time = time.astimezone(timezone.utc).replace(tzinfo=None)
+        time = time.astimezone(UTC).replace(tzinfo=None)
     return time

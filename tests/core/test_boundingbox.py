@@ -111,7 +111,7 @@ def test_validation(args, message):
 
 
 def test_size_over_180_degrees_warns(caplog):
-    BoundingBox(0, -170, 10, 170).size
+    _ = BoundingBox(0, -170, 10, 170).size
     assert "spans more than 180" in caplog.text
 
 

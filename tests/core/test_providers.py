@@ -127,7 +127,7 @@ def test_nothing_within_the_offset_names_the_nearest_times():
 def test_empty_provider_says_so():
     provider = SyntheticProvider([], [])
     with pytest.raises(NoDataError, match="has no data"):
-        provider.range
+        _ = provider.range
     with pytest.raises(NoDataError, match="has no data"):
         provider.get(T0)
     assert list(provider.sequence()) == []

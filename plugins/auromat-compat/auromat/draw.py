@@ -12,11 +12,12 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from auromat_maps import save_fig
+
 from auromat_core import InputError, get_draw_style
 from auromat_core import Mapping as CoreMapping
 from auromat_core import MappingCollection as CoreCollection
 from auromat_core.boundingbox import BoundingBox
-from auromat_maps import save_fig
 
 from .mapping.mapping import BaseMapping, MappingCollection
 from .mapping.spacecraft import SpacecraftMapping

@@ -12,7 +12,6 @@ import logging
 import os
 
 import numpy as np
-
 from auromat_spacecraft import LensCorrection, RawOptions
 from auromat_spacecraft.images import centered_crop, read_raw
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 import attrs
-
-from auromat_core import InputError, Mapping, Provider
 from auromat_spacecraft import LensCorrection, RawOptions, map_photo
 from auromat_spacecraft.images import load_bad_pixels
+
+from auromat_core import InputError, Mapping, Provider
 
 from .client import API_FILE, DownloadSummary, IssArchive
 from .develop import develop_raw

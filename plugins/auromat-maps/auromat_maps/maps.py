@@ -14,8 +14,8 @@ from auromat_core.boundingbox import BoundingBox
 
 from .cities import add_cities
 from .figures import Drawable, FigAx, as_drawable, members, new_figure, time_title
-from .mesh import Coloring, draw_all
 from .land import add_coastlines, add_land
+from .mesh import Coloring, draw_all
 from .offline import resolution_for
 
 SIZE_MARGIN = 1.05

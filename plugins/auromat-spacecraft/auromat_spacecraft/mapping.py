@@ -30,9 +30,9 @@ import numpy as np
 from astropy.io import fits
 
 from auromat_core import InputError, Mapping
+from auromat_core.geometry.ellipsoid import WGS84_A_KM
 from auromat_core.geometry.engine import intersects_earth as engine_intersects_earth
 from auromat_core.geometry.engine import map_grid
-from auromat_core.geometry.ellipsoid import WGS84_A_KM
 
 from .images import RawOptions, load_image
 from .lens import LensCorrection

@@ -189,7 +189,7 @@ def test_malformed_api_json_is_a_one_line_error(tmp_path: Path, change, expected
     write_api(tmp_path, document)
     with pytest.raises(InputError) as error:
         archive = IssArchive(tmp_path, offline=True)
-        archive.white_balance
+        _ = archive.white_balance
     message = str(error.value)
     assert expected in message and str(tmp_path / "api.json") in message and "\n" not in message
 
@@ -202,7 +202,7 @@ def test_missing_sequence_id_and_bad_metadata(server: ArchiveServer, base_url: s
     archive = IssArchive(tmp_path, offline=True)
     with pytest.raises(InputError, match=f"image_metadata has no entry for image '{KEYS[0]}'"):
         archive.metadata_for(KEYS[0])
-    (tmp_path / "metadata.json").write_text('{"sequence_metadata": {"a": [1]}, "image_metadata": {"%s": {}}}' % KEYS[0])
+    (tmp_path / "metadata.json").write_text(f'{{"sequence_metadata": {{"a": [1]}}, "image_metadata": {{"{KEYS[0]}": {{}}}}}}')
     with pytest.raises(InputError, match=r"sequence_metadata\['a'\] must be a string, number or boolean"):
         IssArchive(tmp_path, offline=True).metadata_for(KEYS[0])
     (tmp_path / "metadata.json").write_text("{not json")

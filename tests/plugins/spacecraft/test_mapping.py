@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import astropy.units as u
@@ -145,7 +145,7 @@ def skyfield_position(tle_folder: Path, time: datetime) -> np.ndarray:
     tle = [t for t in tles if t.epoch <= time][-1]
     timescale = load.timescale(builtin=True)
     satellite = EarthSatellite(tle.line1, tle.line2, ts=timescale)
-    return satellite.at(timescale.from_datetime(time.replace(tzinfo=timezone.utc))).position.km
+    return satellite.at(timescale.from_datetime(time.replace(tzinfo=UTC))).position.km
 
 
 def test_header_position_is_used(iss_wcs: Path, tle_folder: Path) -> None:

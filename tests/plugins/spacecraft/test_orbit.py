@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ PHOTO_TIME = datetime(2011, 9, 18, 11, 54, 56)
 def skyfield_gcrs(tle: Tle, time: datetime) -> np.ndarray:
     timescale = load.timescale(builtin=True)
     satellite = EarthSatellite(tle.line1, tle.line2, ts=timescale)
-    return satellite.at(timescale.from_datetime(time.replace(tzinfo=timezone.utc))).position.km
+    return satellite.at(timescale.from_datetime(time.replace(tzinfo=UTC))).position.km
 
 
 def test_fixture_file_is_valid(tle_folder: Path) -> None:

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 from astropy.io import fits
+from auromat_spacecraft import SpacecraftProvider, SpaceTrack, intersects_earth, is_consistent, read_header
 
 from auromat_core import Mapping as CoreMapping
 from auromat_core import Provider
-from auromat_spacecraft import SpacecraftProvider, SpaceTrack, intersects_earth, is_consistent, read_header
 
 from .mapping import BaseMapping, BaseMappingProvider, translated
 

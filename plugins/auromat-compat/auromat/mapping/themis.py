@@ -21,11 +21,12 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from auromat_core import AuromatError, NoDataError
-from auromat_core.download import download_if_available
 from auromat_themis import STATIONS, DownloadSummary, ThemisProvider
 from auromat_themis import download as download_themis
 from auromat_themis.download import default_base_url, l2_path
+
+from auromat_core import AuromatError, NoDataError
+from auromat_core.download import download_if_available
 
 from .mapping import BaseMappingProvider, MappingCollection, NoMappingError
 

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
+from auromat_spacecraft import LensCorrection, SequenceMetadata, download_photo_sequence, load_image, load_metadata
+from auromat_spacecraft.photo_download import DEFAULT_BASE_URL, store_metadata
 from PIL import Image
 from tqdm.auto import tqdm
 
 from auromat_core import DownloadError, InputError, atomic_output
-from auromat_spacecraft import LensCorrection, SequenceMetadata, download_photo_sequence, load_image, load_metadata
-from auromat_spacecraft.photo_download import DEFAULT_BASE_URL, store_metadata
 
 if TYPE_CHECKING:
     import lensfunpy
