@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping as MappingABC
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -196,6 +197,36 @@ def metadata_values(metadata: MappingABC[str, Any], identifier: str) -> dict[str
 def metadata_types(values: MappingABC[str, bool | int | float | str]) -> str:
     """JSON ``{key: type name}`` that lets a reader restore the metadata exactly."""
     return json.dumps({key: type(value).__name__ for key, value in values.items()}, sort_keys=True)
+
+
+def bookkeeping_attributes(mapping: Any, user: MappingABC[str, bool | int | float | str]) -> dict[str, Any]:
+    """Global attributes every mapping file ends with: its geospatial extent (when any pixel is defined),
+    identifier and the types of the user metadata ``user``."""
+    attributes: dict[str, Any] = {}
+    if mapping.defined.any():
+        box = mapping.bounding_box
+        attributes.update(
+            geospatial_lat_min=box.lat_south,
+            geospatial_lat_max=box.lat_north,
+            geospatial_lon_min=box.lon_west,
+            geospatial_lon_max=box.lon_east,
+            geospatial_lat_units="degrees_north",
+            geospatial_lon_units="degrees_east",
+        )
+    attributes[IDENTIFIER_ATTRIBUTE] = mapping.identifier
+    attributes[METADATA_TYPES_ATTRIBUTE] = metadata_types(user)
+    return attributes
+
+
+def pole_attributes(model_name: str, time: datetime) -> dict[str, float]:
+    """``north_geomagnetic_pole_lat/lon`` of a registered magnetic model at ``time``, if the model has a pole."""
+    from .registry import get_magnetic_model
+
+    pole = getattr(get_magnetic_model(model_name), "pole", None)
+    if pole is None:
+        return {}
+    pole_lat, pole_lon = pole(time)
+    return {"north_geomagnetic_pole_lat": float(pole_lat), "north_geomagnetic_pole_lon": float(pole_lon)}
 
 
 def restore_metadata(attributes: MappingABC[str, Any], types_json: str | None, source: str) -> dict[str, Any]:

@@ -48,16 +48,14 @@ from auromat_core import (
     InputError,
     Mapping,
     atomic_output,
-    get_magnetic_model,
 )
 from auromat_core.encoding import (
-    IDENTIFIER_ATTRIBUTE,
-    METADATA_TYPES_ATTRIBUTE,
     CoordinateEncoding,
+    bookkeeping_attributes,
     channel_names,
     encode_channel,
-    metadata_types,
     metadata_values,
+    pole_attributes,
     signed_type,
 )
 from auromat_core.templates import Part, TemplateCache
@@ -259,19 +257,7 @@ def _global_attributes(mapping: Mapping, target: Path, metadata: MappingABC[str,
     }
     attributes.setdefault("Logical_source", logical_source(attributes))
     attributes["Logical_file_id"] = target.stem
-    if mapping.defined.any():
-        box = mapping.bounding_box
-        attributes.update(
-            geospatial_lat_min=box.lat_south,
-            geospatial_lat_max=box.lat_north,
-            geospatial_lon_min=box.lon_west,
-            geospatial_lon_max=box.lon_east,
-            geospatial_lat_units="degrees_north",
-            geospatial_lon_units="degrees_east",
-        )
-    attributes[IDENTIFIER_ATTRIBUTE] = mapping.identifier
-    attributes[METADATA_TYPES_ATTRIBUTE] = metadata_types(user)
-    return attributes
+    return {**attributes, **bookkeeping_attributes(mapping, user)}
 
 
 def _attribute_type(value: Any) -> Any:
@@ -510,16 +496,12 @@ class _Variables:
             if bounds and not corners:
                 attributes["bounds"] = f"{name}_bounds"
             variables.append(self._coordinate(name, values, kind, corners, attributes))
-        model = get_magnetic_model(model_name)
         attributes = {
             "CATDESC": "Magnetic coordinate system of mlat and mlt", "VAR_TYPE": "metadata",
             "magnetic_model": model_name,
             "VAR_NOTES": "Geocentric MLat/MLT system based on the given geomagnetic pole position",
         }
-        pole = getattr(model, "pole", None)
-        if pole is not None:
-            pole_lat, pole_lon = pole(self.mapping.time)
-            attributes.update(north_geomagnetic_pole_lat=float(pole_lat), north_geomagnetic_pole_lon=float(pole_lon))
+        attributes.update(pole_attributes(model_name, self.mapping.time))
         variables.append(self._plain("mcrs", 0, const.CDF_INT1, attributes, record=False))
         return variables
 

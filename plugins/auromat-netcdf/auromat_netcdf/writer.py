@@ -44,16 +44,14 @@ from auromat_core import (
     InputError,
     Mapping,
     atomic_output,
-    get_magnetic_model,
 )
 from auromat_core.encoding import (
-    IDENTIFIER_ATTRIBUTE,
-    METADATA_TYPES_ATTRIBUTE,
     CoordinateEncoding,
+    bookkeeping_attributes,
     channel_names,
     encode_channel,
-    metadata_types,
     metadata_values,
+    pole_attributes,
     signed_type,
 )
 from auromat_core.templates import Part, TemplateCache
@@ -173,19 +171,7 @@ def _global_attributes(mapping: Mapping, metadata: MappingABC[str, Any] | None) 
         "comment": "Every pixel of the image with the geodetic (and geomagnetic) coordinates of its center and corners.",
         **user,
     }
-    if mapping.defined.any():
-        box = mapping.bounding_box
-        attributes.update(
-            geospatial_lat_min=box.lat_south,
-            geospatial_lat_max=box.lat_north,
-            geospatial_lon_min=box.lon_west,
-            geospatial_lon_max=box.lon_east,
-            geospatial_lat_units="degrees_north",
-            geospatial_lon_units="degrees_east",
-        )
-    attributes[IDENTIFIER_ATTRIBUTE] = mapping.identifier
-    attributes[METADATA_TYPES_ATTRIBUTE] = metadata_types(user)
-    return attributes
+    return {**attributes, **bookkeeping_attributes(mapping, user)}
 
 
 def _attribute_value(value: Any) -> Any:
@@ -423,16 +409,12 @@ class _Variables:
             {"long_name": "magnetic local time of pixel centers", "units": "hours", "valid_min": 0.0, "valid_max": 24.0,
              "magnetic_coordinate_system": "mcrs"},
         )
-        model = get_magnetic_model(model_name)
         attributes: dict[str, Any] = {
             "long_name": "magnetic coordinate system of mlat and mlt",
             "magnetic_model": model_name,
             "comment": "Geocentric MLat/MLT system based on the given geomagnetic pole position",
         }
-        pole = getattr(model, "pole", None)
-        if pole is not None:
-            pole_lat, pole_lon = pole(self.mapping.time)
-            attributes.update(north_geomagnetic_pole_lat=float(pole_lat), north_geomagnetic_pole_lon=float(pole_lon))
+        attributes.update(pole_attributes(model_name, self.mapping.time))
         return [*variables, _Variable("mcrs", np.dtype(np.int8), (), attributes, _assign(0), (0,))]
 
     def _data_attributes(self) -> dict[str, str]:
