@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Collection, Iterable
 from collections.abc import Mapping as MappingABC
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -30,6 +32,7 @@ import numpy as np
 
 from .errors import ExportError, InputError
 from .geometry.ellipsoid import WGS84_A_KM, WGS84_B_KM
+from .mapping import Mapping
 
 ZENITH_STEP_DEG = 2.0**-17
 """Rounding step of stored zenith angles (error at most 3.8e-6 degrees)."""
@@ -167,6 +170,35 @@ def decode_channel(stored: np.ndarray, fill: int, source: str) -> tuple[np.ndarr
     return channel, defined
 
 
+def image_variables(names: Collection[str], source: str) -> list[str]:
+    """The image variables among a file's variable ``names``, in channel order (see :func:`channel_names`)."""
+    for candidates in (["img"], ["img_red", "img_green", "img_blue"]):
+        if all(name in names for name in candidates):
+            return candidates
+    numbered = sorted((name for name in names if name.startswith("img_ch")), key=lambda name: int(name[6:]))
+    if not numbered:
+        raise InputError(f"{source}: no image variable (img, img_red/img_green/img_blue or img_ch<i>)")
+    return numbered
+
+
+def decode_image(channels: Iterable[tuple[str, np.ndarray, Any]], source: str, fill_attribute: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(h, w, n)`` unsigned image and the mask where every channel is defined.
+
+    ``channels`` yields ``(name, stored values, fill value or None)`` per channel;
+    ``fill_attribute`` names the attribute a missing fill value should have come from.
+    """
+    decoded, defined = [], None
+    for name, stored, fill in channels:
+        if fill is None:
+            raise InputError(f"{source}: image variable {name} has no {fill_attribute}")
+        channel, mask = decode_channel(stored, int(fill), f"{source} variable {name}")
+        decoded.append(channel)
+        defined = mask if defined is None else defined & mask
+    if defined is None:
+        raise InputError(f"{source}: no image channel")
+    return np.stack(decoded, axis=-1), defined
+
+
 def channel_names(count: int) -> list[str]:
     """Variable names of image channels: ``img``, ``img_red/green/blue`` or ``img_ch<i>``."""
     if count == 1:
@@ -227,6 +259,27 @@ def pole_attributes(model_name: str, time: datetime) -> dict[str, float]:
         return {}
     pole_lat, pole_lon = pole(time)
     return {"north_geomagnetic_pole_lat": float(pole_lat), "north_geomagnetic_pole_lon": float(pole_lon)}
+
+
+def restored_mapping(
+    source: Path, attributes: MappingABC[str, Any], coordinates: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    zenith_angle: np.ndarray, image: tuple[np.ndarray, np.ndarray], altitude: float, time: datetime, camera_position: np.ndarray,
+) -> Mapping:
+    """The mapping a file stores, from what a reader decoded.
+
+    ``coordinates`` are lat_bounds, lon_bounds, lat, lon; ``image`` is the image
+    and its defined mask (undefined image pixels become undefined centers);
+    identifier and metadata come from the global ``attributes``.
+    """
+    lat_bounds, lon_bounds, lat, lon = coordinates
+    pixels, defined = image
+    lat[~defined] = np.nan
+    return Mapping(
+        lat_bounds=lat_bounds, lon_bounds=lon_bounds, lat=lat, lon=lon, elevation=90.0 - zenith_angle, image=pixels,
+        altitude=altitude, time=time, camera_position=camera_position,
+        identifier=str(attributes.get(IDENTIFIER_ATTRIBUTE, source.stem)),
+        metadata=restore_metadata(attributes, attributes.get(METADATA_TYPES_ATTRIBUTE), str(source)),
+    )
 
 
 def restore_metadata(attributes: MappingABC[str, Any], types_json: str | None, source: str) -> dict[str, Any]:

@@ -24,10 +24,10 @@ from spacepy import pycdf
 from auromat_core import InputError, Mapping, get_magnetic_model
 from auromat_core.encoding import (
     IDENTIFIER_ATTRIBUTE,
-    METADATA_TYPES_ATTRIBUTE,
     corners_from_centers,
-    decode_channel,
-    restore_metadata,
+    decode_image,
+    image_variables,
+    restored_mapping,
 )
 from auromat_core.providers import MappingFileProvider
 
@@ -93,27 +93,9 @@ def _floats(cdf: pycdf.CDF, name: str) -> np.ndarray:
     return values.astype(np.float64, copy=False)
 
 
-def _channel_variables(cdf: pycdf.CDF, path: Path) -> list[str]:
-    for names in (["img"], ["img_red", "img_green", "img_blue"]):
-        if all(name in cdf for name in names):
-            return names
-    numbered = sorted((name for name in cdf if name.startswith("img_ch")), key=lambda name: int(name[6:]))
-    if not numbered:
-        raise InputError(f"{path}: no image variable (img, img_red/img_green/img_blue or img_ch<i>)")
-    return numbered
-
-
 def _image(cdf: pycdf.CDF, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    channels, defined = [], None
-    for name in _channel_variables(cdf, path):
-        variable = cdf[name]
-        if "FILLVAL" not in variable.attrs:
-            raise InputError(f"{path}: image variable {name} has no FILLVAL")
-        channel, mask = decode_channel(variable[0], int(variable.attrs["FILLVAL"]), f"{path} variable {name}")
-        channels.append(channel)
-        defined = mask if defined is None else defined & mask
-    assert defined is not None
-    return np.stack(channels, axis=-1), defined
+    channels = ((name, cdf[name][0], cdf[name].attrs.get("FILLVAL")) for name in image_variables(cdf, str(path)))
+    return decode_image(channels, str(path), "FILLVAL")
 
 
 def _bounds_name(cdf: pycdf.CDF, center: str) -> str | None:
@@ -158,22 +140,9 @@ def read_cdf(path: str | os.PathLike) -> Mapping:
         attributes = _global_attributes(cdf)
         time = cdf["Epoch"][0]
         altitude = _altitude_km(cdf, path)
-        lat_bounds, lon_bounds, lat, lon = _geodetic(cdf, path, altitude, time)
-        image, image_defined = _image(cdf, path)
-        elevation = 90.0 - _floats(cdf, "zenith_angle")
-        lat[~image_defined] = np.nan
-        return Mapping(
-            lat_bounds=lat_bounds,
-            lon_bounds=lon_bounds,
-            lat=lat,
-            lon=lon,
-            elevation=elevation,
-            image=image,
-            altitude=altitude,
-            time=time,
-            camera_position=np.asarray(cdf["camera_pos"][0], dtype=np.float64),
-            identifier=str(attributes.get(IDENTIFIER_ATTRIBUTE, path.stem)),
-            metadata=restore_metadata(attributes, attributes.get(METADATA_TYPES_ATTRIBUTE), str(path)),
+        return restored_mapping(
+            path, attributes, _geodetic(cdf, path, altitude, time), _floats(cdf, "zenith_angle"), _image(cdf, path),
+            altitude, time, np.asarray(cdf["camera_pos"][0], dtype=np.float64),
         )
 
 

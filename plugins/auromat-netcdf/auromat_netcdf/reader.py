@@ -24,10 +24,10 @@ import numpy as np
 from auromat_core import InputError, Mapping, get_magnetic_model
 from auromat_core.encoding import (
     IDENTIFIER_ATTRIBUTE,
-    METADATA_TYPES_ATTRIBUTE,
     corners_from_centers,
-    decode_channel,
-    restore_metadata,
+    decode_image,
+    image_variables,
+    restored_mapping,
 )
 from auromat_core.providers import MappingFileProvider
 
@@ -164,28 +164,10 @@ def _edges(bounds: np.ndarray, name: str, path: Path) -> np.ndarray:
     return np.concatenate([bounds[:, 0], bounds[-1:, 1]])
 
 
-def _channel_variables(dataset: netCDF4.Dataset, path: Path) -> list[str]:
-    for names in (["img"], ["img_red", "img_green", "img_blue"]):
-        if all(name in dataset.variables for name in names):
-            return names
-    numbered = sorted((n for n in dataset.variables if n.startswith("img_ch")), key=lambda n: int(n[6:]))
-    if not numbered:
-        raise InputError(f"{path}: no image variable (img, img_red/img_green/img_blue or img_ch<i>)")
-    return numbered
-
-
 def _image(dataset: netCDF4.Dataset, path: Path) -> tuple[np.ndarray, np.ndarray]:
-    channels, defined = [], None
-    for name in _channel_variables(dataset, path):
-        variable = dataset[name]
-        fill = getattr(variable, "_FillValue", None)
-        if fill is None:
-            raise InputError(f"{path}: image variable {name} has no _FillValue")
-        channel, mask = decode_channel(variable[:], int(fill), f"{path} variable {name}")
-        channels.append(channel)
-        defined = mask if defined is None else defined & mask
-    assert defined is not None
-    return np.stack(channels, axis=-1), defined
+    names = image_variables(dataset.variables, str(path))
+    channels = ((name, dataset[name][:], getattr(dataset[name], "_FillValue", None)) for name in names)
+    return decode_image(channels, str(path), "_FillValue")
 
 
 def _attributes(dataset: netCDF4.Dataset) -> dict[str, Any]:
@@ -205,22 +187,9 @@ def read_netcdf(path: str | os.PathLike) -> Mapping:
         _require(dataset, path)
         attributes = _attributes(dataset)
         altitude, time = _scalar_km(dataset, "altitude", path), _time(dataset, path)
-        lat_bounds, lon_bounds, lat, lon = _geodetic(dataset, path, altitude, time)
-        image, image_defined = _image(dataset, path)
-        elevation = 90.0 - _floats(dataset["zenith_angle"])
-        lat[~image_defined] = np.nan
-        return Mapping(
-            lat_bounds=lat_bounds,
-            lon_bounds=lon_bounds,
-            lat=lat,
-            lon=lon,
-            elevation=elevation,
-            image=image,
-            altitude=altitude,
-            time=time,
-            camera_position=_camera_position(dataset, path),
-            identifier=str(attributes.get(IDENTIFIER_ATTRIBUTE, path.stem)),
-            metadata=restore_metadata(attributes, attributes.get(METADATA_TYPES_ATTRIBUTE), str(path)),
+        return restored_mapping(
+            path, attributes, _geodetic(dataset, path, altitude, time), _floats(dataset["zenith_angle"]), _image(dataset, path),
+            altitude, time, _camera_position(dataset, path),
         )
 
 
