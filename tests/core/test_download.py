@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from auromat_core.download import (
     redact_url,
 )
 from auromat_core.errors import DownloadError
+from tests.http_server import FixtureHandler, serving
 
 
 class Behaviour:
@@ -37,13 +37,8 @@ class Behaviour:
         self.lock = threading.Lock()
 
 
-def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
+def _handler(behaviour: Behaviour) -> type[FixtureHandler]:
+    class Handler(FixtureHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server API)
             path = self.path.split("?")[0]
             range_header = self.headers.get("Range")
@@ -53,40 +48,17 @@ def _handler(behaviour: Behaviour) -> type[BaseHTTPRequestHandler]:
                 behaviour.failures_left[path] = max(0, failures - 1)
             content = behaviour.content
             if path == "/missing":
-                self._send(404, b"not here")
+                self.send_body(404, b"not here")
             elif path == "/forbidden":
-                self._send(403, b"no")
+                self.send_body(403, b"no")
             elif path in ("/flaky", "/down") and failures:
-                self._send(500, b"busy")
+                self.send_body(500, b"busy")
             elif path == "/cut" and failures:
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content[: len(content) // 3])
-                self.wfile.flush()
-                self.close_connection = True
-            elif path in ("/cut", "/ranged") and range_header:
-                start = int(range_header.removeprefix("bytes=").rstrip("-"))
-                if start >= len(content):
-                    self.send_response(416)
-                    self.send_header("Content-Range", f"bytes */{len(content)}")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = content[start:]
-                self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{len(content) - 1}/{len(content)}")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            else:  # /flaky after failing, /norange (ignores Range), /ranged without Range, /file
-                self._send(200, content)
-
-        def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                self.send_cut(content, len(content) // 3)
+            elif path in ("/cut", "/ranged"):
+                self.send_content(content)
+            else:  # /flaky after failing, /norange (ignores Range), /file
+                self.send_body(200, content)
 
     return Handler
 
@@ -100,14 +72,8 @@ def content(themis_fixtures: Path) -> bytes:
 @pytest.fixture
 def server(content: bytes) -> Iterator[tuple[str, Behaviour]]:
     behaviour = Behaviour(content)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(behaviour))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", behaviour
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(_handler(behaviour)) as url:
+        yield url, behaviour
 
 
 FAST = {"backoff": 0.0, "timeout": 10.0, "progress": False}

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,8 @@ import pytest
 from astropy.io import fits
 from auromat_spacecraft import read_exif_time, read_header
 from PIL import Image
+
+from tests.http_server import serving
 
 MISSION = "ISS029"
 FRAMES = {8493: "ISS029-E-8493", 8495: "ISS029-E-8495"}
@@ -61,14 +62,8 @@ def photo_server(iss_fixtures: Path, tmp_path: Path) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(functools.partial(Quiet, directory=str(root))) as url:
+        yield url
 
 
 class RealSolutions:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 import warnings
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from auromat_themis import STATIONS, ThemisProvider
 from scipy.io import readsav
 
 from auromat_core import CalibrationError, NoDataError
+from tests.http_server import serving
 from tests.plugins.compat.figures import assert_not_blank, png_pixels
 
 L1_NAME = "thg_l1_asf_gako_2011010617_v01.cdf"
@@ -90,10 +90,11 @@ def test_collection_and_map(themis, themis_fixtures: Path, station: tuple[float,
 
 
 class _Archive:
-    """A THEMIS archive on 127.0.0.1 serving the real Gakona hour under ``thg/l1/asi``; everything else is 404."""
+    """A THEMIS archive serving a folder (the real Gakona hour under ``thg/l1/asi``); everything else is 404."""
 
     def __init__(self, root: Path) -> None:
         self.requests: list[str] = []
+        self.url = ""
         archive = self
 
         class Handler(SimpleHTTPRequestHandler):
@@ -104,17 +105,7 @@ class _Archive:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(root)))
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self.handler = functools.partial(Handler, directory=str(root))
 
 
 @pytest.fixture
@@ -123,11 +114,10 @@ def archive(themis_fixtures: Path, tmp_path: Path) -> Iterator[_Archive]:
     hour = root / "thg" / "l1" / "asi" / "gako" / "2011" / "01"
     hour.mkdir(parents=True)
     os.symlink(themis_fixtures / L1_NAME, hour / L1_NAME)
-    server = _Archive(root)
-    try:
-        yield server
-    finally:
-        server.stop()
+    served = _Archive(root)
+    with serving(served.handler) as url:
+        served.url = url
+        yield served
 
 
 def test_get_downloads_the_hour_first(archive: _Archive, themis_fixtures: Path, tmp_path: Path) -> None:

@@ -23,17 +23,17 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import socket
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 from PIL import Image
 
+from tests.http_server import FixtureHandler
 from tests.plugins.conftest import write_dng
 
 KEYS = ("ISS029-E-8493", "ISS029-E-8494", "ISS029-E-8495")
@@ -208,43 +208,19 @@ class ArchiveServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[FixtureHandler]:
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(FixtureHandler):
             def do_GET(self) -> None:  # noqa: N802
-                range_header = self.headers.get("Range")
-                server.requests.append((self.path, range_header))
+                server.requests.append((self.path, self.headers.get("Range")))
                 content = server.files.get(self.path)
                 if content is None:
-                    self._send(404, {}, b"not found")
+                    self.send_body(404, b"not found")
                 elif self.path in server.cut_once:
                     server.cut_once.discard(self.path)
-                    self.send_response(200)
-                    self.send_header("Content-Length", str(len(content)))
-                    self.end_headers()
-                    self.wfile.write(content[: len(content) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                elif range_header:
-                    start = int(range_header.removeprefix("bytes=").rstrip("-"))
-                    headers = {"Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"}
-                    self._send(206, headers, content[start:])
+                    self.send_cut(content, len(content) // 2)
                 else:
-                    self._send(200, {}, content)
-
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    self.send_content(content)
 
         return Handler

@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import auromat_spacecraft.plugin
@@ -25,6 +23,7 @@ from PIL import Image
 from auromat_core import DownloadError, InputError
 from auromat_core.cli import build_cli
 from auromat_core.download import part_path
+from tests.http_server import FixtureHandler, serving
 
 MISSION, ROLL = "ISS040", "E"
 FRAMES = range(64750, 64757)
@@ -50,13 +49,11 @@ class PhotoServer:
         self.files = {(MISSION, ROLL, frame): _jpeg(frame) for frame in FRAMES if frame not in GAPS}
         self.requests: list[tuple[str, str | None]] = []
         self.broken: set[int] = set()
+        self.url = ""
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
+        class Handler(FixtureHandler):
+            def do_GET(self) -> None:  # noqa: N802
                 server.requests.append((self.path, self.headers.get("Range")))
                 match = PATH.match(self.path)
                 if match and int(match["frame"]) in server.broken:
@@ -66,22 +63,9 @@ class PhotoServer:
                 if body is None:
                     self.send_error(404)
                     return
-                start = 0
-                requested = self.headers.get("Range")
-                if requested:
-                    start = int(re.fullmatch(r"bytes=(\d+)-", requested).group(1))
-                    self.send_response(206)
-                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-                else:
-                    self.send_response(200)
-                self.send_header("Content-Type", "image/jpeg")
-                self.send_header("Content-Length", str(len(body) - start))
-                self.end_headers()
-                self.wfile.write(body[start:])
+                self.send_content(body, {"Content-Type": "image/jpeg"})
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.handler = Handler
 
     def photo_requests(self) -> list[str]:
         return [path for path, _ in self.requests]
@@ -90,12 +74,9 @@ class PhotoServer:
 @pytest.fixture
 def server() -> Iterator[PhotoServer]:
     server = PhotoServer()
-    server.thread.start()
-    try:
+    with serving(server.handler) as url:
+        server.url = url
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
 
 
 def _name(frame: int) -> str:

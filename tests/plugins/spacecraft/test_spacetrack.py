@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import logging
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from datetime import datetime
@@ -23,6 +22,7 @@ from auromat_spacecraft.spacetrack import SpaceTrack
 from auromat_spacecraft.wcs import WcsSolution, read_header
 
 from auromat_core import DownloadError, InputError, NoDataError
+from tests.http_server import serving
 
 USER = "observer@example.org"
 PASSWORD = "s3cret-Pa55word!"
@@ -80,14 +80,8 @@ class FakeSpaceTrack(http.server.BaseHTTPRequestHandler):
 def server(tle_folder: Path) -> Iterator[str]:
     FakeSpaceTrack.tle_lines = (tle_folder / "25544.tle").read_text().splitlines()
     FakeSpaceTrack.log = []
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeSpaceTrack)
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(FakeSpaceTrack) as url:
+        yield url
 
 
 @pytest.fixture(autouse=True)

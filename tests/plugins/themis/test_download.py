@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
-import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from click.testing import CliRunner
 
 from auromat_core.cli import build_cli
 from auromat_core.download import missing_marker, part_path
+from tests.http_server import FixtureHandler, serving
 from tests.plugins.themis.synthetic import write_l2_skymap
 
 L1_RELATIVE = "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010617_v01.cdf"
@@ -31,41 +30,18 @@ class Archive:
         self.requests: list[tuple[str, str | None]] = []
         self.fail_with: int | None = None
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
+    def handler(self) -> type[FixtureHandler]:
         archive = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(FixtureHandler):
             def do_GET(self) -> None:  # noqa: N802
-                range_header = self.headers.get("Range")
-                archive.requests.append((self.path, range_header))
+                archive.requests.append((self.path, self.headers.get("Range")))
                 path = archive.root / self.path.lstrip("/").removeprefix("data/themis/")
                 if archive.fail_with:
-                    return self._send(archive.fail_with, b"failure")
+                    return self.send_body(archive.fail_with, b"failure")
                 if not self.path.startswith("/data/themis/") or not path.is_file():
-                    return self._send(404, b"not found")
-                content = path.read_bytes()
-                if range_header:
-                    start = int(range_header.removeprefix("bytes=").rstrip("-"))
-                    self.send_response(206)
-                    self.send_header("Content-Range", f"bytes {start}-{len(content) - 1}/{len(content)}")
-                    body = content[start:]
-                else:
-                    self.send_response(200)
-                    body = content
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _send(self, status: int, body: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                    return self.send_body(404, b"not found")
+                return self.send_content(path.read_bytes())
 
         return Handler
 
@@ -81,14 +57,8 @@ def archive(tmp_path: Path, l1_file: Path, sav_file: Path) -> Iterator[tuple[str
     (root / L2_RELATIVE).parent.mkdir(parents=True)
     write_l2_skymap(root / L2_RELATIVE, sav_file)
     served = Archive(root)
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), served.handler())
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/data/themis", served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(served.handler()) as url:
+        yield f"{url}/data/themis", served
 
 
 def _run(base: str, out: Path, *extra: str):

@@ -1,0 +1,60 @@
+"""A real HTTP server on 127.0.0.1 for the tests of remote clients, and a handler base serving fixture bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+from collections.abc import Mapping as MappingABC
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FixtureHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 handler that logs nothing and answers with bodies, byte ranges or cut-off transfers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def send_body(self, status: int, body: bytes, headers: MappingABC[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def send_content(self, content: bytes, headers: MappingABC[str, str] | None = None) -> None:
+        """``content`` (200), or its tail from the offset of a ``Range: bytes=N-`` request (206; 416 past the end)."""
+        requested = self.headers.get("Range")
+        if not requested:
+            return self.send_body(200, content, headers)
+        start = int(requested.removeprefix("bytes=").rstrip("-"))
+        if start >= len(content):
+            return self.send_body(416, b"", {"Content-Range": f"bytes */{len(content)}"})
+        return self.send_body(206, content[start:], {**(headers or {}), "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
+
+    def send_cut(self, content: bytes, sent: int) -> None:
+        """Announce all of ``content`` but send only its first ``sent`` bytes, then close the connection."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content[:sent])
+        self.wfile.flush()
+        self.connection.shutdown(socket.SHUT_RDWR)
+        self.close_connection = True
+
+
+@contextlib.contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve with ``handler`` on a free port of 127.0.0.1 in a thread; yields the base URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
