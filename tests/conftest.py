@@ -49,6 +49,17 @@ def binned_header(path: Path, factor: int):
     return header
 
 
+def astropy_wcs(header):
+    """astropy's WCS of a FITS header, without its warnings about non-standard keywords (an independent reference)."""
+    import warnings
+
+    from astropy.wcs import WCS, FITSFixedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FITSFixedWarning)
+        return WCS(header)
+
+
 def binned_image(path: Path, factor: int):
     """The photo at ``path`` shrunk by ``factor`` (box filter), as an array."""
     import numpy as np

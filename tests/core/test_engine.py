@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
-import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from astropy.coordinates import (
 )
 from astropy.io import fits
 from astropy.time import Time
-from astropy.wcs import WCS, FITSFixedWarning
 from numpy.testing import assert_allclose, assert_array_equal
 
 from auromat_core.errors import InputError
@@ -32,6 +30,7 @@ from auromat_core.geometry.engine import (
     map_directions,
     map_grid,
 )
+from tests.conftest import astropy_wcs
 
 FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 WCS_FILE = FIXTURES / "iss" / "ISS029-E-8492.wcs"
@@ -41,9 +40,7 @@ A_KM, B_KM = 6378.137, 6378.137 * (1 - 1 / 298.257223563)
 @pytest.fixture(scope="module")
 def camera():
     header = fits.getheader(WCS_FILE)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
-        wcs = WCS(header)
+    wcs = astropy_wcs(header)
     position = np.array([header["POSX"], header["POSY"], header["POSZ"]])
     return wcs, position, datetime.fromisoformat(header["DATE-OBS"]), (header["IMAGEW"], header["IMAGEH"])
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -11,7 +10,6 @@ from astropy import units as u
 from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, SkyCoord
 from astropy.io import fits
 from astropy.time import Time
-from astropy.wcs import WCS, FITSFixedWarning
 from astropy.wcs.utils import proj_plane_pixel_scales
 from auromat_maps import (
     Keogram,
@@ -25,12 +23,7 @@ from auromat_maps import (
 )
 
 from auromat_core import InputError, WcsError
-
-
-def _wcs(header: fits.Header) -> WCS:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
-        return WCS(header)
+from tests.conftest import astropy_wcs
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def seq_headers(seq_wcs_paths) -> list[fits.Header]:
 def test_pixel_scales_match_astropy(seq_wcs_paths, seq_headers) -> None:
     figure, ax = draw_astrometry_pixel_scales(seq_wcs_paths)
     plotted = ax.collections[0].get_offsets()[:, 1]
-    expected = [proj_plane_pixel_scales(_wcs(h))[0] * 3600 for h in seq_headers]
+    expected = [proj_plane_pixel_scales(astropy_wcs(h))[0] * 3600 for h in seq_headers]
     assert np.allclose(plotted, expected, rtol=1e-9)
     assert 85 < np.mean(plotted) < 95
     assert ax.get_xlabel() == "Photo time (UTC)"
@@ -51,7 +44,7 @@ def test_rotation_angles_match_the_position_angle_of_the_x_axis(seq_wcs_paths, s
     figure, ax = draw_astrometry_rotation_angles(seq_wcs_paths)
     plotted = ax.collections[0].get_offsets()[:, 1]
     for angle, header in zip(plotted, seq_headers):
-        wcs = _wcs(header)
+        wcs = astropy_wcs(header)
         x0, y0 = wcs.wcs.crpix - 1
         start = SkyCoord(*wcs.all_pix2world(x0, y0, 0), unit="deg")
         step = SkyCoord(*wcs.all_pix2world(x0 + 1, y0, 0), unit="deg")
@@ -76,10 +69,10 @@ def test_ra_dec_is_the_image_center(seq_wcs_paths, seq_headers) -> None:
     figure, ax = draw_ra_dec(seq_headers)
     path = ax.lines[0].get_xydata()
     for (ra, dec), header in zip(path, seq_headers):
-        center = _wcs(header).pixel_to_world((header["IMAGEW"] - 1) / 2, (header["IMAGEH"] - 1) / 2)
+        center = astropy_wcs(header).pixel_to_world((header["IMAGEW"] - 1) / 2, (header["IMAGEH"] - 1) / 2)
         assert ra == pytest.approx(center.ra.deg, abs=1e-9)
         assert dec == pytest.approx(center.dec.deg, abs=1e-9)
-    without_size = solutions([_wcs(h) for h in seq_headers])
+    without_size = solutions([astropy_wcs(h) for h in seq_headers])
     assert without_size.ra == pytest.approx([h["CRVAL1"] for h in seq_headers], abs=1e-9)
     assert without_size.dec == pytest.approx([h["CRVAL2"] for h in seq_headers], abs=1e-9)
 

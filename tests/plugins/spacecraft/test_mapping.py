@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +18,13 @@ from astropy.coordinates import (
 )
 from astropy.io import fits
 from astropy.time import Time
-from astropy.wcs import WCS, FITSFixedWarning
 from auromat_spacecraft.mapping import map_photo, resolve_pose
 from auromat_spacecraft.orbit import read_tle_file
 from auromat_spacecraft.wcs import WcsSolution, read_header
 from skyfield.api import EarthSatellite, load
 
 from auromat_core import InputError, NoDataError, WcsError
+from tests.conftest import astropy_wcs
 
 WGS84_A = 6378.137
 WGS84_B = WGS84_A * (1 - 1 / 298.257223563)
@@ -33,9 +32,7 @@ WGS84_B = WGS84_A * (1 - 1 / 298.257223563)
 
 def reference_mapping(header: fits.Header, x: np.ndarray, y: np.ndarray, altitude: float) -> tuple[np.ndarray, ...]:
     """lat, lon, elevation per pixel from astropy alone (no auromat code)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
-        ra, dec = WCS(header).all_pix2world(x, y, 0)
+    ra, dec = astropy_wcs(header).all_pix2world(x, y, 0)
     time = Time(datetime.strptime(header["DATE-OBS"], "%Y-%m-%dT%H:%M:%S.%f"), scale="utc")
     camera_gcrs = np.array([header["POSX"], header["POSY"], header["POSZ"]])
     sky = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs").cartesian.xyz.value.T  # ICRS axes = GCRS axes

@@ -7,7 +7,6 @@ import os
 import stat
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import auromat_spacecraft.plugin
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 from astropy.io import fits
-from astropy.wcs import WCS, FITSFixedWarning
+from astropy.wcs import WCS
 from auromat_spacecraft.solving import (
     AstrometryNetSolver,
     scale_range_from_exif,
@@ -25,12 +24,7 @@ from PIL import Image
 
 from auromat_core import AuromatError, InputError, get_solver
 from auromat_core.testing import SolverContract
-
-
-def _wcs(header: fits.Header) -> WCS:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
-        return WCS(header)
+from tests.conftest import astropy_wcs
 
 
 def _separations(reference: WCS, solution: WCS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -83,7 +77,7 @@ def test_iss_photo_solves_close_to_the_known_solution(iss_jpeg: Path, iss_wcs: P
     assert (header["IMAGEW"], header["IMAGEH"]) == (4256, 2832)
     assert header["CTYPE1"] == "RA---TAN" and "A_ORDER" not in header
     assert any("strategy" in str(card) for card in header["HISTORY"])
-    reference, solution = _wcs(fits.getheader(iss_wcs)), _wcs(header)
+    reference, solution = astropy_wcs(fits.getheader(iss_wcs)), astropy_wcs(header)
     crpix = reference.wcs.crpix - 1
     assert _separations(reference, solution, crpix[:1], crpix[1:])[0] < 0.05
     x, y = np.meshgrid(np.linspace(0, 4255, 24), np.linspace(0, 2831, 16))

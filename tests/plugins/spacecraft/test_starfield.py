@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 from astropy.io import fits
-from astropy.wcs import WCS, FITSFixedWarning
 from auromat_spacecraft.images import load_image
 from auromat_spacecraft.mapping import intersects_earth as intersects_earth_of_solution
 from auromat_spacecraft.starfield import mask_starfield
 
 from auromat_core import InputError
 from auromat_core.geometry.engine import intersects_earth, map_directions
+from tests.conftest import astropy_wcs
 
 STEP = 16
 
@@ -29,9 +28,7 @@ def iss_starfield(iss_image: np.ndarray):
 def iss_geometry(iss_wcs: Path) -> tuple[np.ndarray, np.ndarray]:
     """Every STEP-th pixel of ISS029-E-8492: (ray hits the Earth, ray hits the 110 km shell), from the fixture WCS."""
     header = fits.getheader(iss_wcs)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FITSFixedWarning)
-        wcs = WCS(header)
+    wcs = astropy_wcs(header)
     y, x = np.mgrid[0 : header["IMAGEH"] : STEP, 0 : header["IMAGEW"] : STEP]
     ra, dec = np.radians(wcs.all_pix2world(x, y, 0))
     directions = np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
