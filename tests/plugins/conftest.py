@@ -82,6 +82,15 @@ def fixed_camera_frames(count: int = 5) -> list[Mapping]:
     return [*frames, frames[0].masked(keep).replace(identifier="frame-holey")]
 
 
+def mapping_files_folder(folder: Path, write: Callable[..., Path], junk: str) -> Path:
+    """Three small mapping files written out of time order (frames a, b, c at :10, :20, :30) plus a non-mapping file ``junk``."""
+    for second, name in ((20, "b"), (10, "a"), (30, "c")):
+        mapping = synthetic_mapping(8, 10, identifier=f"frame-{name}", time=synthetic_mapping().time.replace(second=second))
+        write(mapping, folder, include_mag=False)
+    (folder / junk).write_bytes(b"not a mapping file")
+    return folder
+
+
 def check_template_sequence(
     writer: Any, write: Callable[[Mapping, Path], Path], read: Callable[[Path], Mapping],
     contents: Callable[[Path], dict], assert_same_contents: Callable[[dict, dict], None], folder: Path, monkeypatch: Any,

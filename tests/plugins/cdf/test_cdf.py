@@ -22,6 +22,7 @@ from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
     check_template_sequence,
+    mapping_files_folder,
     position_error_m,
     synthetic_mapping,
 )
@@ -56,12 +57,7 @@ class TestContract(ExporterContract):
 
 @pytest.fixture(scope="module")
 def cdf_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("cdf_folder")
-    for second, name in ((20, "b"), (10, "a"), (30, "c")):
-        mapping = synthetic_mapping(8, 10, identifier=f"frame-{name}", time=synthetic_mapping().time.replace(second=second))
-        write(mapping, folder, include_mag=False)
-    (folder / "notes.cdf").write_bytes(b"not a CDF file")
-    return folder
+    return mapping_files_folder(tmp_path_factory.mktemp("cdf_folder"), write, "notes.cdf")
 
 
 class TestProvider(ProviderContract):

@@ -15,6 +15,7 @@ from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
     check_template_sequence,
+    mapping_files_folder,
     position_error_m,
     synthetic_mapping,
 )
@@ -36,12 +37,7 @@ class TestContract(ExporterContract):
 
 @pytest.fixture(scope="module")
 def nc_folder(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("nc_folder")
-    for second, name in ((20, "b"), (10, "a"), (30, "c")):
-        mapping = synthetic_mapping(8, 10, identifier=f"frame-{name}", time=synthetic_mapping().time.replace(second=second))
-        write(mapping, folder, include_mag=False)
-    (folder / "notes.nc").write_bytes(b"not a netCDF file")
-    return folder
+    return mapping_files_folder(tmp_path_factory.mktemp("nc_folder"), write, "notes.nc")
 
 
 class TestProvider(ProviderContract):
