@@ -4,8 +4,10 @@ Frames are independent, so they run in parallel: in local worker processes
 (:class:`concurrent.futures.ProcessPoolExecutor`, the default) or on a Dask
 distributed cluster (``scheduler=ADDRESS``), through one code path (``submit``
 and ``as_completed``). Each worker re-creates the provider from its factory,
-data path and options (once per process) and loads one frame at a time with
-``provider.load(index)``, so memory per worker is bounded by one frame. Workers
+data path and options (once per process and conversion) and loads one frame at
+a time with ``provider.load(index)``, so memory per worker is bounded by one
+frame; a frame whose identifier is no longer the planned one (the data changed
+meanwhile) fails instead of being written under another frame's name. Workers
 write the files themselves, atomically (a file only gets its final name when it
 is complete), so a re-run skips finished files and resumes a killed conversion;
 partial ``.part`` files left by a killed run are removed at the start. Log
@@ -29,6 +31,7 @@ import os
 import re
 import sys
 import time as timing
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from datetime import datetime
@@ -65,6 +68,9 @@ class ConvertJob:
     resample_options: tuple[tuple[str, Any], ...] | None
     out_dir: str
     overwrite: bool
+    run: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    """Identifies the conversion: a process that outlives it (a Dask worker, this one with ``workers=0``)
+    creates the provider of the next conversion afresh, as the data may have changed since."""
 
 
 @attrs.frozen
@@ -123,8 +129,8 @@ def peak_rss_mb() -> float:
 
 
 @functools.lru_cache(maxsize=2)
-def _worker_provider(factory: Any, data: str, options: tuple[tuple[str, Any], ...]) -> Any:
-    """The provider of a job, created once per worker process.
+def _worker_provider(factory: Any, data: str, options: tuple[tuple[str, Any], ...], run: str) -> Any:
+    """The provider of a conversion (``run``), created once per worker process.
 
     In a worker, everything alive once the provider exists is frozen out of the
     garbage collector (and again after the first frame, which imports the
@@ -141,15 +147,27 @@ def _freeze_in_worker() -> None:
         gc.freeze()
 
 
-def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:
+def convert_frame(job: ConvertJob, index: int, identifier: str, target: str) -> FrameResult:
     """Load frame ``index`` of the job's provider, (resample it and) write it to ``target``.
 
     A collection (several cameras at one time) is written as one file per member,
     named by the member; existing member files are skipped unless ``overwrite``.
+
+    Raises
+    ------
+    AuromatError
+        If the frame at ``index`` is no longer ``identifier``: the data changed
+        after the conversion was planned (a re-run converts what is new).
     """
     start, cpu_start = timing.perf_counter(), timing.process_time()
-    first = _worker_provider.cache_info().currsize == 0
-    provider = _worker_provider(job.factory, job.data, job.provider_options)
+    misses = _worker_provider.cache_info().misses
+    provider = _worker_provider(job.factory, job.data, job.provider_options, job.run)
+    first = _worker_provider.cache_info().misses > misses
+    found = provider.identifiers[index] if index < len(provider) else None
+    if found != identifier:
+        raise AuromatError(
+            f"the data in {job.data} changed during the conversion: frame {index} is {found or 'gone'}, not {identifier}; run again"
+        )
     item = provider.load(index)
     export_options = dict(job.export_options)
     if isinstance(item, MappingCollection):
@@ -163,7 +181,7 @@ def convert_frame(job: ConvertJob, index: int, target: str) -> FrameResult:
     if first:
         _freeze_in_worker()
     return FrameResult(
-        index, provider.identifiers[index], tuple(written), timing.perf_counter() - start,
+        index, identifier, tuple(written), timing.perf_counter() - start,
         timing.process_time() - cpu_start, os.getpid(), peak_rss_mb(),
     )
 
@@ -206,6 +224,26 @@ class _Inline:
             future.cancel()
 
 
+@contextlib.contextmanager
+def _in_this_process() -> Iterator[None]:
+    """Frames run in this process: what is alive before stays out of the collection after each frame.
+
+    The objects are frozen out of the garbage collector for the run (unless
+    something else froze objects already), as in a worker: otherwise every
+    frame's collection scans the whole session (~80 ms per frame with astropy
+    loaded). The run's provider is dropped at the end.
+    """
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        _worker_provider.cache_clear()
+        if freeze:
+            gc.unfreeze()
+
+
 _Submit = Callable[..., Any]
 _AsCompleted = Callable[[Sequence[Any]], Iterator[Any]]
 _Cancel = Callable[[Sequence[Any]], None]
@@ -228,8 +266,9 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
         finally:
             client.close()
     elif workers == 0:
-        inline = _Inline()
-        yield (inline.submit, inline.as_completed, inline.cancel)
+        with _in_this_process():
+            inline = _Inline()
+            yield (inline.submit, inline.as_completed, inline.cancel)
     else:
         context = multiprocessing.get_context("spawn")
         with _relayed_worker_logs(context, shown) as queue, concurrent.futures.ProcessPoolExecutor(
@@ -415,7 +454,7 @@ def convert(
     duplicates = len(targets) - len(set(targets.values()))
     if duplicates:
         raise InputError(f"{duplicates} frame(s) of {source!r} would be written to the same file name as another; identifiers must be unique")
-    todo = [(index, path) for index, path in targets.items() if overwrite or not path.exists()]
+    todo = [(index, source.identifiers[index], path) for index, path in targets.items() if overwrite or not path.exists()]
     skipped = len(targets) - len(todo)
     if skipped:
         log.info("skipping %d frame(s) already converted in %s", skipped, out_dir)
@@ -432,7 +471,7 @@ def convert(
 
 
 def _run(
-    job: ConvertJob, todo: list[tuple[int, Path]], workers: int, scheduler: str | None, progress: bool, format: str,
+    job: ConvertJob, todo: list[tuple[int, str, Path]], workers: int, scheduler: str | None, progress: bool, format: str,
     shown: _ShownMessages,
 ) -> tuple[list[FrameResult], list[tuple[str, str]]]:
     results: list[FrameResult] = []
@@ -440,7 +479,7 @@ def _run(
     if not todo:
         return results, failures
     with _executor(workers, scheduler, shown) as (submit, as_completed, cancel):
-        futures = {submit(convert_frame, job, index, str(path)): (index, path) for index, path in todo}
+        futures = {submit(convert_frame, job, index, identifier, str(path)): (index, path) for index, identifier, path in todo}
         bar = tqdm(total=len(futures), unit="frame", desc=f"convert to {format}", disable=not progress, dynamic_ncols=True)
         try:
             for future in as_completed(list(futures)):

@@ -7,6 +7,7 @@ fraction of a second.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -28,13 +29,15 @@ from auromat_spacecraft import SpacecraftProvider
 from click.testing import CliRunner
 from PIL import Image
 
-from auromat_core import AuromatError, NoDataError
+from auromat_core import AuromatError, NoDataError, get_exporter
 from auromat_core.cli import build_cli
-from auromat_core.convert import convert, remove_partial_files
+from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
 from tests.conftest import binned_header
 
 FACTOR = 16
 GEOD = pyproj.Geod(ellps="WGS84")
+
+
 def write_sequence(iss: Path, folder: Path, factor: int) -> Path:
     """The ISS sequence shrunk by ``factor``: one JPEG and one ``.wcs`` (checksums renewed) per frame."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -105,6 +108,35 @@ def test_converts_resumes_and_overwrites_in_process(plugins, sequence, tmp_path)
     assert rewritten.written == summary.written[-1:] and rewritten.skipped == 0
     assert [path.stat().st_mtime_ns for path in summary.written][:-1] == stamps[:-1]
     assert summary.written[-1].stat().st_mtime_ns > stamps[-1]
+
+
+def test_a_later_run_sees_the_data_as_it_is_then(plugins, iss_fixtures, tmp_path):
+    """Frames added between two runs in one process are converted from the new data, not a provider of the first run."""
+    data = write_sequence(iss_fixtures, tmp_path / "data", FACTOR)
+    moved = tmp_path / "later"
+    moved.mkdir()
+    for suffix in (".jpg", ".wcs"):
+        (data / f"ISS029-E-8493{suffix}").rename(moved / f"ISS029-E-8493{suffix}")
+    out = tmp_path / "out"
+    first = convert(data, "cdf", out=out, workers=0, progress=False)
+    assert len(first.written) == 9
+    for path in moved.iterdir():
+        path.rename(data / path.name)
+    second = convert(data, "cdf", out=out, workers=0, progress=False, overwrite=True)
+    assert len(second.written) == 10
+    assert_converted(out, data, read_cdf, "*.cdf")
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_frame_that_changed_after_planning_fails_clearly(plugins, sequence, tmp_path):
+    job = ConvertJob(SpacecraftProvider, str(sequence), (), get_exporter("cdf"), (), None, str(tmp_path), False)
+    target = tmp_path / "frame.cdf"
+    with pytest.raises(AuromatError, match=rf"the data in {sequence} changed during the conversion: frame 0 is ISS029-E-8493, not ISS029-E-8492; run again"):
+        convert_frame(job, 0, "ISS029-E-8492", str(target))
+    with pytest.raises(AuromatError, match="frame 10 is gone, not ISS029-E-8503"):
+        convert_frame(job, 10, "ISS029-E-8503", str(target))
+    assert list(tmp_path.iterdir()) == []
+    assert convert_frame(job, 0, "ISS029-E-8493", str(target)).paths == (str(target),) and target.exists()
 
 
 def test_period_resampling_and_options(plugins, sequence, tmp_path):
