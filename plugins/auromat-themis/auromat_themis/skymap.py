@@ -428,7 +428,7 @@ class SkymapCatalog:
                     site, chosen.describe(), time.isoformat(),
                 )
             return chosen
-        hint = "; pass allow_later_skymap=True to use a later one" if later else ""
+        hint = "; to use a later one, pass allow_later_skymap=True (on the command line: -p allow_later_skymap=true)" if later else ""
         available = "; ".join(info.describe() for info in sorted(candidates, key=lambda i: i.valid_from))
         raise CalibrationError(f"no skymap of THEMIS site {site} valid at {time.isoformat()}{for_what}: {available}{hint}")
 
