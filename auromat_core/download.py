@@ -5,7 +5,11 @@ exponential back-off on server errors (5xx), timeouts and broken connections,
 resumes an interrupted transfer from ``<file>.part`` with an HTTP ``Range``
 request (and starts over when the server ignores ``Range``), writes to
 ``<file>.part`` and renames it only when complete, skips files that already
-exist, and shows a byte progress bar (tqdm). HTTP 404 raises
+exist, and shows a byte progress bar (tqdm). A resumed transfer only appends
+to the same version of the remote file: the validator the server gave for it
+(strong ``ETag``, else ``Last-Modified``) is kept in ``<file>.part.validator``
+and sent as ``If-Range``, so a file changed on the server in between is
+downloaded anew instead of spliced onto the old part. HTTP 404 raises
 :class:`RemoteFileNotFound` so a caller can record the gap.
 
 Missing remote files are remembered with *markers*: an empty ``<file>.404``
@@ -36,6 +40,8 @@ MARKER_SUFFIX = ".404"
 """Suffix of the marker recording that a remote file does not exist."""
 PART_SUFFIX = ".part"
 """Suffix of a file being downloaded."""
+VALIDATOR_SUFFIX = ".validator"
+"""Suffix (after :data:`PART_SUFFIX`) of the file holding the remote validator of a partial download."""
 DEFAULT_MARKER_AGE = timedelta(days=30)
 """How long a missing-file marker is trusted before the file is asked for again."""
 CHUNK_BYTES = 1 << 16
@@ -71,6 +77,23 @@ def part_path(path: str | os.PathLike) -> Path:
     """Where the partial download of ``path`` is kept: ``<path>.part``."""
     path = Path(path)
     return path.with_name(path.name + PART_SUFFIX)
+
+
+def _validator_path(part: Path) -> Path:
+    return part.with_name(part.name + VALIDATOR_SUFFIX)
+
+
+def _validator(response: requests.Response) -> str | None:
+    """The response's strong ``ETag``, else its ``Last-Modified``: what ``If-Range`` accepts."""
+    tag = response.headers.get("ETag")
+    if tag and not tag.startswith("W/"):
+        return tag
+    return response.headers.get("Last-Modified")
+
+
+def _start_over(part: Path) -> None:
+    part.unlink(missing_ok=True)
+    _validator_path(part).unlink(missing_ok=True)
 
 
 def new_session(user_agent: str | None = None) -> requests.Session:
@@ -154,10 +177,14 @@ def download_file(
 def _attempt(url: str, path: Path, session: requests.Session, timeout: float, progress: bool) -> None:
     """One request: resume or start ``<path>.part``, rename it to ``path`` when complete."""
     part = part_path(path)
+    validator_file = _validator_path(part)
     offset = part.stat().st_size if part.exists() else 0
+    stored = validator_file.read_text().strip() if offset and validator_file.exists() else ""
     headers = {"Accept-Encoding": "identity"}  # byte ranges and lengths of the file itself
     if offset:
         headers["Range"] = f"bytes={offset}-"
+        if stored:
+            headers["If-Range"] = stored
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
     except (requests.ConnectionError, requests.Timeout) as error:
@@ -170,9 +197,10 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
             total = _range_total(response.headers.get("Content-Range", ""))
             if total == offset:
                 os.replace(part, path)
+                validator_file.unlink(missing_ok=True)
                 return
             log.info("%s: server refused to resume at byte %d; starting over", redact_url(url), offset)
-            part.unlink()
+            _start_over(part)
             raise _Retryable("range not satisfiable")
         if status >= 500:
             raise _Retryable(f"HTTP {status} {response.reason}")
@@ -181,22 +209,34 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
         if status == 206 and offset:
             start, total = _resume_point(response.headers.get("Content-Range", ""))
             if start != offset:
-                part.unlink()
+                _start_over(part)
                 raise _Retryable(f"server resumed at byte {start} instead of {offset}; starting over")
+            current = _validator(response)
+            if stored and current and current != stored:  # a server that ignores If-Range
+                _start_over(part)
+                raise _Retryable("the remote file changed since the partial download; starting over")
             mode = "ab"
             log.info("%s: resuming at byte %d", redact_url(url), offset)
         else:
-            if offset:
+            if offset and stored:
+                log.info("%s: the remote file changed since the partial download; downloading it again", redact_url(url))
+            elif offset:
                 log.info("%s: server ignored the range request; downloading the whole file again", redact_url(url))
             offset = 0
             length = response.headers.get("Content-Length")
             total = int(length) if length is not None and length.isdigit() else None
             mode = "wb"
+            current = _validator(response)
+            if current:
+                validator_file.write_text(current)
+            else:
+                validator_file.unlink(missing_ok=True)
         _stream_to(response, part, mode, offset, total, progress, path.name)
     size = part.stat().st_size
     if total is not None and size != total:
         raise _Retryable(f"connection closed after {size} of {total} bytes")
     os.replace(part, path)
+    validator_file.unlink(missing_ok=True)
     log.info("downloaded %s (%d bytes)", path, size)
 
 

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import socket
 import threading
 from collections.abc import Iterator
 from collections.abc import Mapping as MappingABC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def etag(content: bytes) -> str:
+    """A strong entity tag of ``content``."""
+    return f'"{hashlib.sha256(content).hexdigest()[:16]}"'
 
 
 class FixtureHandler(BaseHTTPRequestHandler):
@@ -26,20 +32,28 @@ class FixtureHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def send_content(self, content: bytes, headers: MappingABC[str, str] | None = None) -> None:
-        """``content`` (200), or its tail from the offset of a ``Range: bytes=N-`` request (206; 416 past the end)."""
+    def send_content(self, content: bytes, headers: MappingABC[str, str] | None = None, if_range: bool = True) -> None:
+        """``content`` (200), or its tail from the offset of a ``Range: bytes=N-`` request (206; 416 past the end).
+
+        Responses carry the strong :func:`etag` of ``content``; a range request
+        whose ``If-Range`` names another one gets all of ``content`` (200), as
+        HTTP servers do, unless ``if_range`` is False (a server ignoring it).
+        """
+        headers = {**(headers or {}), "ETag": etag(content)}
         requested = self.headers.get("Range")
-        if not requested:
+        condition = self.headers.get("If-Range")
+        if not requested or (if_range and condition is not None and condition != etag(content)):
             return self.send_body(200, content, headers)
         start = int(requested.removeprefix("bytes=").rstrip("-"))
         if start >= len(content):
             return self.send_body(416, b"", {"Content-Range": f"bytes */{len(content)}"})
-        return self.send_body(206, content[start:], {**(headers or {}), "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
+        return self.send_body(206, content[start:], {**headers, "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
 
     def send_cut(self, content: bytes, sent: int) -> None:
         """Announce all of ``content`` but send only its first ``sent`` bytes, then close the connection."""
         self.send_response(200)
         self.send_header("Content-Length", str(len(content)))
+        self.send_header("ETag", etag(content))
         self.end_headers()
         self.wfile.write(content[:sent])
         self.wfile.flush()

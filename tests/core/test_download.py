@@ -24,7 +24,7 @@ from auromat_core.download import (
     redact_url,
 )
 from auromat_core.errors import DownloadError
-from tests.http_server import FixtureHandler, serving
+from tests.http_server import FixtureHandler, etag, serving
 
 
 class Behaviour:
@@ -33,6 +33,7 @@ class Behaviour:
     def __init__(self, content: bytes) -> None:
         self.content = content
         self.requests: list[tuple[str, str | None]] = []
+        self.if_ranges: list[str | None] = []
         self.failures_left: dict[str, int] = {}
         self.lock = threading.Lock()
 
@@ -44,6 +45,7 @@ def _handler(behaviour: Behaviour) -> type[FixtureHandler]:
             range_header = self.headers.get("Range")
             with behaviour.lock:
                 behaviour.requests.append((path, range_header))
+                behaviour.if_ranges.append(self.headers.get("If-Range"))
                 failures = behaviour.failures_left.get(path, 0)
                 behaviour.failures_left[path] = max(0, failures - 1)
             content = behaviour.content
@@ -53,10 +55,12 @@ def _handler(behaviour: Behaviour) -> type[FixtureHandler]:
                 self.send_body(403, b"no")
             elif path in ("/flaky", "/down") and failures:
                 self.send_body(500, b"busy")
-            elif path == "/cut" and failures:
+            elif path in ("/cut", "/stale") and failures:
                 self.send_cut(content, len(content) // 3)
             elif path in ("/cut", "/ranged"):
                 self.send_content(content)
+            elif path == "/stale":  # resumes whatever If-Range says
+                self.send_content(content, if_range=False)
             else:  # /flaky after failing, /norange (ignores Range), /file
                 self.send_body(200, content)
 
@@ -156,6 +160,40 @@ def test_connection_cut_mid_file_resumes_with_range(server, tmp_path: Path, cont
     assert first == second == "/cut" and no_range is None
     start = int(resumed.removeprefix("bytes=").rstrip("-"))
     assert 0 < start <= len(content) // 3  # what arrived before the cut is kept (up to a chunk)
+    assert behaviour.if_ranges == [None, etag(content)]  # resumed only if it is still the same file
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.cdf"]
+
+
+def _interrupted(base: str, name: str, behaviour: Behaviour, target: Path) -> None:
+    """A download of ``name`` cut off after a third, its part kept with the file's validator."""
+    behaviour.failures_left[f"/{name}"] = 1
+    with pytest.raises(DownloadError, match="connection"):
+        download_file(f"{base}/{name}", target, retries=0, **FAST)
+    assert 0 < part_path(target).stat().st_size <= len(behaviour.content) // 3
+    assert target.with_name(target.name + ".part.validator").read_text() == etag(behaviour.content)
+
+
+def test_a_file_changed_on_the_server_is_downloaded_anew_not_spliced(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "cut.cdf"
+    _interrupted(base, "cut", behaviour, target)
+    behaviour.content = changed = content[::-1]
+    download_file(f"{base}/cut", target, **FAST)
+    assert target.read_bytes() == changed
+    assert behaviour.requests[-1][1] is not None and behaviour.if_ranges[-1] == etag(content)
+    assert [p.name for p in tmp_path.iterdir()] == ["cut.cdf"]
+
+
+def test_a_server_ignoring_if_range_with_another_file_makes_it_start_over(server, tmp_path: Path, content: bytes, caplog) -> None:
+    base, behaviour = server
+    target = tmp_path / "stale.cdf"
+    _interrupted(base, "stale", behaviour, target)
+    behaviour.content = changed = content[::-1]
+    with caplog.at_level(logging.WARNING, logger="auromat_core.download"):
+        download_file(f"{base}/stale", target, **FAST)
+    assert target.read_bytes() == changed
+    assert [r[1] is None for r in behaviour.requests] == [True, False, True]
+    assert "the remote file changed since the partial download; starting over" in caplog.text
 
 
 def test_partial_file_from_an_earlier_run_is_resumed(server, tmp_path: Path, content: bytes) -> None:
