@@ -370,15 +370,33 @@ def _release_worker() -> None:
 
 
 def remove_partial_files(out_dir: Path) -> list[Path]:
-    """Delete the ``.<name>.<pid>.part*`` files an interrupted conversion left in ``out_dir``."""
+    """Delete the ``.<name>.<pid>.part*`` files an interrupted conversion left in ``out_dir``.
+
+    Files of a process still running on this machine are kept: they belong to
+    another conversion writing into the same folder.
+    """
     removed = []
     for path in sorted(out_dir.glob(".*.part*")):
-        if path.is_file() and re.fullmatch(r"\..+\.\d+\.part(\..+)?", path.name):
+        match = re.fullmatch(r"\..+\.(\d+)\.part(\..+)?", path.name)
+        if match and path.is_file() and not _process_alive(int(match.group(1))):
             path.unlink(missing_ok=True)
             removed.append(path)
     if removed:
         log.info("removed %d partial file(s) of an interrupted conversion in %s", len(removed), out_dir)
     return removed
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (False where that cannot be asked)."""
+    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def convert(

@@ -65,6 +65,12 @@ def plugins(auromat_plugins):
     return auromat_plugins
 
 
+def ended_pid() -> int:
+    """The process id of a process that has ended (of a conversion that was killed, say)."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    return int(ended.stdout)
+
+
 def position_error_m(a, b) -> float:
     defined = np.isfinite(a.lat)
     _, _, distance = GEOD.inv(a.lon[defined], a.lat[defined], b.lon[defined], b.lat[defined])
@@ -97,7 +103,7 @@ def test_converts_resumes_and_overwrites_in_process(plugins, sequence, tmp_path)
     assert_converted(out, sequence, read_cdf, "*.cdf")
     assert summary.written[0].name == "auromat_map_l2_20110918T115459_ISS029-E-8493.cdf"
     first = summary.written[0]
-    (out / f".{first.name}.12345.part.cdf").write_bytes(b"interrupted")
+    (out / f".{first.name}.{ended_pid()}.part.cdf").write_bytes(b"interrupted")
     first.unlink()
     again = convert(sequence, "cdf", out=out, workers=0, progress=False)
     assert [p.name for p in again.written] == [first.name] and again.skipped == 9
@@ -245,9 +251,10 @@ def test_cli_converts(plugins, sequence, tmp_path):
     assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
 
 
-def test_remove_partial_files_only_touches_partials(tmp_path):
-    keep = [tmp_path / "a.cdf", tmp_path / ".hidden", tmp_path / "b.part"]
-    drop = [tmp_path / ".a.cdf.4242.part", tmp_path / ".a.cdf.4242.part.cdf"]
+def test_remove_partial_files_only_touches_partials_of_ended_processes(tmp_path):
+    dead, running = ended_pid(), os.getpid()
+    keep = [tmp_path / "a.cdf", tmp_path / ".hidden", tmp_path / "b.part", tmp_path / f".c.cdf.{running}.part.cdf"]
+    drop = [tmp_path / f".a.cdf.{dead}.part", tmp_path / f".a.cdf.{dead}.part.cdf"]
     for path in keep + drop:
         path.write_bytes(b"x")
     assert sorted(remove_partial_files(tmp_path)) == sorted(drop)
