@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
 from typing import Any
 
@@ -122,7 +124,26 @@ def open_data(path: str | os.PathLike, provider: str | None = None, **options: A
         the provider does not accept ``options``.
     """
     registration = choose_provider(path, provider)
+    _check_options(registration, options)
     try:
         return registration.obj(path, **options)
     except TypeError as error:
         raise InputError(f"provider {registration.name!r} cannot open {path} with options {options}: {error}") from None
+
+
+def _check_options(registration: Registration, options: dict[str, Any]) -> None:
+    """Raise :class:`InputError` naming the options the provider's factory does not take, and those it does."""
+    try:
+        parameters = list(inspect.signature(registration.obj).parameters.values())
+    except (TypeError, ValueError):  # no signature to ask (a builtin or C callable)
+        return
+    if not parameters or any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return
+    accepted = [p.name for p in parameters[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    unknown = [name for name in options if name not in accepted]
+    if not unknown:
+        return
+    hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, accepted, n=1)) else repr(name) for name in unknown]
+    raise InputError(
+        f"provider {registration.name!r} has no option {', '.join(hints)}; its options are: {', '.join(accepted) or 'none'}"
+    )

@@ -6,7 +6,7 @@ import pytest
 
 import auromat_core
 from auromat_core import hookimpl
-from auromat_core.errors import PluginError, UnknownNameError
+from auromat_core.errors import InputError, PluginError, UnknownNameError
 from auromat_core.plugins import PluginLoadWarning
 
 
@@ -115,3 +115,27 @@ def test_detect_providers_prefers_the_most_confident(auromat_plugins, tmp_path):
     auromat_plugins.register(Both(), name="both")
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "archive")] == ["specific"]
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "other")] == ["generic"]
+
+
+def test_open_data_names_unknown_options_and_the_accepted_ones(auromat_plugins, tmp_path):
+    class Station:
+        def __init__(self, folder, altitude=110.0, sites=None):
+            self.folder, self.altitude, self.sites = folder, altitude, sites
+
+        @classmethod
+        def can_open(cls, path):
+            return True
+
+    class StationPlugin:
+        @hookimpl
+        def register_providers(self, register):
+            register("station", Station, "a ground station")
+
+    auromat_plugins.register(StationPlugin(), name="station-plugin")
+    opened = auromat_core.open_data(tmp_path, "station", sites="gako", altitude=90.0)
+    assert (opened.folder, opened.sites, opened.altitude) == (tmp_path, "gako", 90.0)
+    with pytest.raises(InputError) as raised:
+        auromat_core.open_data(tmp_path, "station", site="gako", colour="red")
+    assert str(raised.value) == (
+        "provider 'station' has no option 'site' (did you mean 'sites'?), 'colour'; its options are: altitude, sites"
+    )
