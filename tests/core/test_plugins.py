@@ -26,6 +26,18 @@ class FailingHookPlugin:
         raise ValueError("hook exploded")
 
 
+def register_providers(manager, plugin_name, *registrations):
+    """Register a plugin named ``plugin_name`` whose hook registers each ``(name, factory, description)``."""
+
+    class Plugin:
+        @hookimpl
+        def register_providers(self, register):
+            for registration in registrations:
+                register(*registration)
+
+    manager.register(Plugin(), name=plugin_name)
+
+
 def test_registered_provider_is_found_by_name(auromat_plugins):
     auromat_plugins.register(CameraPlugin(), name="camera-plugin")
     assert isinstance(auromat_core.get_provider("camera"), Camera)
@@ -85,12 +97,7 @@ def test_detect_providers_asks_can_open(auromat_plugins, tmp_path):
         def can_open(cls, path):
             return str(path).endswith("mine")
 
-    class OpenerPlugin:
-        @hookimpl
-        def register_providers(self, register):
-            register("opener", Opener, "opens folders named *mine")
-
-    auromat_plugins.register(OpenerPlugin(), name="opener-plugin")
+    register_providers(auromat_plugins, "opener-plugin", ("opener", Opener, "opens folders named *mine"))
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "mine")] == ["opener"]
     assert auromat_core.detect_providers(tmp_path / "other") == []
 
@@ -106,13 +113,7 @@ def test_detect_providers_prefers_the_most_confident(auromat_plugins, tmp_path):
         def can_open(cls, path):
             return 2 if str(path).endswith("archive") else 0
 
-    class Both:
-        @hookimpl
-        def register_providers(self, register):
-            register("generic", Generic, "reads any folder")
-            register("specific", Specific, "reads archive folders")
-
-    auromat_plugins.register(Both(), name="both")
+    register_providers(auromat_plugins, "both", ("generic", Generic, "reads any folder"), ("specific", Specific, "reads archive folders"))
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "archive")] == ["specific"]
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "other")] == ["generic"]
 
@@ -126,12 +127,7 @@ def test_open_data_names_unknown_options_and_the_accepted_ones(auromat_plugins, 
         def can_open(cls, path):
             return True
 
-    class StationPlugin:
-        @hookimpl
-        def register_providers(self, register):
-            register("station", Station, "a ground station")
-
-    auromat_plugins.register(StationPlugin(), name="station-plugin")
+    register_providers(auromat_plugins, "station-plugin", ("station", Station, "a ground station"))
     opened = auromat_core.open_data(tmp_path, "station", sites="gako", altitude=90.0)
     assert (opened.folder, opened.sites, opened.altitude) == (tmp_path, "gako", 90.0)
     with pytest.raises(InputError) as raised:
