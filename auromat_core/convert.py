@@ -469,10 +469,15 @@ def convert(
     remove_partial_files(out_dir)
     export = dict(export_options or {})
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
-    duplicates = len(targets) - len(set(targets.values()))
+    outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}
+    names = [path for paths in outputs.values() for path in paths]
+    duplicates = len(names) - len(set(names))
     if duplicates:
-        raise InputError(f"{duplicates} frame(s) of {source!r} would be written to the same file name as another; identifiers must be unique")
-    todo = [(index, source.identifiers[index], path) for index, path in targets.items() if overwrite or not path.exists()]
+        raise InputError(f"{duplicates} file(s) of {source!r} would be written to the same name as another; identifiers must be unique")
+    todo = [
+        (index, source.identifiers[index], targets[index]) for index in indices
+        if overwrite or not all(path.exists() for path in outputs[index])
+    ]
     skipped = len(targets) - len(todo)
     if skipped:
         log.info("skipping %d frame(s) already converted in %s", skipped, out_dir)
@@ -486,6 +491,14 @@ def convert(
     results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
     written = tuple(Path(path) for result in results for path in result.paths)
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
+
+
+def _outputs(source: Any, index: int, target: Path, exporter: Any, out_dir: Path, export: MappingABC[str, Any]) -> list[Path]:
+    """The files frame ``index`` becomes: ``target``, or one per member of a collection the provider names before loading."""
+    members = source.members(index) if hasattr(source, "members") else None
+    if members is None:
+        return [target]
+    return [out_dir / file_name(exporter, identifier, time, export) for identifier, time in members]
 
 
 def _run(

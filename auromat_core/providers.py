@@ -47,6 +47,15 @@ class Provider(abc.ABC):
     def load(self, index: int) -> MappingLike:
         """Build the mapping at position ``index`` of :attr:`times`."""
 
+    def members(self, index: int) -> Sequence[tuple[str, datetime]] | None:
+        """Identifier and time of each mapping of the collection at ``index``, known without loading it.
+
+        None (the default) for a single mapping, or when a collection's members
+        are only known once it is loaded. ``auromat convert`` names (and skips
+        existing) member files with them before loading anything.
+        """
+        return None
+
     @property
     def range(self) -> tuple[datetime, datetime]:
         """First and last available time."""
@@ -148,6 +157,9 @@ class ProviderWrapper(Provider):
 
     def load(self, index: int) -> MappingLike:
         return self.transform(self.provider.load(index))
+
+    def members(self, index: int) -> Sequence[tuple[str, datetime]] | None:
+        return self.provider.members(index)
 
     def contains(self, time: datetime) -> bool:
         return self.provider.contains(time)

@@ -112,6 +112,12 @@ class ProviderContract:
         assert times == sorted(times)
         assert len(times) == len(provider.times)
 
+    def test_members_known_before_loading_are_those_loaded(self, provider: Any) -> None:
+        for index in sorted({0, len(provider) - 1}):
+            members = provider.members(index)
+            if members is not None:
+                assert [(m.identifier, m.time) for m in _members(provider.load(index))] == list(members)
+
     def test_sequence_bounds_are_inclusive(self, provider: Any) -> None:
         times = list(provider.times)
         chosen = list(provider.sequence(times[0], times[0]))

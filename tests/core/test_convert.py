@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 import auromat_cdf.plugin
@@ -29,7 +30,7 @@ from auromat_spacecraft import SpacecraftProvider
 from click.testing import CliRunner
 from PIL import Image
 
-from auromat_core import AuromatError, NoDataError, get_exporter
+from auromat_core import AuromatError, InputError, NoDataError, Provider, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
 from tests.conftest import binned_header
@@ -143,6 +144,35 @@ def test_a_frame_that_changed_after_planning_fails_clearly(plugins, sequence, tm
         convert_frame(job, 10, "ISS029-E-8503", str(target))
     assert list(tmp_path.iterdir()) == []
     assert convert_frame(job, 0, "ISS029-E-8493", str(target)).paths == (str(target),) and target.exists()
+
+
+class _Twins(Provider):
+    """Two frames, one second apart, with the same identifier."""
+
+    def __init__(self, path):
+        self.path = path
+
+    @property
+    def times(self):
+        return [datetime(2011, 9, 18, 11, 55), datetime(2011, 9, 18, 11, 55, 1)]
+
+    @property
+    def identifiers(self):
+        return ["twin", "twin"]
+
+    def load(self, index):
+        raise AssertionError("nothing is loaded when the file names clash")
+
+
+def test_frames_that_would_share_a_file_name_are_refused_before_loading(plugins, tmp_path):
+    class TwinsPlugin:
+        @hookimpl
+        def register_providers(self, register):
+            register("twins", _Twins, "two frames named alike")
+
+    plugins.register(TwinsPlugin(), name="twins-plugin")
+    with pytest.raises(InputError, match=r"^1 file\(s\) of .* would be written to the same name as another; identifiers must be unique$"):
+        convert(tmp_path, "netcdf", provider="twins", out=tmp_path / "out", workers=0, progress=False)
 
 
 def test_period_resampling_and_options(plugins, sequence, tmp_path):

@@ -262,6 +262,11 @@ class ThemisProvider(Provider):
         frames = self._groups[index]
         return MappingCollection([self._mapping(int(f)) for f in frames], self._identifiers[index], may_overlap=True)
 
+    def members(self, index: int) -> list[tuple[str, datetime]]:
+        """``(<site>.YYYY.mm.dd.HH.MM.SS, frame time)`` of the mappings of time step ``index``, as :meth:`load` orders them."""
+        identifiers = self._member_identifiers()
+        return [(identifiers[f], self._frame_time[f].astype(datetime)) for f in self._groups[index]]
+
     def _nearest_frames(self, time: datetime) -> list[int]:
         target = np.datetime64(time, "us")
         limit = np.timedelta64(int(round(self.max_time_offset * 1e6)), "us")

@@ -15,6 +15,7 @@ from auromat_themis import ThemisProvider
 from click.testing import CliRunner
 
 from auromat_core.cli import build_cli
+from auromat_core.convert import convert
 
 pytestmark = pytest.mark.slow
 
@@ -70,3 +71,23 @@ def test_workers_warn_once_and_exit_cleanly(gakona_folder: Path, tmp_path: Path)
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("WARNING auromat_themis.skymap: THEMIS site gako: using skymap themis_skymap_gako_20110305")
     assert len(list(tmp_path.glob("*.cdf"))) == 23
+
+
+def test_a_rerun_skips_the_converted_frames_without_loading_them(gakona_folder: Path, tmp_path: Path, monkeypatch) -> None:
+    options = {"allow_later_skymap": True}
+    first = convert(gakona_folder, "cdf", provider_options=options, out=tmp_path, workers=0, progress=False)
+    assert len(first.written) == 23 and first.skipped == 0
+    loaded = []
+    original = ThemisProvider._mapping
+
+    def counting(self, frame):
+        loaded.append(frame)
+        return original(self, frame)
+
+    monkeypatch.setattr(ThemisProvider, "_mapping", counting)
+    again = convert(gakona_folder, "cdf", provider_options=options, out=tmp_path, workers=0, progress=False)
+    assert (again.written, again.skipped, loaded) == ((), 23, [])
+    first.written[5].unlink()
+    redone = convert(gakona_folder, "cdf", provider_options=options, out=tmp_path, workers=0, progress=False)
+    assert (redone.written, redone.skipped, len(loaded)) == ((first.written[5],), 22, 1)
+
