@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import bisect
+import logging
 import os
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
@@ -21,6 +22,10 @@ from .mapping import Mapping, MappingCollection
 from .timeutil import as_utc
 
 MappingLike = Mapping | MappingCollection
+IGNORED_NAMES_SHOWN = 5
+"""File names a warning about ignored files lists at most."""
+
+log = logging.getLogger(__name__)
 
 
 class Provider(abc.ABC):
@@ -214,8 +219,9 @@ class MappingFileProvider(Provider):
     Parameters
     ----------
     path
-        A file or a folder; files that are not mapping files are ignored, and so
-        are hidden ones (such as partial files of a running conversion).
+        A file or a folder; files that are not mapping files are ignored (with
+        one warning naming them: foreign or unreadable files), and so are hidden
+        ones (such as partial files of a running conversion) without a word.
     altitude
         Expected mapping altitude (km); a file stored at another altitude is an
         error (stored coordinates cannot be moved to another altitude).
@@ -247,7 +253,7 @@ class MappingFileProvider(Provider):
         self.path = Path(path)
         self.max_time_offset = max_time_offset
         if self.path.is_dir():
-            files = [p for p in self._candidates(self.path) if self.is_mapping_file(p)]
+            files = self._mapping_files(self.path)
         elif self.path.is_file():
             files = [self.path]
         else:
@@ -268,6 +274,19 @@ class MappingFileProvider(Provider):
     @classmethod
     def _candidates(cls, folder: Path) -> list[Path]:
         return [p for p in sorted(folder.glob(f"*{cls.suffix}")) if not p.name.startswith(".")]
+
+    def _mapping_files(self, folder: Path) -> list[Path]:
+        """The mapping files of ``folder``; one warning names the files of the suffix that are not (or are unreadable)."""
+        files, ignored = [], []
+        for candidate in self._candidates(folder):
+            (files if self.is_mapping_file(candidate) else ignored).append(candidate)
+        if ignored:
+            names = ", ".join(path.name for path in ignored[:IGNORED_NAMES_SHOWN]) + (", ..." if len(ignored) > IGNORED_NAMES_SHOWN else "")
+            log.warning(
+                "%s: ignoring %d %s file(s) that hold no auromat mapping or cannot be read: %s",
+                folder, len(ignored), self.format_name, names,
+            )
+        return files
 
     @classmethod
     def can_open(cls, path: str | os.PathLike) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import weakref
 from pathlib import Path
@@ -299,9 +300,13 @@ def test_can_open(cdf_folder, themis_fixtures, tmp_path):
     assert not CdfProvider.can_open(tmp_path)
 
 
-def test_provider_ignores_foreign_files_and_checks_altitude(cdf_folder):
-    provider = CdfProvider(cdf_folder, altitude=110.0)
+def test_provider_ignores_foreign_files_with_a_warning_and_checks_altitude(cdf_folder, caplog):
+    with caplog.at_level(logging.WARNING, logger="auromat_core.providers"):
+        provider = CdfProvider(cdf_folder, altitude=110.0)
     assert provider.identifiers == ["frame-a", "frame-b", "frame-c"]
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{cdf_folder}: ignoring 1 CDF file(s) that hold no auromat mapping or cannot be read: notes.cdf"
+    ]
     with pytest.raises(InputError, match="mapped at 110 km, but altitude 90 km"):
         CdfProvider(cdf_folder, altitude=90.0)
 
