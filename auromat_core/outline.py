@@ -49,7 +49,7 @@ _AHEAD_RIGHT = np.array([[0, 0], [0, -1], [-1, -1], [-1, 0]])
 
 
 class _Contours(NamedTuple):
-    graph: scipy.sparse.csr_array
+    successor: np.ndarray
     labels: np.ndarray
     area: np.ndarray
     row: np.ndarray
@@ -95,7 +95,8 @@ def _trace(mask: npt.ArrayLike) -> _Contours:
     Returns
     -------
     _Contours
-        The edge graph; each outer contour is a weak component of positive area.
+        The edges with their successors; each contour is a cycle, labelled,
+        and outer contours have positive area.
 
     Raises
     ------
@@ -144,20 +145,51 @@ def _trace(mask: npt.ArrayLike) -> _Contours:
     )
     count, labels = csgraph.connected_components(graph, directed=True, connection="weak")
     area = np.bincount(labels, weights=(col * end_row - end_col * row) / 2, minlength=count)
-    return _Contours(graph, labels, area, row, col, direction)
+    return _Contours(successor, labels, area, row, col, direction)
 
 
-def _contour_pixels(contours: _Contours, label: int) -> np.ndarray:
-    graph, labels, _, row, col, direction = contours
-    members = np.flatnonzero(labels == label)
-    start = members[np.lexsort((col[members], row[members]))[0]]
-    cycle = csgraph.depth_first_order(graph, start, directed=True, return_predecessors=False)
-    inside = _INSIDE[direction[cycle]]
-    pixels = np.column_stack([row[cycle] + inside[:, 0] - 1, col[cycle] + inside[:, 1] - 1])
-    distinct = np.any(pixels != np.roll(pixels, -1, axis=0), axis=1)
-    if not distinct.any():
-        return pixels[:1]
-    return pixels[distinct]
+def _steps_to_start(successor: np.ndarray, is_start: np.ndarray) -> np.ndarray:
+    """For every edge, the steps along ``successor`` to the start edge of its cycle (pointer jumping)."""
+    jump = np.where(is_start, np.arange(len(successor)), successor)
+    steps = (~is_start).astype(np.int64)
+    while not is_start[jump].all():
+        steps += steps[jump]
+        jump = jump[jump]
+    return steps
+
+
+def _contour_pixels(contours: _Contours, wanted: np.ndarray) -> list[np.ndarray]:
+    """The boundary pixels of each contour label in ``wanted``, in contour order (see :func:`outline_indices`).
+
+    All wanted contours are ordered at once: each starts at its top-left-most
+    edge, and an edge's position is the number of steps from that start, found
+    by pointer jumping over the successor permutation in O(n log n).
+    """
+    rank = np.full(len(contours.area), -1)
+    rank[wanted] = np.arange(len(wanted))
+    chosen = np.flatnonzero(rank[contours.labels] >= 0)
+    local = np.empty(len(contours.labels), dtype=np.intp)
+    local[chosen] = np.arange(len(chosen))
+    successor = local[contours.successor[chosen]]
+    region = rank[contours.labels[chosen]]
+    row, col, direction = contours.row[chosen], contours.col[chosen], contours.direction[chosen]
+    by_region = np.lexsort((col, row, region))
+    is_start = np.zeros(len(chosen), dtype=bool)
+    is_start[by_region[np.r_[True, region[by_region][1:] != region[by_region][:-1]]]] = True
+    length = np.bincount(region, minlength=len(wanted))
+    position = (length[region] - _steps_to_start(successor, is_start)) % length[region]
+    edges = np.lexsort((position, region))
+    inside = _INSIDE[direction[edges]]
+    pixels = np.column_stack([row[edges] + inside[:, 0] - 1, col[edges] + inside[:, 1] - 1])
+    starts = np.cumsum(np.r_[0, length[:-1]])
+    following = np.arange(1, len(edges) + 1)
+    following[starts + length - 1] = starts  # the last edge of a contour is followed by its first
+    distinct = np.any(pixels != pixels[following], axis=1)
+    regions = []
+    for start, size in zip(starts, length):
+        block, keep = pixels[start : start + size], distinct[start : start + size]
+        regions.append(block[keep] if keep.any() else block[:1])
+    return regions
 
 
 def outline_regions(mask: npt.ArrayLike) -> list[np.ndarray]:
@@ -167,7 +199,7 @@ def outline_regions(mask: npt.ArrayLike) -> list[np.ndarray]:
     """
     contours = _trace(mask)
     outer = np.flatnonzero(contours.area > 0)
-    return [_contour_pixels(contours, label) for label in outer[np.argsort(-contours.area[outer], kind="stable")]]
+    return _contour_pixels(contours, outer[np.argsort(-contours.area[outer], kind="stable")])
 
 
 def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
@@ -201,7 +233,7 @@ def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
     regions = np.count_nonzero(contours.area > 0)
     if regions > 1:
         logger.warning("the mask has %d separate regions; outlining the largest", regions)
-    return _contour_pixels(contours, int(np.argmax(contours.area)))
+    return _contour_pixels(contours, np.array([np.argmax(contours.area)]))[0]
 
 
 def convex_hull_indices(outline: npt.ArrayLike) -> np.ndarray:

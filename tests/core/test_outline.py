@@ -12,6 +12,7 @@ from auromat_core.outline import (
     centroid_latlon,
     convex_hull_indices,
     outline_indices,
+    outline_regions,
     pixel_scales,
     polygon_area,
     polygon_centroid,
@@ -88,6 +89,23 @@ def test_largest_region_is_outlined(caplog):
     outline = outline_indices(mask)
     assert {tuple(p) for p in outline} == outer_boundary_pixels(big)
     assert "2 separate regions" in caplog.text
+
+
+def test_every_region_of_a_speckled_mask_is_outlined_largest_first():
+    mask = np.random.default_rng(7).random((40, 50)) < 0.25
+    components, count = scipy.ndimage.label(mask, structure=np.ones((3, 3)))  # 8-connected, as outlines join
+    regions = outline_regions(mask)
+    assert count > 50 and len(regions) == count
+    labels = [components[tuple(region[0])] for region in regions]
+    assert sorted(labels) == list(range(1, count + 1))
+    for label, region in zip(labels, regions):
+        component = components == label
+        assert {tuple(p) for p in region} == outer_boundary_pixels(component)
+        assert tuple(region[0]) == tuple(np.argwhere(component)[0])  # starts at the top-left-most pixel
+        if len(region) > 1:
+            assert_is_contour(region)
+    filled = [np.count_nonzero(scipy.ndimage.binary_fill_holes(components == label)) for label in labels]
+    assert filled == sorted(filled, reverse=True)
 
 
 def test_single_pixel_and_one_pixel_line():
