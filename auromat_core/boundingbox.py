@@ -15,7 +15,7 @@ from . import geodesy
 from .errors import InputError
 from .geodesy import Location
 
-__all__ = ["POLE_TEST_MAX_POINTS", "BoundingBox", "Size", "bounding_box_of"]
+__all__ = ["POLE_TEST_MAX_POINTS", "BoundingBox", "Size", "bounding_box_away_from_poles", "bounding_box_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +209,22 @@ def _smallest_lon_interval(west: np.ndarray, east: np.ndarray) -> tuple[float, f
     if gaps[i] <= 0:
         return -180.0, 180.0
     return _wrap_west(starts[i + 1]), _wrap_east(reach[i])
+
+
+def bounding_box_away_from_poles(outline_latlon: npt.ArrayLike) -> BoundingBox | None:
+    """The bounding box of an outline that cannot surround or touch a pole, else None.
+
+    An outline spanning less than 180° of longitude, with no vertex at a pole,
+    cannot: its geodesic edges stay within that longitude range. Its box is then
+    that of its extremes, as :func:`bounding_box_of` would find, without the
+    outline's hull or a pole test. None means: use :func:`bounding_box_of`.
+    """
+    outline = _latlon_points(outline_latlon, "outline")
+    lats, lons = outline[:, 0], outline[:, 1]
+    lat_min, lat_max, lon_min, lon_max = float(lats.min()), float(lats.max()), float(lons.min()), float(lons.max())
+    if not (lon_max - lon_min < 180.0 and -90.0 < lat_min and lat_max < 90.0):
+        return None
+    return BoundingBox(lat_min, lon_min, lat_max, lon_max)
 
 
 def bounding_box_of(outline_latlon: npt.ArrayLike, hull_latlon: npt.ArrayLike) -> BoundingBox:

@@ -216,13 +216,14 @@ class Mapping:
     @functools.cached_property
     def bounding_box(self) -> BoundingBox:
         """Bounding box of all defined corners, over every separate region (antimeridian and pole aware)."""
-        from .boundingbox import BoundingBox, bounding_box_of
+        from .boundingbox import BoundingBox, bounding_box_away_from_poles, bounding_box_of
         from .outline import convex_hull_indices
 
-        boxes = [
-            bounding_box_of(self._corner_latlon(region), self._corner_latlon(convex_hull_indices(region)))
-            for region in self._outline_regions
-        ]
+        boxes = []
+        for region in self._outline_regions:
+            outline = self._corner_latlon(region)
+            box = bounding_box_away_from_poles(outline)
+            boxes.append(box if box is not None else bounding_box_of(outline, self._corner_latlon(convex_hull_indices(region))))
         return boxes[0] if len(boxes) == 1 else BoundingBox.merged(boxes)
 
     @functools.cached_property

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_almost_equal
 
-from auromat_core.boundingbox import BoundingBox, bounding_box_of
+from auromat_core.boundingbox import BoundingBox, bounding_box_away_from_poles, bounding_box_of
 from auromat_core.errors import InputError
 from auromat_core.geodesy import Location
 
@@ -149,3 +149,28 @@ def test_bounding_box_of_pole_outline(lat, expected):
 def test_bounding_box_of_rejects_undefined_points():
     with pytest.raises(InputError, match="finite"):
         bounding_box_of([[0, 0], [np.nan, 1]], [[0, 0], [1, 1], [0, 1]])
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [
+        [[50.0, 10.0], [52.0, 14.0], [55.0, 12.0], [53.0, 9.0]],
+        _ring(89.0, -120.0, 0.9, n=100),  # near, but not around, the pole
+        _ring(-30.0, 60.0, 20.0, n=100),
+    ],
+)
+def test_box_away_from_poles_is_what_the_pole_test_finds(outline):
+    assert bounding_box_away_from_poles(outline) == bounding_box_of(outline, outline)
+
+
+@pytest.mark.parametrize(
+    "outline",
+    [
+        np.column_stack([np.full(360, 80.0), np.arange(-180.0, 180.0)]),  # around the pole
+        [[-60.0, -100.0], [-60.0, 80.0], [-70.0, -10.0]],  # an edge may pass the pole: 180 deg of longitude
+        [[90.0, 0.0], [80.0, 10.0], [80.0, -10.0]],  # a vertex at the pole
+        [[0.0, 0.0], [np.nan, 1.0], [1.0, 1.0]],
+    ],
+)
+def test_box_away_from_poles_declines_what_may_hold_a_pole(outline):
+    assert bounding_box_away_from_poles(outline) is None
