@@ -15,6 +15,7 @@ from .engine import RayHits, intersects_earth, map_directions, map_grid
 from .frames import (
     gcrs_position_to_geodetic,
     gcrs_to_itrs,
+    gcrs_to_itrs_matrices,
     gcrs_to_itrs_matrix,
     itrs_to_gcrs,
     sun_direction_itrs,
@@ -31,6 +32,7 @@ __all__ = [
     "ellipsoid_line_intersects",
     "gcrs_position_to_geodetic",
     "gcrs_to_itrs",
+    "gcrs_to_itrs_matrices",
     "gcrs_to_itrs_matrix",
     "geodetic_to_ecef",
     "intersects_earth",

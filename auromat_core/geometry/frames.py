@@ -19,6 +19,11 @@ ill-defined before 1960. Together this is a few arcsec a few years past the
 table end. The warnings astropy emits in those cases are logged once per
 message instead.
 
+The rotation and the Sun direction are cached per time (the
+:data:`ORIENTATION_CACHE_SIZE` most recent); :func:`gcrs_to_itrs_matrices`
+evaluates many times in one vectorised astropy call, which is some twenty times
+cheaper per time than one call each.
+
 Times are naive UTC datetimes; aware ones are converted to UTC
 (:func:`auromat_core.as_utc`).
 """
@@ -26,9 +31,12 @@ Times are naive UTC datetimes; aware ones are converted to UTC
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
+from collections import OrderedDict
+from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
+from typing import NamedTuple
 
 import astropy.units as u
 import numpy as np
@@ -57,22 +65,89 @@ def _log_astropy_warnings(caught: list[warnings.WarningMessage]) -> None:
             log.warning("astropy (reduced precision, see auromat_core.geometry.frames): %s", message)
 
 
-@lru_cache(maxsize=256)
-def _gcrs_to_itrs_matrix(time: datetime) -> NDArray[np.float64]:
+ORIENTATION_CACHE_SIZE = 2**15
+"""Times whose rotation and Sun direction are kept (least recently used dropped; ~15 MB when full)."""
+
+
+class _Orientation(NamedTuple):
+    matrix: NDArray[np.float64]
+    """GCRS -> ITRS rotation (3, 3), read-only."""
+    sun: NDArray[np.float64]
+    """Unit vector (3,) towards the Sun in ITRS, read-only."""
+
+
+class _OrientationCache:
+    """Earth orientation and Sun direction per naive UTC time, evaluated by astropy in batches."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[datetime, _Orientation] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, times: list[datetime]) -> list[_Orientation]:
+        """The orientations at ``times``; those not kept are evaluated in one vectorised call."""
+        with self._lock:
+            found = {time: self._entries.get(time) for time in times}
+        missing = [time for time, entry in found.items() if entry is None]
+        if missing:
+            found.update(zip(missing, _evaluate(missing)))
+        with self._lock:
+            for time, entry in found.items():
+                self._entries[time] = entry
+                self._entries.move_to_end(time)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return [found[time] for time in times]
+
+    def clear(self) -> None:
+        """Forget every time (the next calls evaluate astropy again)."""
+        with self._lock:
+            self._entries.clear()
+
+
+def _evaluate(times: list[datetime]) -> list[_Orientation]:
+    """One astropy transform of the GCRS unit vectors (and one ``get_sun``) at all ``times``."""
+    count = len(times)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        obstime = Time(time, scale="utc")
-        basis = GCRS(CartesianRepresentation(np.eye(3) * u.km), obstime=obstime)
-        itrs = basis.transform_to(ITRS(obstime=obstime)).cartesian.xyz.to_value(u.km)
+        obstime = Time(np.array(times, dtype="datetime64[us]"), scale="utc")
+        units = np.moveaxis(np.broadcast_to(np.eye(3), (count, 3, 3)), -1, 0)  # [component, time, vector]
+        basis = GCRS(CartesianRepresentation(units * u.km), obstime=obstime[:, np.newaxis])
+        images = basis.transform_to(ITRS(obstime=obstime[:, np.newaxis])).cartesian.xyz.to_value(u.km)
+        sun = get_sun(obstime).cartesian.xyz.to_value(u.km)
     _log_astropy_warnings(caught)
-    matrix = np.ascontiguousarray(itrs)  # column j is the image of GCRS unit vector j
-    matrix.setflags(write=False)
-    return matrix
+    matrices = np.ascontiguousarray(np.moveaxis(images, 0, 1))  # [time, component, vector]: column j is the image of unit vector j
+    directions = np.einsum("nkj,jn->nk", matrices, sun)
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+    matrices.setflags(write=False)
+    directions.setflags(write=False)
+    return [_Orientation(matrix, direction) for matrix, direction in zip(matrices, directions)]
+
+
+_ORIENTATIONS = _OrientationCache(ORIENTATION_CACHE_SIZE)
+
+
+def _naive_utc(times: Iterable[datetime] | NDArray[np.datetime64]) -> list[datetime]:
+    if isinstance(times, np.ndarray) and times.dtype.kind == "M":
+        return list(times.astype("datetime64[us]").astype(datetime))
+    return [as_utc(time) for time in times]
 
 
 def gcrs_to_itrs_matrix(time: datetime) -> NDArray[np.float64]:
     """Rotation matrix (3, 3) taking GCRS vectors to ITRS at ``time`` (cached, read-only)."""
-    return _gcrs_to_itrs_matrix(as_utc(time))
+    return _ORIENTATIONS.get([as_utc(time)])[0].matrix
+
+
+def gcrs_to_itrs_matrices(times: Iterable[datetime] | NDArray[np.datetime64]) -> NDArray[np.float64]:
+    """Rotation matrices (n, 3, 3) at many times (datetimes or datetime64 UTC), in one astropy call.
+
+    The rotations and Sun directions at these times are cached, so the
+    per-time functions (mapping, magnetic coordinates) need no astropy call
+    later: a provider that knows its frame times can evaluate them all at once
+    (0.15 ms per time instead of a few ms).
+    """
+    entries = _ORIENTATIONS.get(_naive_utc(times))
+    return np.array([entry.matrix for entry in entries]).reshape(-1, 3, 3)
 
 
 def gcrs_to_itrs(vectors: ArrayLike, time: datetime) -> NDArray[np.float64]:
@@ -93,26 +168,15 @@ def gcrs_position_to_geodetic(
     return ecef_to_geodetic(itrs[..., 0], itrs[..., 1], itrs[..., 2])
 
 
-@lru_cache(maxsize=256)
-def _sun_direction_itrs(time: datetime) -> NDArray[np.float64]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        sun = get_sun(Time(time, scale="utc")).cartesian.xyz.to_value(u.km)
-    _log_astropy_warnings(caught)
-    direction = _gcrs_to_itrs_matrix(time) @ sun
-    direction /= np.linalg.norm(direction)
-    direction.setflags(write=False)
-    return direction
-
-
 def sun_direction_itrs(time: datetime) -> NDArray[np.float64]:
-    """Unit vector (3,) from the Earth's centre to the (apparent) Sun in ITRS at ``time``."""
-    return _sun_direction_itrs(as_utc(time))
+    """Unit vector (3,) from the Earth's centre to the (apparent) Sun in ITRS at ``time`` (cached, read-only)."""
+    return _ORIENTATIONS.get([as_utc(time)])[0].sun
 
 
 __all__ = [
     "gcrs_position_to_geodetic",
     "gcrs_to_itrs",
+    "gcrs_to_itrs_matrices",
     "gcrs_to_itrs_matrix",
     "itrs_to_gcrs",
     "sun_direction_itrs",

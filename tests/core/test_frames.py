@@ -23,9 +23,11 @@ from astropy.io import fits
 from astropy.time import Time
 from numpy.testing import assert_allclose
 
+from auromat_core.geometry import frames
 from auromat_core.geometry.frames import (
     gcrs_position_to_geodetic,
     gcrs_to_itrs,
+    gcrs_to_itrs_matrices,
     gcrs_to_itrs_matrix,
     itrs_to_gcrs,
     sun_direction_itrs,
@@ -54,6 +56,72 @@ def test_rotation_matches_astropy_transform_of_vectors():
     assert_allclose(gcrs_to_itrs(vectors, PHOTO_TIME), expected, rtol=0, atol=1e-9)
     assert_allclose(itrs_to_gcrs(expected, PHOTO_TIME), vectors, rtol=0, atol=1e-9)
 
+
+
+def _astropy_rotation(time: datetime) -> np.ndarray:
+    """Columns: astropy's ITRS image of each GCRS unit vector at ``time``."""
+    obstime = Time(time, scale="utc")
+    coords = SkyCoord(CartesianRepresentation(np.eye(3) * u.km), frame=GCRS(obstime=obstime))
+    return coords.transform_to(ITRS(obstime=obstime)).cartesian.xyz.to_value(u.km)
+
+
+def _counting_evaluations(monkeypatch) -> list[int]:
+    """Replace the cache with an empty one and count the times astropy is asked for."""
+    monkeypatch.setattr(frames, "_ORIENTATIONS", frames._OrientationCache(frames.ORIENTATION_CACHE_SIZE))
+    counts: list[int] = []
+    evaluate = frames._evaluate
+
+    def counted(times):
+        counts.append(len(times))
+        return evaluate(times)
+
+    monkeypatch.setattr(frames, "_evaluate", counted)
+    return counts
+
+
+def test_batch_of_times_matches_astropy_per_time_and_fills_the_cache(monkeypatch):
+    counts = _counting_evaluations(monkeypatch)
+    times = [datetime(2011, 1, 6, 17) + timedelta(seconds=3 * i, microseconds=53_000 + 977 * i) for i in range(40)]
+    matrices = gcrs_to_itrs_matrices(np.array(times, dtype="datetime64[us]"))
+    assert matrices.shape == (40, 3, 3) and counts == [40]
+    for index in (0, 17, 39):
+        assert_allclose(matrices[index], _astropy_rotation(times[index]), rtol=0, atol=1e-14)
+    # every per-time function now finds its time in the cache
+    for index, time in enumerate(times):
+        assert_allclose(gcrs_to_itrs_matrix(time), matrices[index], rtol=0, atol=0)
+        sun = sun_direction_itrs(time)
+        assert np.linalg.norm(sun) == pytest.approx(1.0, abs=1e-15)
+    assert counts == [40]
+    # datetimes (aware ones too) find the same entries; only new times are evaluated
+    aware = [t.replace(tzinfo=UTC).astimezone(timezone(timedelta(hours=2))) for t in times[:3]]
+    assert_allclose(gcrs_to_itrs_matrices(aware + [times[0] + timedelta(days=1)])[:3], matrices[:3], rtol=0, atol=0)
+    assert counts == [40, 1]
+
+
+def test_sun_direction_of_a_batch_equals_the_one_of_a_single_time(monkeypatch):
+    times = [PHOTO_TIME + timedelta(minutes=7 * i) for i in range(5)]
+    _counting_evaluations(monkeypatch)
+    single = [sun_direction_itrs(time) for time in times]
+    _counting_evaluations(monkeypatch)
+    gcrs_to_itrs_matrices(times)
+    assert_allclose([sun_direction_itrs(time) for time in times], single, rtol=0, atol=1e-15)
+
+
+def test_cache_keeps_the_most_recently_used_times(monkeypatch):
+    counts = _counting_evaluations(monkeypatch)
+    monkeypatch.setattr(frames, "_ORIENTATIONS", frames._OrientationCache(2))
+    first, second, third = (PHOTO_TIME + timedelta(seconds=i) for i in range(3))
+    gcrs_to_itrs_matrices([first, second])
+    gcrs_to_itrs_matrix(first)  # first is now the most recent
+    gcrs_to_itrs_matrix(third)  # drops second
+    gcrs_to_itrs_matrix(first)
+    assert counts == [2, 1]
+    gcrs_to_itrs_matrix(second)
+    assert counts == [2, 1, 1]
+
+
+def test_empty_batch():
+    assert gcrs_to_itrs_matrices([]).shape == (0, 3, 3)
 
 def test_matches_sscweb_reference_vector():
     # reference §12.2: SSCWeb, 2012-01-25 09:26:55, GEO (lat 50, lon -100, r 1) is J2000 (-0.62, 0.16, 0.77)
@@ -140,7 +208,7 @@ offline = {"attempts": list(attempts), "warnings": [str(w.message) for w in caug
 from astropy.utils import iers
 attempts.clear()
 iers.IERS_Auto.iers_table = None
-frames._gcrs_to_itrs_matrix.cache_clear()
+frames._ORIENTATIONS.clear()
 with iers.conf.set_temp("auto_download", True), iers.conf.set_temp("auto_max_age", 30), warnings.catch_warnings():
     warnings.simplefilter("ignore")
     try:

@@ -18,21 +18,14 @@
 
 from __future__ import annotations
 
-import logging
-import warnings
-
 import attrs
 import numpy as np
 
-import auromat_core.geometry.frames  # noqa: F401  (configures astropy for offline use)
+from auromat_core.geometry import gcrs_to_itrs_matrices
 from auromat_core.geometry.ellipsoid import geodetic_to_ecef
 from auromat_core.geometry.engine import map_directions
 
 from .skymap import Skymap
-
-log = logging.getLogger(__name__)
-
-_logged: set[str] = set()
 
 REFERENCE_HEIGHT_KM = 110.0
 """Reprojection starts from the calibrated corner grid nearest this height."""
@@ -126,22 +119,12 @@ def pixel_geometry(skymap: Skymap, altitude_km: float, min_elevation: float | No
 
 
 def station_gcrs(station: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """GCRS positions (n, 3) km of an ITRS position (3,) at ``times`` (datetime64), in one astropy call."""
-    import astropy.units as u
-    from astropy.coordinates import GCRS, ITRS, CartesianRepresentation
-    from astropy.time import Time
+    """GCRS positions (n, 3) km of an ITRS position (3,) at ``times`` (datetime64), in one astropy call.
 
-    times = np.asarray(times, dtype="datetime64[us]")
-    if times.size == 0:
+    The Earth orientation at these times stays cached in the core, so the
+    frames' magnetic coordinates need no further astropy call.
+    """
+    if np.size(times) == 0:
         return np.empty((0, 3))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        obstime = Time(times, scale="utc")
-        xyz = np.repeat(np.asarray(station, dtype=np.float64)[:, None], times.size, axis=1)
-        itrs = ITRS(CartesianRepresentation(xyz * u.km), obstime=obstime)
-        gcrs = itrs.transform_to(GCRS(obstime=obstime)).cartesian.xyz.to_value(u.km).T
-    for message in {str(w.message) for w in caught} - _logged:
-        _logged.add(message)
-        log.warning("astropy (reduced precision): %s", message)
-    return np.ascontiguousarray(gcrs)
+    return np.einsum("nkj,k->nj", gcrs_to_itrs_matrices(np.asarray(times, dtype="datetime64[us]")), np.asarray(station, dtype=np.float64))
 
