@@ -109,14 +109,19 @@ def vertex_order(lat_bounds: np.ndarray, lon_bounds: np.ndarray) -> str:
     bottom-left) when undecidable.
     """
     tl_lat, tl_lon = lat_bounds[:-1, :-1], lon_bounds[:-1, :-1]
-
-    def local(dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
-        h, w = tl_lat.shape
-        corner_lat, corner_lon = lat_bounds[dy : dy + h, dx : dx + w], lon_bounds[dy : dy + h, dx : dx + w]
-        east = (np.mod(corner_lon - tl_lon + 180.0, 360.0) - 180.0) * np.cos(np.radians(tl_lat))
-        return east, corner_lat - tl_lat
-
+    h, w = tl_lat.shape
     with np.errstate(invalid="ignore"):
+        east_scale = np.cos(np.radians(tl_lat))
+
+        def local(dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
+            corner_lat, corner_lon = lat_bounds[dy : dy + h, dx : dx + w], lon_bounds[dy : dy + h, dx : dx + w]
+            east = corner_lon - tl_lon
+            east += 180.0
+            np.mod(east, 360.0, out=east)
+            east -= 180.0
+            east *= east_scale
+            return east, corner_lat - tl_lat
+
         br_x, br_y = local(1, 1)
         tr_x, tr_y = local(0, 1)
         bl_x, bl_y = local(1, 0)

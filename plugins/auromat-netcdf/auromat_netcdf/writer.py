@@ -150,9 +150,7 @@ class NetcdfExporter:
             template = _TEMPLATES.find([variable.part(sizes, compression) for variable in selected], build)
             with _dataset(temporary, sizes, None if template is None else template.content) as dataset:
                 _set_globals(dataset, attributes, mapping.identifier)
-                for variable in selected:
-                    if template is None or variable.name not in template.names:
-                        _add(dataset, variable, sizes, compression)
+                _add(dataset, [v for v in selected if template is None or v.name not in template.names], sizes, compression)
         log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
         return target
 
@@ -223,8 +221,7 @@ def _build_template(
     path = scratch.with_name(scratch.name + ".template")
     try:
         with _dataset(path, sizes) as dataset:
-            for part in parts:
-                _add(dataset, variables[part.name], sizes, level)
+            _add(dataset, [variables[part.name] for part in parts], sizes, level)
         return path.read_bytes(), None
     finally:
         path.unlink(missing_ok=True)
@@ -266,10 +263,19 @@ class _Variable:
         return Part(self.name, static, self.sources, worth="compression" in options)
 
 
-def _add(dataset: netCDF4.Dataset, variable: _Variable, sizes: MappingABC[str, int], level: int) -> None:
-    created = dataset.createVariable(variable.name, variable.dtype, variable.dims, **variable.options(sizes, level))
-    created.setncatts(variable.attributes)
-    variable.write(created)
+def _add(dataset: netCDF4.Dataset, variables: Sequence[_Variable], sizes: MappingABC[str, int], level: int) -> None:
+    """Define all ``variables``, then write their values.
+
+    The library leaves define mode once, at the first write, and writes the
+    file's metadata then; defining a variable after data were written would
+    enter define mode again and write all metadata once more (~5 ms each).
+    """
+    created = []
+    for variable in variables:
+        created.append(dataset.createVariable(variable.name, variable.dtype, variable.dims, **variable.options(sizes, level)))
+        created[-1].setncatts(variable.attributes)
+    for variable, handle in zip(variables, created):
+        variable.write(handle)
 
 
 def _assign(value: Any) -> Callable[[netCDF4.Variable], None]:
