@@ -1,8 +1,8 @@
 """auromat core: georeference aurora images pixel by pixel.
 
-The public API: the data model, providers and their wrappers, resampling, and
-the registries through which plugins contribute providers, exporters, solvers,
-draw styles and magnetic models.
+The public API: the data model, providers and their wrappers, resampling,
+keograms, and the registries through which plugins contribute providers,
+exporters, solvers, draw styles and magnetic models.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .io import atomic_output
+from .keogram import Keogram, keogram
 from .mapping import MagneticCoordinates, Mapping, MappingCollection
 from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled
 from .registry import (
@@ -54,6 +55,7 @@ __all__ = [
     "DownloadError",
     "ExportError",
     "InputError",
+    "Keogram",
     "MagneticCoordinates",
     "Mapping",
     "MappingCollection",
@@ -79,6 +81,7 @@ __all__ = [
     "get_solver",
     "hookimpl",
     "is_plate_carree",
+    "keogram",
     "list_draw_styles",
     "list_exporters",
     "list_magnetic_models",

@@ -14,13 +14,12 @@ from .maps import draw_cities_map, draw_mlat_mlt_polar, draw_stereographic, draw
 from .movie import create_movie
 from .overlays import draw_date, draw_grid_overlay, draw_horizon, draw_reference_stars
 from .plot import draw_plot
-from .sequences import Keogram, draw_camera_footpoints, draw_keogram, make_keogram
+from .sequences import draw_camera_footpoints, draw_keogram
 from .stars import StarCatalogue, bright_stars
 from .styles import STYLES
 
 __all__ = [
     "STYLES",
-    "Keogram",
     "StarCatalogue",
     "add_cities",
     "bright_stars",
@@ -40,7 +39,6 @@ __all__ = [
     "draw_stereographic",
     "draw_stereographic_mlat_mlt",
     "image_figure",
-    "make_keogram",
     "save_fig",
     "solutions",
 ]

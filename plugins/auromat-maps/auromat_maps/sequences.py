@@ -1,14 +1,14 @@
-"""Styles over a time sequence of mappings: camera footpoints and keograms."""
+"""Styles over a time sequence of mappings: camera footpoints and keograms (drawn from :func:`auromat_core.keogram`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
-from auromat_core import InputError, Mapping, MappingCollection
+from auromat_core import InputError, Keogram, Mapping, MappingCollection, Provider, keogram
 
 from .figures import FigAx, new_figure, time_axis, time_title
 from .land import add_coastlines, add_land
@@ -75,60 +75,6 @@ def draw_camera_footpoints(
     return figure, ax
 
 
-class Keogram(NamedTuple):
-    """Brightness along a meridian over time.
-
-    ``values[i, j]`` is the mean of the pixels in latitude bin ``i`` (edges
-    ``lat_edges[i]`` .. ``lat_edges[i + 1]``, north first) at ``times[j]``;
-    NaN where no pixel fell. Shape (m, n) or (m, n, c).
-    """
-
-    times: list[datetime]
-    lat_edges: np.ndarray
-    values: np.ndarray
-
-
-def make_keogram(mappings: Iterable[Mapping], *, longitude: float | None = None, lat_step: float = 0.1,
-                 lon_half_width: float = 0.5) -> Keogram:
-    """A keogram along ``longitude`` (default: the median longitude of the first mapping).
-
-    Each defined pixel center within ``lon_half_width`` degrees of the meridian
-    adds its image value to the latitude bin of its center; bins are
-    ``lat_step`` degrees on a global grid, cropped to the latitudes with data.
-    """
-    if lat_step <= 0 or lon_half_width <= 0:
-        raise InputError(f"lat_step and lon_half_width must be > 0, got {lat_step} and {lon_half_width}")
-    edges = np.linspace(90.0, -90.0, int(round(180.0 / lat_step)) + 1)
-    bins = edges.size - 1
-    times, columns = [], []
-    for mapping in _each_mapping(mappings):
-        if longitude is None:
-            if not mapping.defined.any():
-                raise InputError(f"mapping {mapping.identifier}: no pixel is defined, so no keogram meridian")
-            longitude = float(np.nanmedian(mapping.lon))
-        with np.errstate(invalid="ignore"):
-            near = mapping.defined & (np.abs((mapping.lon - longitude + 180.0) % 360.0 - 180.0) <= lon_half_width)
-        index = np.clip(((90.0 - mapping.lat[near]) / (180.0 / bins)).astype(np.int64), 0, bins - 1)
-        pixels = mapping.image[near].astype(np.float64)
-        counts = np.bincount(index, minlength=bins)
-        sums = np.stack([np.bincount(index, weights=channel, minlength=bins) for channel in pixels.T], axis=-1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            columns.append(sums / counts[:, np.newaxis])
-        times.append(mapping.time)
-    if not columns:
-        raise InputError("no mapping given, so there is no keogram")
-    values = np.stack(columns, axis=1)
-    rows = np.flatnonzero(np.isfinite(values).any(axis=(1, 2)))
-    if rows.size == 0:
-        raise InputError(f"no mapped pixel lies within {lon_half_width}° of longitude {longitude:.3f}")
-    values = values[rows[0]:rows[-1] + 1]
-    order = np.argsort(np.array(times, dtype="datetime64[us]"), kind="stable")
-    values = values[:, order]
-    if values.shape[2] == 1:
-        values = values[:, :, 0]
-    return Keogram([times[i] for i in order], edges[rows[0]:rows[-1] + 2], values)
-
-
 def _time_edges(times: list[datetime]) -> list[datetime]:
     if len(times) == 1:
         return [times[0] - timedelta(seconds=0.5), times[0] + timedelta(seconds=0.5)]
@@ -136,71 +82,75 @@ def _time_edges(times: list[datetime]) -> list[datetime]:
     return [times[0] - (middles[0] - times[0])] + middles + [times[-1] + (times[-1] - middles[-1])]
 
 
-KeogramLike = Keogram | tuple | Iterable[Mapping]
-
-
-def _as_keogram(source: KeogramLike, options: dict[str, Any]) -> Keogram:
-    if isinstance(source, Keogram):
-        return source
-    if isinstance(source, tuple) and len(source) == 3 and not isinstance(source[0], Mapping):
-        times, lats, values = source
-        lats, values = np.asarray(lats, dtype=np.float64), np.asarray(values, dtype=np.float64)
-        return _keogram_from_arrays(list(times), lats, values)
-    return make_keogram(source, **options)
-
-
-def _keogram_from_arrays(times: list[datetime], lats: np.ndarray, values: np.ndarray) -> Keogram:
-    """Accept latitude bin edges (m+1) or centers (m) for values of shape (m, n[, c])."""
-    if values.ndim not in (2, 3) or values.shape[1] != len(times):
-        raise InputError(f"keogram values must have shape (lats, {len(times)} times[, channels]), got {values.shape}")
-    rows = values.shape[0]
+def _lat_edges(lats: np.ndarray, rows: int) -> np.ndarray:
+    """Bin edges (m+1) from ``lats`` given as centers (m, at least 2) or edges (m+1)."""
     if lats.shape == (rows + 1,):
-        return Keogram(times, lats, values)
+        return lats
     if lats.shape == (rows,) and rows >= 2:
         middles = (lats[:-1] + lats[1:]) / 2
-        edges = np.concatenate([[2 * lats[0] - middles[0]], middles, [2 * lats[-1] - middles[-1]]])
-        return Keogram(times, edges, values)
+        return np.concatenate([[2 * lats[0] - middles[0]], middles, [2 * lats[-1] - middles[-1]]])
     raise InputError(f"keogram latitudes must be {rows} centers or {rows + 1} edges, got {lats.shape}")
+
+
+KeogramLike = Keogram | tuple | Provider | Iterable[Mapping | MappingCollection]
+
+
+def _as_arrays(source: KeogramLike, keogram_options: dict[str, Any]) -> tuple[list[datetime], np.ndarray, np.ndarray]:
+    """Times, latitude edges and values (n times, m lats[, c]) of a keogram, computed from mappings if need be."""
+    if isinstance(source, tuple) and len(source) == 3 and not isinstance(source[0], (Mapping, MappingCollection)):
+        times, lats, values = source
+    else:
+        times, lats, values = keogram(source, **keogram_options)
+    times = [t.astype(datetime) if isinstance(t, np.datetime64) else t for t in times]
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim not in (2, 3) or values.shape[0] != len(times):
+        raise InputError(f"keogram values must have shape ({len(times)} times, lats[, channels]), got {values.shape}")
+    return times, _lat_edges(np.asarray(lats, dtype=np.float64), values.shape[1]), values
 
 
 def draw_keogram(
     source: KeogramLike,
     *,
+    meridian_lon: float | None = None,
+    magnetic: bool = False,
+    lats: np.ndarray | None = None,
+    model: str = "dipole",
     cmap: str = "gray",
     vmin: float | None = None,
     vmax: float | None = None,
     fig_width: float = 8.0,
     fig_height: float = 4.0,
     dpi: float = 100.0,
-    **keogram_options: Any,
 ) -> FigAx:
     """A keogram image: time on x, latitude on y.
 
-    ``source`` is a :class:`Keogram`, a tuple ``(times, lats, values)`` (lats as
-    bin centers or edges) or a sequence of mappings (then
-    :func:`make_keogram` is called with ``keogram_options``).
+    ``source`` is a :class:`~auromat_core.Keogram` or a tuple ``(times, lats,
+    values)`` with values (times, lats[, channels]) and lats as bin centers or
+    edges; or a provider or sequence of mappings, of which
+    :func:`auromat_core.keogram` computes one along ``meridian_lon`` (default:
+    the first camera's footpoint), geographic or ``magnetic``, at bin centers ``lats``.
     """
     import matplotlib.dates as mdates
 
-    keogram = _as_keogram(source, keogram_options)
+    options = {"meridian_lon": meridian_lon, "magnetic": magnetic, "lats": lats, "model": model}
+    times, lat_edges, values = _as_arrays(source, options)
     figure = new_figure(fig_width, fig_height, dpi)
     ax = figure.add_subplot(1, 1, 1)
-    x = mdates.date2num(_time_edges(keogram.times))
-    values = keogram.values
-    if values.ndim == 3:
-        finite = np.isfinite(values).all(axis=2)
-        scale = 255.0 if np.nanmax(values) <= 255 else float(np.nanmax(values))
-        colors = np.zeros(values.shape[:2] + (4,), dtype=np.float64)
-        colors[:, :, :3] = np.clip(np.nan_to_num(values[:, :, :3]) / scale, 0.0, 1.0)
+    x = mdates.date2num(_time_edges(times))
+    planes = np.swapaxes(values, 0, 1)  # (lats, times[, channels]), as pcolormesh wants
+    if planes.ndim == 3:
+        finite = np.isfinite(planes).all(axis=2)
+        scale = 255.0 if np.nanmax(planes) <= 255 else float(np.nanmax(planes))
+        colors = np.zeros(planes.shape[:2] + (4,), dtype=np.float64)
+        colors[:, :, :3] = np.clip(np.nan_to_num(planes[:, :, :3]) / scale, 0.0, 1.0)
         colors[:, :, 3] = finite
-        ax.pcolormesh(x, keogram.lat_edges, colors, shading="flat")
+        ax.pcolormesh(x, lat_edges, colors, shading="flat")
     else:
-        mesh = ax.pcolormesh(x, keogram.lat_edges, np.ma.masked_invalid(values), cmap=cmap, vmin=vmin, vmax=vmax,
-                             shading="flat")
+        mesh = ax.pcolormesh(x, lat_edges, np.ma.masked_invalid(planes), cmap=cmap, vmin=vmin, vmax=vmax, shading="flat")
         figure.colorbar(mesh, ax=ax, label="Brightness")
     ax.set_facecolor("0.15")
     ax.xaxis_date()
     time_axis(ax)
-    ax.set_ylabel("Latitude (deg)")
-    ax.set_title(f"Keogram {time_title(keogram.times)}", fontsize=10)
+    ax.set_ylabel("Magnetic latitude (deg)" if magnetic else "Latitude (deg)")
+    ax.set_title(f"Keogram {time_title(times)}", fontsize=10)
     return figure, ax

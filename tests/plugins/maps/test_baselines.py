@@ -42,7 +42,7 @@ def test_plot_of_an_overlapping_collection(overlapping_collection, compare_basel
 
 
 def test_keogram(keogram_sequence, compare_baseline) -> None:
-    figure, _ = draw_keogram(keogram_sequence, longitude=0.0)
+    figure, _ = draw_keogram(keogram_sequence, meridian_lon=0.0)
     compare_baseline(figure, "keogram")
 
 

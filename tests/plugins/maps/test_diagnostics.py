@@ -12,17 +12,15 @@ from astropy.io import fits
 from astropy.time import Time
 from astropy.wcs.utils import proj_plane_pixel_scales
 from auromat_maps import (
-    Keogram,
     draw_astrometry_pixel_scales,
     draw_astrometry_rotation_angles,
     draw_camera_footpoints,
     draw_keogram,
     draw_ra_dec,
-    make_keogram,
     solutions,
 )
 
-from auromat_core import InputError, WcsError
+from auromat_core import InputError, NoDataError, WcsError, keogram
 from tests.conftest import astropy_wcs
 
 
@@ -103,28 +101,30 @@ def test_camera_footpoints_match_astropy(seq_mappings, seq_headers) -> None:
 
 
 def test_keogram_follows_a_moving_band(keogram_sequence) -> None:
-    keogram = make_keogram(keogram_sequence, longitude=0.0, lat_step=0.1)
-    assert keogram.values.shape == (100, 6)
-    centers = (keogram.lat_edges[:-1] + keogram.lat_edges[1:]) / 2
-    bright = keogram.values > 25000
-    peaks = (centers[:, None] * bright).sum(axis=0) / bright.sum(axis=0)
+    result = keogram(keogram_sequence, meridian_lon=0.0)
+    assert result.values.shape == (6, 100)
+    bright = result.values > 25000
+    peaks = (result.lats[None, :] * bright).sum(axis=1) / bright.sum(axis=1)
     assert peaks == pytest.approx(63.0 + 0.5 * np.arange(6), abs=0.03)
-    assert keogram.times == [m.time for m in keogram_sequence]
-    figure, ax = draw_keogram(list(reversed(keogram_sequence)), longitude=0.0)
-    assert ax.get_ylim()[0] == pytest.approx(60.0) or ax.get_ylim()[1] == pytest.approx(60.0)
+    figure, ax = draw_keogram(keogram_sequence, meridian_lon=0.0)
+    mesh = ax.collections[0]
+    assert np.array_equal(mesh.get_array().reshape(100, 6), result.values.T)  # latitude up, time across
+    assert min(ax.get_ylim()) == pytest.approx(60.0) and max(ax.get_ylim()) == pytest.approx(70.0)
+    assert ax.get_ylabel() == "Latitude (deg)"
 
 
 def test_keogram_from_arrays_and_errors() -> None:
     times = [datetime(2012, 1, 1) + timedelta(seconds=i) for i in range(4)]
-    lats = np.linspace(70, 60, 11)
-    values = np.random.default_rng(0).random((11, 4))
+    lats = np.linspace(60, 70, 11)
+    values = np.random.default_rng(0).random((4, 11))
     figure, ax = draw_keogram((times, lats, values))
     mesh = ax.collections[0]
     assert mesh.get_array().shape == (11, 4)
-    assert isinstance(Keogram(times, np.linspace(70.5, 59.5, 12), values), Keogram)
+    figure, ax = draw_keogram((times, np.linspace(59.5, 70.5, 12), values))  # edges
+    assert min(ax.get_ylim()) == pytest.approx(59.5)
     with pytest.raises(InputError, match="centers or 12 edges"):
         draw_keogram((times, lats[:5], values))
     with pytest.raises(InputError, match="4 times"):
-        draw_keogram((times, lats, values[:, :3]))
-    with pytest.raises(InputError, match="no mapping"):
-        make_keogram([])
+        draw_keogram((times, lats, values[:3]))
+    with pytest.raises(NoDataError, match="no mappings"):
+        draw_keogram([])

@@ -1,4 +1,4 @@
-"""Keograms along geographic and magnetic meridians."""
+"""Keograms of the real Gakona frames along the station's geographic and magnetic meridians."""
 
 from __future__ import annotations
 
@@ -9,38 +9,6 @@ import pytest
 from auromat_themis import keogram
 
 from auromat_core import Mapping, get_magnetic_model
-
-
-def _grid_mapping(time: datetime) -> Mapping:
-    """A regular 0.25 x 0.5 degree grid, north at the top, image value = row * 100 + column."""
-    h, w = 40, 30
-    lat_edges = np.linspace(70.0, 60.0, h + 1)
-    lon_edges = np.linspace(-150.0, -135.0, w + 1)
-    lat_b, lon_b = np.meshgrid(lat_edges, lon_edges, indexing="ij")
-    lat_c = (lat_edges[:-1] + lat_edges[1:]) / 2
-    lon_c = (lon_edges[:-1] + lon_edges[1:]) / 2
-    lat, lon = np.meshgrid(lat_c, lon_c, indexing="ij")
-    rows, cols = np.indices((h, w))
-    return Mapping(
-        lat_bounds=lat_b, lon_bounds=lon_b, lat=lat, lon=lon, elevation=np.full((h, w), 45.0),
-        image=(rows * 100 + cols).astype(np.uint16), altitude=110, time=time,
-        camera_position=[0.0, 0.0, 6400.0], identifier="grid",
-        metadata={"station_latitude": 65.0, "station_longitude": -142.0},
-    )
-
-
-def test_geographic_keogram_of_a_regular_grid_is_one_column() -> None:
-    times = [datetime(2011, 1, 6, 17, 0, s) for s in (0, 3, 6)]
-    mappings = [_grid_mapping(t) for t in times]
-    result = keogram(mappings, meridian_lon=-141.25 + 0.1)  # inside column 17 (-141.5 .. -141.0)
-    assert result.times.tolist() == times
-    assert np.allclose(result.lats, np.linspace(60.125, 69.875, 40))
-    expected = (np.arange(40)[::-1] * 100 + 17).astype(float)  # south (last row) first
-    assert np.array_equal(result.values, np.tile(expected, (3, 1)))
-    default = keogram(mappings[0])  # the station meridian -142.0 is a column border: column 15 or 16
-    assert set(np.unique(default.values % 100)) <= {15.0, 16.0}
-    only_middle = keogram(mappings, start=times[1], end=times[1], meridian_lon=-149.9)
-    assert only_middle.times.tolist() == [times[1]] and np.all(only_middle.values % 100 == 0)
 
 
 def _encoded(mapping: Mapping, values: np.ndarray) -> Mapping:

@@ -6,17 +6,19 @@ longitude lies within the pixel's own east-west extent (from its corners). The
 latitude axis is a regular grid of bin centers; a bin takes, among the
 on-meridian pixels whose latitude extent contains the bin center, the one whose
 center is nearest to the meridian, and the keogram value is that pixel's image
-value (first channel). Bins without such a pixel are NaN. Pixels longer than
-a bin (near the horizon) fill several bins.
+value (every channel). Bins without such a pixel are NaN. Pixels longer than
+a bin (near the horizon) fill several bins, so a keogram has no gaps where the
+pixels are coarser than the bins.
 
-* Geographic (default): the meridian of longitude ``meridian_lon`` (default:
-  the station longitude of a THEMIS mapping); latitudes are geodetic.
-* Magnetic (``magnetic=True``): the magnetic meridian through the station
-  latitude at ``meridian_lon``, i.e. the line of the magnetic local time of that
-  point at each frame time, from the core's magnetic model (``model``); the
-  latitude axis is magnetic latitude.
+The meridian passes through a point fixed by the first mapping: its camera
+footpoint (for a ground camera: the station), or, when that meridian misses
+the mapping (a camera in orbit looking away from its nadir), the median
+position of its defined pixels; ``meridian_lon`` replaces the longitude.
 
-Drawing a keogram is left to the maps plugin.
+* Geographic (default): the meridian of that longitude; latitudes are geodetic.
+* Magnetic (``magnetic=True``): the magnetic meridian through the point, i.e.
+  the line of the point's magnetic local time at each frame time, from a
+  registered magnetic model (``model``); the latitude axis is magnetic latitude.
 """
 
 from __future__ import annotations
@@ -27,18 +29,26 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from auromat_core import InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc, get_magnetic_model
+from .errors import InputError, NoDataError
+from .mapping import Mapping, MappingCollection
+from .providers import Provider
+from .registry import get_magnetic_model
+from .timeutil import as_utc
 
 
 class Keogram(NamedTuple):
-    """``times`` (n,) datetime64[us], ``lats`` (m,) degrees, ``values`` (n, m) float64 (NaN: no pixel)."""
+    """``times`` (n,) datetime64[us], ``lats`` (m,) bin centers in degrees, ``values`` (n, m) or (n, m, channels).
+
+    ``values`` is float64, NaN where no pixel lies on the meridian; one channel
+    gives (n, m).
+    """
 
     times: np.ndarray
     lats: np.ndarray
     values: np.ndarray
 
 
-def _wrap(degrees: np.ndarray) -> np.ndarray:
+def _wrap(degrees: Any) -> Any:
     return (degrees + 180.0) % 360.0 - 180.0
 
 
@@ -60,36 +70,25 @@ def _items(source: Any, start: datetime | None, end: datetime | None) -> Iterabl
     )
 
 
-def _station(mapping: Mapping) -> tuple[float, float]:
-    metadata = mapping.metadata
-    if "station_latitude" in metadata and "station_longitude" in metadata:
-        return float(metadata["station_latitude"]), float(metadata["station_longitude"])
-    footpoint = mapping.camera_footpoint
-    return footpoint.lat, footpoint.lon
-
-
 class _Meridian:
     """Per-mapping pixel coordinates in the keogram frame: (x: latitude, offset from the meridian)."""
 
-    def __init__(self, meridian_lon: float | None, magnetic: bool, model: str) -> None:
-        self.meridian_lon = meridian_lon
+    def __init__(self, lat: float, lon: float, magnetic: bool, model: str) -> None:
+        self.lat = lat
+        self.lon = lon
         self.magnetic = magnetic
         self.model = model
 
     def coordinates(self, mapping: Mapping) -> tuple[np.ndarray, ...]:
         """Center latitude, |east-west distance| to the meridian (deg), whether on it, latitude extent (low, high)."""
-        station_lat, station_lon = _station(mapping)
-        lon0 = station_lon if self.meridian_lon is None else float(self.meridian_lon)
         if self.magnetic:
             coordinates = mapping.magnetic(self.model)
             x, y = coordinates.mlat, coordinates.mlt * 15.0
             x_bounds, y_bounds = coordinates.mlat_bounds, coordinates.mlt_bounds * 15.0
-            _, mlt0 = get_magnetic_model(self.model).to_magnetic(
-                np.array([station_lat]), np.array([lon0]), mapping.altitude, mapping.time
-            )
+            _, mlt0 = get_magnetic_model(self.model).to_magnetic(np.array([self.lat]), np.array([self.lon]), mapping.altitude, mapping.time)
             y0 = float(np.asarray(mlt0).reshape(-1)[0]) * 15.0
         else:
-            x, y, x_bounds, y_bounds, y0 = mapping.lat, mapping.lon, mapping.lat_bounds, mapping.lon_bounds, lon0
+            x, y, x_bounds, y_bounds, y0 = mapping.lat, mapping.lon, mapping.lat_bounds, mapping.lon_bounds, self.lon
         corners_y = np.stack([y_bounds[:-1, :-1], y_bounds[:-1, 1:], y_bounds[1:, :-1], y_bounds[1:, 1:]])
         corners_x = np.stack([x_bounds[:-1, :-1], x_bounds[:-1, 1:], x_bounds[1:, :-1], x_bounds[1:, 1:]])
         with np.errstate(invalid="ignore"):
@@ -98,6 +97,20 @@ class _Meridian:
             half_width = np.max(np.abs(_wrap(corners_y - y)), axis=0) * cos_x
             on = np.isfinite(x) & (distance <= half_width)
         return x, distance, on, np.min(corners_x, axis=0), np.max(corners_x, axis=0)
+
+
+def _meridian(mapping: Mapping, meridian_lon: float | None, magnetic: bool, model: str) -> _Meridian:
+    """The meridian through the first mapping's camera footpoint, else through the median of its pixels."""
+    footpoint = mapping.camera_footpoint
+    lon = footpoint.lon if meridian_lon is None else float(meridian_lon)
+    meridian = _Meridian(footpoint.lat, lon, magnetic, model)
+    if meridian.coordinates(mapping)[2].any() or not mapping.defined.any():
+        return meridian
+    lat = float(np.median(mapping.lat[mapping.defined]))
+    if meridian_lon is None:
+        reference = float(mapping.lon[mapping.defined][0])
+        lon = float(_wrap(np.median(_wrap(mapping.lon[mapping.defined] - reference)) + reference))
+    return _Meridian(lat, lon, magnetic, model)
 
 
 def keogram(
@@ -115,12 +128,12 @@ def keogram(
     ----------
     source
         A provider (its :meth:`~auromat_core.Provider.sequence` is used), or
-        mappings / collections (filtered by ``start``/``end``).
+        mappings / collections (filtered by ``start``/``end``), in time order.
     meridian_lon
-        Geographic longitude of the meridian (deg); default the station's.
+        Geographic longitude of the meridian (deg); default that of the first
+        mapping's camera footpoint (see the module docstring).
     magnetic
-        Follow the magnetic meridian through (station latitude, ``meridian_lon``)
-        and use magnetic latitude as the axis.
+        Follow the magnetic meridian through the point and use magnetic latitude as the axis.
     lats
         Latitude bin centers (ascending, evenly spaced); default: from the first
         mapping, spanning its on-meridian pixels at their median latitude extent.
@@ -136,24 +149,31 @@ def keogram(
     ------
     NoDataError
         If ``source`` yields nothing in the period, or the meridian misses the first mapping.
+    InputError
+        If the mappings differ in their number of image channels.
     """
-    meridian = _Meridian(meridian_lon, magnetic, model)
+    meridian: _Meridian | None = None
     times: list[datetime] = []
     rows: list[np.ndarray] = []
     axis = None if lats is None else np.asarray(lats, dtype=np.float64)
     for item in _items(source, start, end):
         members = _members(item)
+        if meridian is None:
+            meridian = _meridian(members[0], meridian_lon, magnetic, model)
         x, distance, on, low, high = (np.concatenate([a.ravel() for a in arrays]) for arrays in zip(
             *(meridian.coordinates(m) for m in members)
         ))
-        values = np.concatenate([m.image[..., 0].astype(np.float64).ravel() for m in members])
+        values = np.concatenate([m.image.reshape(-1, m.image.shape[-1]).astype(np.float64) for m in members])
+        if rows and values.shape[1] != rows[0].shape[1]:
+            raise InputError(f"mapping {members[0].identifier} has {values.shape[1]} image channel(s), the first ones {rows[0].shape[1]}")
         if axis is None:
             axis = _default_axis(low[on], high[on])
         rows.append(_row(axis, distance[on], low[on], high[on], values[on]))
         times.append(item.time)
     if not times:
         raise NoDataError(f"no mappings between {start} and {end} for a keogram")
-    return Keogram(np.array(times, dtype="datetime64[us]"), axis, np.vstack(rows))
+    stacked = np.stack(rows)
+    return Keogram(np.array(times, dtype="datetime64[us]"), axis, stacked[..., 0] if stacked.shape[2] == 1 else stacked)
 
 
 def _default_axis(low: np.ndarray, high: np.ndarray) -> np.ndarray:
@@ -168,8 +188,8 @@ def _default_axis(low: np.ndarray, high: np.ndarray) -> np.ndarray:
 
 
 def _row(axis: np.ndarray, distance: np.ndarray, low: np.ndarray, high: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Per bin of ``axis``: the value of the covering pixel nearest to the meridian (NaN if none)."""
-    row = np.full(axis.shape, np.nan)
+    """Per bin of ``axis``: the channels (k, c) -> (m, c) of the covering pixel nearest to the meridian (NaN if none)."""
+    row = np.full(axis.shape + values.shape[1:], np.nan)
     if axis.size == 0 or distance.size == 0:
         return row
     step = axis[1] - axis[0] if axis.size > 1 else max(float(np.max(high - low)), 1e-9)
@@ -182,3 +202,6 @@ def _row(axis: np.ndarray, distance: np.ndarray, low: np.ndarray, high: np.ndarr
     chosen = np.unique(bins[order], return_index=True)[1]
     row[bins[order][chosen]] = values[pixel[order][chosen]]
     return row
+
+
+__all__ = ["Keogram", "keogram"]
