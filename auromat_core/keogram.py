@@ -49,7 +49,13 @@ class Keogram(NamedTuple):
 
 
 def _wrap(degrees: Any) -> Any:
-    return (degrees + 180.0) % 360.0 - 180.0
+    """Angles (deg) into [-180, 180]."""
+    return degrees - 360.0 * np.round(np.divide(degrees, 360.0))
+
+
+def _corners(bounds: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The four corner grids (h, w) of every pixel, as views of the (h+1, w+1) ``bounds``."""
+    return bounds[:-1, :-1], bounds[:-1, 1:], bounds[1:, :-1], bounds[1:, 1:]
 
 
 def _members(item: Mapping | MappingCollection) -> list[Mapping]:
@@ -71,32 +77,51 @@ def _items(source: Any, start: datetime | None, end: datetime | None) -> Iterabl
 
 
 class _Meridian:
-    """Per-mapping pixel coordinates in the keogram frame: (x: latitude, offset from the meridian)."""
+    """Per-mapping pixel coordinates in the keogram frame: (x: latitude, offset from the meridian).
+
+    Geographic coordinates of a mapping equal to the previous one's (a fixed
+    camera) are taken from the previous mapping instead of computed again.
+    """
 
     def __init__(self, lat: float, lon: float, magnetic: bool, model: str) -> None:
         self.lat = lat
         self.lon = lon
         self.magnetic = magnetic
         self.model = model
+        self._previous: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None = None
 
     def coordinates(self, mapping: Mapping) -> tuple[np.ndarray, ...]:
         """Center latitude, |east-west distance| to the meridian (deg), whether on it, latitude extent (low, high)."""
         if self.magnetic:
             coordinates = mapping.magnetic(self.model)
-            x, y = coordinates.mlat, coordinates.mlt * 15.0
-            x_bounds, y_bounds = coordinates.mlat_bounds, coordinates.mlt_bounds * 15.0
             _, mlt0 = get_magnetic_model(self.model).to_magnetic(np.array([self.lat]), np.array([self.lon]), mapping.altitude, mapping.time)
             y0 = float(np.asarray(mlt0).reshape(-1)[0]) * 15.0
-        else:
-            x, y, x_bounds, y_bounds, y0 = mapping.lat, mapping.lon, mapping.lat_bounds, mapping.lon_bounds, self.lon
-        corners_y = np.stack([y_bounds[:-1, :-1], y_bounds[:-1, 1:], y_bounds[1:, :-1], y_bounds[1:, 1:]])
-        corners_x = np.stack([x_bounds[:-1, :-1], x_bounds[:-1, 1:], x_bounds[1:, :-1], x_bounds[1:, 1:]])
-        with np.errstate(invalid="ignore"):
-            cos_x = np.cos(np.radians(x))
-            distance = np.abs(_wrap(y - y0)) * cos_x
-            half_width = np.max(np.abs(_wrap(corners_y - y)), axis=0) * cos_x
-            on = np.isfinite(x) & (distance <= half_width)
-        return x, distance, on, np.min(corners_x, axis=0), np.max(corners_x, axis=0)
+            return _pixel_coordinates(coordinates.mlat, coordinates.mlt * 15.0, coordinates.mlat_bounds, coordinates.mlt_bounds * 15.0, y0)
+        arrays = (mapping.lat, mapping.lon, mapping.lat_bounds, mapping.lon_bounds)
+        previous = self._previous
+        if previous is not None and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(arrays, previous[0])):
+            return previous[1]
+        result = _pixel_coordinates(*arrays, self.lon)
+        self._previous = (arrays, result)
+        return result
+
+
+def _pixel_coordinates(x: np.ndarray, y: np.ndarray, x_bounds: np.ndarray, y_bounds: np.ndarray, y0: float) -> tuple[np.ndarray, ...]:
+    """Latitude ``x``, distance to the meridian ``y0`` along ``y`` (scaled by cos x), whether on it, extent of ``x``."""
+    with np.errstate(invalid="ignore"):
+        cos_x = np.cos(np.radians(x))
+        distance = np.abs(_wrap(y - y0))
+        distance *= cos_x
+        half_width = None
+        for corner in _corners(y_bounds):
+            offset = np.abs(_wrap(corner - y))
+            half_width = offset if half_width is None else np.maximum(half_width, offset, out=half_width)
+        half_width *= cos_x
+        on = np.isfinite(x) & (distance <= half_width)
+        corners = _corners(x_bounds)
+        low = np.minimum.reduce(corners)
+        high = np.maximum.reduce(corners)
+    return x, distance, on, low, high
 
 
 def _meridian(mapping: Mapping, meridian_lon: float | None, magnetic: bool, model: str) -> _Meridian:

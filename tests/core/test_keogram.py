@@ -81,3 +81,13 @@ def test_a_collection_of_cameras_is_one_keogram_column_per_time() -> None:
 def test_nothing_in_the_period() -> None:
     with pytest.raises(NoDataError, match="no mappings"):
         keogram([_grid_mapping(TIMES[0])], start=TIMES[1])
+
+
+def test_a_camera_that_moves_between_frames_gets_its_own_pixels() -> None:
+    still, moved = _grid_mapping(TIMES[0]), _grid_mapping(TIMES[1])
+    moved = moved.replace(lon_bounds=moved.lon_bounds + 1.0, lon=moved.lon + 1.0)  # one degree east: two columns
+    axis = np.linspace(60.125, 69.875, 40)
+    result = keogram([still, moved, still], meridian_lon=-141.2, lats=axis)
+    for row, mapping in zip(result.values, [still, moved, still]):
+        assert np.array_equal(row, keogram(mapping, meridian_lon=-141.2, lats=axis).values[0])
+    assert np.array_equal(result.values[0] - result.values[1], np.full(40, 2.0))
