@@ -23,6 +23,7 @@ position of its defined pixels; ``meridian_lon`` replaces the longitude.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -76,11 +77,16 @@ def _items(source: Any, start: datetime | None, end: datetime | None) -> Iterabl
     )
 
 
+RECENT_GEOMETRIES = 8
+"""Geographic pixel coordinates kept for reuse: one per camera of a collection, up to this many."""
+
+
 class _Meridian:
     """Per-mapping pixel coordinates in the keogram frame: (x: latitude, offset from the meridian).
 
-    Geographic coordinates of a mapping equal to the previous one's (a fixed
-    camera) are taken from the previous mapping instead of computed again.
+    The geographic coordinates of a mapping whose lat/lon equal those of a
+    recent one (a fixed camera, or each camera of a collection) are reused
+    instead of computed again.
     """
 
     def __init__(self, lat: float, lon: float, magnetic: bool, model: str) -> None:
@@ -88,7 +94,7 @@ class _Meridian:
         self.lon = lon
         self.magnetic = magnetic
         self.model = model
-        self._previous: tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None = None
+        self._recent: deque[tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]] = deque(maxlen=RECENT_GEOMETRIES)
 
     def coordinates(self, mapping: Mapping) -> tuple[np.ndarray, ...]:
         """Center latitude, |east-west distance| to the meridian (deg), whether on it, latitude extent (low, high)."""
@@ -98,12 +104,20 @@ class _Meridian:
             y0 = float(np.asarray(mlt0).reshape(-1)[0]) * 15.0
             return _pixel_coordinates(coordinates.mlat, coordinates.mlt * 15.0, coordinates.mlat_bounds, coordinates.mlt_bounds * 15.0, y0)
         arrays = (mapping.lat, mapping.lon, mapping.lat_bounds, mapping.lon_bounds)
-        previous = self._previous
-        if previous is not None and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(arrays, previous[0])):
-            return previous[1]
+        for known, result in self._recent:
+            if all(_equal(a, b) for a, b in zip(arrays, known)):
+                return result
         result = _pixel_coordinates(*arrays, self.lon)
-        self._previous = (arrays, result)
+        self._recent.append((arrays, result))
         return result
+
+
+def _equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two arrays are equal (NaN equal to NaN); a sample of 1024 values is compared first."""
+    if a.shape != b.shape:
+        return False
+    step = max(1, a.size // 1024)
+    return np.array_equal(a.flat[::step], b.flat[::step], equal_nan=True) and np.array_equal(a, b, equal_nan=True)
 
 
 def _pixel_coordinates(x: np.ndarray, y: np.ndarray, x_bounds: np.ndarray, y_bounds: np.ndarray, y0: float) -> tuple[np.ndarray, ...]:
