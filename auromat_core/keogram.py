@@ -141,15 +141,14 @@ def _pixel_coordinates(x: np.ndarray, y: np.ndarray, x_bounds: np.ndarray, y_bou
 def _meridian(mapping: Mapping, meridian_lon: float | None, magnetic: bool, model: str) -> _Meridian:
     """The meridian through the first mapping's camera footpoint, else through the median of its pixels."""
     footpoint = mapping.camera_footpoint
-    lon = footpoint.lon if meridian_lon is None else float(meridian_lon)
-    meridian = _Meridian(footpoint.lat, lon, magnetic, model)
+    if meridian_lon is not None:
+        return _Meridian(footpoint.lat, float(meridian_lon), magnetic, model)
+    meridian = _Meridian(footpoint.lat, footpoint.lon, magnetic, model)
     if meridian.coordinates(mapping)[2].any() or not mapping.defined.any():
         return meridian
-    lat = float(np.median(mapping.lat[mapping.defined]))
-    if meridian_lon is None:
-        reference = float(mapping.lon[mapping.defined][0])
-        lon = float(_wrap(np.median(_wrap(mapping.lon[mapping.defined] - reference)) + reference))
-    return _Meridian(lat, lon, magnetic, model)
+    lat, lon = mapping.lat[mapping.defined], mapping.lon[mapping.defined]
+    reference = float(lon[0])
+    return _Meridian(float(np.median(lat)), float(_wrap(np.median(_wrap(lon - reference)) + reference)), magnetic, model)
 
 
 def keogram(
