@@ -538,6 +538,8 @@ def _run(
 @click.option("--resample", is_flag=True, help="Resample every mapping onto a plate-carree grid.")
 @click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=100.0, show_default=True, help="Resampling resolution, arcsec per pixel.")
 @click.option("--grid", type=click.Choice(["geo", "mag"]), default="mag", show_default=True, help="Resampling grid: geodetic or MLat/MLT.")
+@click.option("--method", type=click.Choice(["mean", "nearest", "linear"]), default="mean", show_default=True,
+              help="Resampling method: mean of the source pixels in a cell (leaves holes where the grid is finer), nearest or linear.")
 @click.option("--without-bounds", is_flag=True, help="Do not write pixel corners.")
 @click.option("--without-mag", is_flag=True, help="Do not write MLat/MLT.")
 @click.option("--without-geo", is_flag=True, help="Do not write geodetic lat/lon (readers recover them from MLat/MLT).")
@@ -557,7 +559,7 @@ def _run(
 @click.pass_context
 def convert_command(
     ctx: click.Context, data: Path, format_: str, provider: str | None, altitude: float | None, resample: bool,
-    resolution: float, grid: str, without_bounds: bool, without_mag: bool, without_geo: bool,
+    resolution: float, grid: str, method: str, without_bounds: bool, without_mag: bool, without_geo: bool,
     start: datetime | None, end: datetime | None, out: Path | None, skip: bool, overwrite: bool,
     workers: int | None, scheduler: str | None, compression: int, precision: float,
     exact_coordinates: bool, float32_coordinates: bool, provider_pairs: tuple[str, ...],
@@ -573,7 +575,7 @@ def convert_command(
     if exact_coordinates and float32_coordinates:
         raise click.UsageError("--exact-coordinates and --float32-coordinates exclude each other", ctx)
     if not resample:
-        for name in ("resolution", "grid"):
+        for name in ("resolution", "grid", "method"):
             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
                 raise click.UsageError(f"--{name} needs --resample", ctx)
     if scheduler is not None and workers is not None:
@@ -593,7 +595,7 @@ def convert_command(
             **({} if altitude is None else {"altitude": altitude}),
             **parse_key_values(provider_pairs, "--provider-option"),
         },
-        resample={"arcsec_per_px": resolution, "grid": grid} if resample else None,
+        resample={"arcsec_per_px": resolution, "grid": grid, "method": method} if resample else None,
         start=start, end=end, out=out, overwrite=overwrite, workers=workers, scheduler=scheduler,
         export_options=export_options,
     )

@@ -256,6 +256,7 @@ def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
         (["--format", "netcdf", "--without-geo", "--without-mag"], "--without-geo and --without-mag exclude each other"),
         (["--format", "cdf", "--skip", "--overwrite"], "--skip and --overwrite exclude each other"),
         (["--format", "cdf", "--resolution", "50"], "--resolution needs --resample"),
+        (["--format", "cdf", "--method", "nearest"], "--method needs --resample"),
     ],
 )
 def test_cli_usage_errors(plugins, sequence, arguments, message):
@@ -279,6 +280,17 @@ def test_cli_converts(plugins, sequence, tmp_path):
     assert "converted 3 file(s), skipped 0 existing" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ISS029-E-8500.nc", "ISS029-E-8501.nc", "ISS029-E-8502.nc"]
     assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
+
+
+def test_cli_resamples_with_the_chosen_method(plugins, sequence, tmp_path):
+    arguments = ["convert", "--data", str(sequence), "--format", "netcdf", "--workers", "0", "--start", "2011-09-18T11:55:20",
+                 "--resample", "--resolution", "400", "--grid", "geo", "--without-mag"]
+    for method in ("mean", "nearest"):
+        result = CliRunner().invoke(build_cli(), [*arguments, "--method", method, "--out", str(tmp_path / method)])
+        assert result.exit_code == 0, result.output
+    mean, nearest = (read_netcdf(tmp_path / method / "ISS029-E-8502.nc") for method in ("mean", "nearest"))
+    assert mean.metadata["resampled_method"] == "mean" and nearest.metadata["resampled_method"] == "nearest"
+    assert mean.shape == nearest.shape and not np.array_equal(mean.image, nearest.image)
 
 
 def test_remove_partial_files_only_touches_partials_of_ended_processes(tmp_path):

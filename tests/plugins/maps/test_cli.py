@@ -45,3 +45,10 @@ def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
                   "-o", "oops")
     assert result.exit_code == 1 and "expected KEY=VALUE" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_resample_method_needs_resample(iss_fixtures, tmp_path) -> None:
+    result = CliRunner().invoke(build_cli(), ["draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
+                                              "--resample-method", "nearest", "--out", str(tmp_path / "m.png")])
+    assert result.exit_code == 2 and "--resample-method needs --resample" in result.output
+    assert not (tmp_path / "m.png").exists()
