@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 
 OPEN_FILES = 4
 """L1 files kept open at once."""
+CAMERA_FILES = 32
+"""L1 files whose camera (station) positions at every frame time are kept, least recently used dropped."""
 
 
 def _identifier(prefix: str, time: datetime) -> str:
@@ -184,7 +186,7 @@ class ThemisProvider(Provider):
         self._build_frames()
         self._open: OrderedDict[int, L1File] = OrderedDict()
         self._geometries: dict[tuple[Path, int], PixelGeometry] = {}
-        self._cameras: dict[tuple[int, tuple[float, ...]], np.ndarray] = {}
+        self._cameras: OrderedDict[tuple[int, tuple[float, ...]], np.ndarray] = OrderedDict()
 
     def _build_frames(self) -> None:
         files = self._files
@@ -233,7 +235,7 @@ class ThemisProvider(Provider):
         state = self.__dict__.copy()
         state["_open"] = OrderedDict()
         state["_geometries"] = {}
-        state["_cameras"] = {}
+        state["_cameras"] = OrderedDict()
         return state
 
     def __repr__(self) -> str:
@@ -349,8 +351,12 @@ class ThemisProvider(Provider):
 
     def _camera(self, file_index: int, position: int, geometry: PixelGeometry) -> np.ndarray:
         key = (file_index, tuple(geometry.station_itrs))
-        if key not in self._cameras:
+        if key in self._cameras:
+            self._cameras.move_to_end(key)
+        else:
             self._cameras[key] = station_gcrs(geometry.station_itrs, self._files[file_index].times)
+            while len(self._cameras) > CAMERA_FILES:
+                self._cameras.popitem(last=False)
         return self._cameras[key][position]
 
     def _mapping(self, frame: int) -> Mapping:

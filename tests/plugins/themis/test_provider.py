@@ -125,3 +125,20 @@ def test_empty_folder_has_no_data(tmp_path: Path) -> None:
     assert len(provider) == 0
     with pytest.raises(NoDataError):
         provider.get(datetime(2011, 1, 6, 17))
+
+
+def test_camera_positions_stay_right_when_few_files_are_kept(two_sites: Path, monkeypatch) -> None:
+    import astropy.units as u
+    from astropy.coordinates import EarthLocation
+    from astropy.time import Time
+    from auromat_themis import provider as provider_module
+
+    monkeypatch.setattr(provider_module, "CAMERA_FILES", 1)
+    provider = ThemisProvider(two_sites, allow_later_skymap=True)
+    for index in (0, 5, 1):  # each step holds both sites, so every load evicts the other site's positions
+        for mapping in provider.load(index):
+            station = (mapping.metadata[f"station_{key}"] for key in ("longitude", "latitude", "altitude_km"))
+            location = EarthLocation.from_geodetic(*(value * unit for value, unit in zip(station, (u.deg, u.deg, u.km))))
+            expected = location.get_gcrs(Time(mapping.time, scale="utc")).cartesian.xyz.to_value(u.km)
+            assert np.allclose(mapping.camera_position, expected, atol=1e-4)  # 10 cm
+    assert len(provider._cameras) == 1
