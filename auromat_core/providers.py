@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import bisect
+import builtins
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -124,7 +125,7 @@ class Provider(abc.ABC):
             raise NoDataError(f"identifier {identifier!r} is ambiguous in {self!r}; it matches: {names}")
         raise NoDataError(f"no mapping with identifier {identifier!r} in {self!r}")
 
-    def indices_between(self, start: datetime | None = None, end: datetime | None = None) -> range:
+    def indices_between(self, start: datetime | None = None, end: datetime | None = None) -> builtins.range:
         """Positions of the times in ``[start, end]`` (both inclusive; None = open)."""
         times = self.times
         first = 0 if start is None else bisect.bisect_left(times, as_utc(start))
