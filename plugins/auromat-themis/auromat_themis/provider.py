@@ -17,6 +17,7 @@ nearest to the requested time within ``max_time_offset``.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,18 @@ OPEN_FILES = 4
 """L1 files kept open at once."""
 CAMERA_FILES = 32
 """L1 files whose camera (station) positions at every frame time are kept, least recently used dropped."""
+
+
+def _number(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
+    """``value`` as a finite float within ``[low, high]``; otherwise an :class:`InputError` naming the option."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):
+        bounds = " and ".join(text for text in (low is not None and f">= {low:g}", high is not None and f"<= {high:g}") if text)
+        raise InputError(f"{name} must be a number{' ' + bounds if bounds else ''}, got {value!r}")
+    return number
 
 
 def _identifier(prefix: str, time: datetime) -> str:
@@ -105,20 +118,24 @@ class ThemisProvider(Provider):
     ) -> None:
         if brightness is not None and brightness not in METHODS:
             raise InputError(f"brightness must be None or one of {', '.join(METHODS)}, got {brightness!r}")
-        if not float(altitude) >= 0:
-            raise InputError(f"altitude must be >= 0 km, got {altitude}")
+        try:
+            low, high = (_number("percentiles", value, 0.0, 100.0) for value in percentiles)
+        except (TypeError, ValueError, InputError):
+            low = high = math.nan
+        if not low < high:
+            raise InputError(f"percentiles must be (low, high) with 0 <= low < high <= 100, got {percentiles!r}")
         self.sites = parse_sites(sites if sites is None or isinstance(sites, str) else list(sites))
-        self.altitude = float(altitude)
-        self.max_time_offset = float(max_time_offset)
-        self.min_elevation = min_elevation
+        self.altitude = _number("altitude", altitude, 0.0)
+        self.max_time_offset = _number("max_time_offset", max_time_offset, 0.0)
+        self.min_elevation = None if min_elevation is None else _number("min_elevation", min_elevation, -90.0, 90.0)
         self.allow_later_skymap = allow_later_skymap
         self.brightness = brightness
         self._brightness_options: dict[str, float] = (
-            {"low": percentiles[0], "high": percentiles[1]}
+            {"low": low, "high": high}
             if brightness == "percentile"
             else {k: v for k, v in (("minimum", min_brightness), ("maximum", max_brightness)) if v is not None}
         )
-        self.group_window = float(group_window)
+        self.group_window = _number("group_window", group_window, 0.0)
         self._inputs, self.folder = self._resolve_inputs(l1_dir)
         self.skymap_dir = Path(skymap_dir) if skymap_dir is not None else self.folder
         if not self.skymap_dir.is_dir():
@@ -176,7 +193,9 @@ class ThemisProvider(Provider):
         self._files = [file for file in self._files if len(file)]
         if not self._files:
             wanted = f" of sites {', '.join(self.sites)}" if self.sites else ""
-            log.warning("no THEMIS L1 frames%s in %s", wanted, self.folder)
+            present = sorted({name.site for path in self.folder.rglob(L1_GLOB) if (name := parse_l1_name(path))} - set(self.sites or ()))
+            others = f"; it has L1 files of {', '.join(present)}" if present else ""
+            log.warning("no THEMIS L1 frames%s in %s%s", wanted, self.folder, others)
         site_codes = sorted({file.site for file in self._files})
         self._catalog = SkymapCatalog.scan(self.skymap_dir, site_codes)
         for file in self._files:  # fail early; a gap between skymaps inside an hour fails when loading

@@ -69,6 +69,29 @@ def test_site_selection(two_sites: Path) -> None:
         ThemisProvider(two_sites, sites="gakona")
 
 
+def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, caplog) -> None:
+    provider = ThemisProvider(two_sites, sites="inuv", allow_later_skymap=True)
+    assert len(provider) == 0
+    assert f"no THEMIS L1 frames of sites inuv in {two_sites}; it has L1 files of fykn, gako" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ({"altitude": -5}, "altitude must be a number >= 0, got -5"),
+        ({"altitude": "high"}, "altitude must be a number >= 0, got 'high'"),
+        ({"max_time_offset": float("nan")}, "max_time_offset must be a number >= 0, got nan"),
+        ({"min_elevation": 95}, "min_elevation must be a number >= -90 and <= 90, got 95"),
+        ({"group_window": None}, "group_window must be a number >= 0, got None"),
+        ({"percentiles": (99, 1)}, r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got \(99, 1\)"),
+        ({"percentiles": 5}, r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got 5"),
+    ],
+)
+def test_invalid_options_name_the_option(l1_file: Path, option, message) -> None:
+    with pytest.raises(auromat_core.InputError, match=f"^{message}$"):
+        ThemisProvider(l1_file, allow_later_skymap=True, **option)
+
+
 def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
     provider = ThemisProvider(two_sites, allow_later_skymap=True)
     step = provider.get_by_id("THEMIS.2011.01.06.17.00.06")
