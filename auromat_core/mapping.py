@@ -17,6 +17,7 @@ A Mapping owns the arrays it is given: undefined entries are set to NaN in place
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from datetime import datetime
@@ -140,8 +141,8 @@ class Mapping:
                 f"mapping {self.identifier}: image must be an unsigned integer array (h, w) or (h, w, 1|3), "
                 f"got {self.image.dtype} with shape {self.image.shape}"
             )
-        if not self.altitude >= 0:
-            raise InputError(f"mapping {self.identifier}: altitude must be >= 0 km, got {self.altitude}")
+        if not (math.isfinite(self.altitude) and self.altitude >= 0):
+            raise InputError(f"mapping {self.identifier}: altitude must be a finite number >= 0 km, got {self.altitude}")
 
     def _sanitize(self) -> np.ndarray:
         corner = np.isfinite(self.lat_bounds) & np.isfinite(self.lon_bounds)

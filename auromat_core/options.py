@@ -1,8 +1,9 @@
-"""Command-line ``KEY=VALUE`` options, for provider and style options a command does not name."""
+"""Options of providers and styles: command-line ``KEY=VALUE`` pairs, and checked numbers."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -26,3 +27,21 @@ def parse_key_values(pairs: Iterable[str], flag: str) -> dict[str, Any]:
         except json.JSONDecodeError:
             options[key] = value
     return options
+
+
+def number_option(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
+    """``value`` as a finite float within ``[low, high]`` (None: open).
+
+    Raises
+    ------
+    InputError
+        Naming the option, for a value that is not a number or out of range.
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):
+        bounds = " and ".join(text for text in (low is not None and f">= {low:g}", high is not None and f"<= {high:g}") if text)
+        raise InputError(f"{name} must be a number{' ' + bounds if bounds else ''}, got {value!r}")
+    return number

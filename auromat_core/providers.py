@@ -20,6 +20,7 @@ from typing import Any
 
 from .errors import InputError, NoDataError
 from .mapping import Mapping, MappingCollection
+from .options import number_option
 from .timeutil import as_utc
 
 MappingLike = Mapping | MappingCollection
@@ -252,7 +253,8 @@ class MappingFileProvider(Provider):
 
     def __init__(self, path: str | os.PathLike, altitude: float | None = None, max_time_offset: float = 3.0) -> None:
         self.path = Path(path)
-        self.max_time_offset = max_time_offset
+        self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
+        altitude = None if altitude is None else number_option("altitude", altitude, 0.0)
         if self.path.is_dir():
             files = self._mapping_files(self.path)
         elif self.path.is_file():

@@ -298,3 +298,9 @@ def test_mask_of_the_wrong_shape_is_an_input_error():
 def test_image_with_two_channels_is_rejected():
     with pytest.raises(InputError, match=r"\(h, w\) or \(h, w, 1\|3\)"):
         grid_mapping(h=2, w=3, image=np.zeros((2, 3, 2), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("altitude", [-1.0, float("inf"), float("nan")])
+def test_altitude_must_be_finite_and_not_negative(altitude):
+    with pytest.raises(InputError, match=r"^mapping grid: altitude must be a finite number >= 0 km, got"):
+        grid_mapping(altitude=altitude)

@@ -12,6 +12,7 @@ from auromat_spacecraft import LensCorrection, RawOptions, map_photo
 from auromat_spacecraft.images import load_bad_pixels
 
 from auromat_core import InputError, Mapping, Provider
+from auromat_core.options import number_option
 
 from .client import API_FILE, DownloadSummary, IssArchive
 from .develop import develop_raw
@@ -65,8 +66,8 @@ class IssProvider(Provider):
         offline: bool = False,
         progress: bool = True,
     ) -> None:
-        self.altitude = float(altitude)
-        self.max_time_offset = float(max_time_offset)
+        self.altitude = number_option("altitude", altitude, 0.0)
+        self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         self.archive = IssArchive(folder, sequence_id, base_url=base_url, use_raw=use_raw, offline=offline, progress=progress)
         self._raw_options: RawOptions | None = None
         self._lens: LensCorrection | None = None

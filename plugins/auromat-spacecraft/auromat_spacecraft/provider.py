@@ -23,6 +23,7 @@ import numpy as np
 from astropy.io import fits
 
 from auromat_core import InputError, Mapping, Provider
+from auromat_core.options import number_option
 
 from .images import IMAGE_EXTENSIONS, RawOptions
 from .lens import LensCorrection
@@ -89,8 +90,8 @@ class SpacecraftProvider(Provider):
     ) -> None:
         self.image_folder = image_folder
         self.wcs_folder = wcs_folder
-        self.altitude = float(altitude)
-        self.max_time_offset = float(max_time_offset)
+        self.altitude = number_option("altitude", altitude, 0.0)
+        self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         if timeshift is not None and not isinstance(timeshift, timedelta):
             timeshift = timedelta(seconds=float(timeshift))
         self.timeshift = timeshift

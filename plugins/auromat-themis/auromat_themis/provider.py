@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
+from auromat_core.options import number_option
 
 from .brightness import METHODS, scale_brightness
 from .geometry import PixelGeometry, pixel_geometry, station_gcrs
@@ -42,18 +43,6 @@ OPEN_FILES = 4
 """L1 files kept open at once."""
 CAMERA_FILES = 32
 """L1 files whose camera (station) positions at every frame time are kept, least recently used dropped."""
-
-
-def _number(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
-    """``value`` as a finite float within ``[low, high]``; otherwise an :class:`InputError` naming the option."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):
-        bounds = " and ".join(text for text in (low is not None and f">= {low:g}", high is not None and f"<= {high:g}") if text)
-        raise InputError(f"{name} must be a number{' ' + bounds if bounds else ''}, got {value!r}")
-    return number
 
 
 def _identifier(prefix: str, time: datetime) -> str:
@@ -119,15 +108,15 @@ class ThemisProvider(Provider):
         if brightness is not None and brightness not in METHODS:
             raise InputError(f"brightness must be None or one of {', '.join(METHODS)}, got {brightness!r}")
         try:
-            low, high = (_number("percentiles", value, 0.0, 100.0) for value in percentiles)
+            low, high = (number_option("percentiles", value, 0.0, 100.0) for value in percentiles)
         except (TypeError, ValueError, InputError):
             low = high = math.nan
         if not low < high:
             raise InputError(f"percentiles must be (low, high) with 0 <= low < high <= 100, got {percentiles!r}")
         self.sites = parse_sites(sites if sites is None or isinstance(sites, str) else list(sites))
-        self.altitude = _number("altitude", altitude, 0.0)
-        self.max_time_offset = _number("max_time_offset", max_time_offset, 0.0)
-        self.min_elevation = None if min_elevation is None else _number("min_elevation", min_elevation, -90.0, 90.0)
+        self.altitude = number_option("altitude", altitude, 0.0)
+        self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
+        self.min_elevation = None if min_elevation is None else number_option("min_elevation", min_elevation, -90.0, 90.0)
         self.allow_later_skymap = allow_later_skymap
         self.brightness = brightness
         self._brightness_options: dict[str, float] = (
@@ -135,7 +124,7 @@ class ThemisProvider(Provider):
             if brightness == "percentile"
             else {k: v for k, v in (("minimum", min_brightness), ("maximum", max_brightness)) if v is not None}
         )
-        self.group_window = _number("group_window", group_window, 0.0)
+        self.group_window = number_option("group_window", group_window, 0.0)
         self._inputs, self.folder = self._resolve_inputs(l1_dir)
         self.skymap_dir = Path(skymap_dir) if skymap_dir is not None else self.folder
         if not self.skymap_dir.is_dir():

@@ -192,6 +192,8 @@ def test_altitude_option(sample_files, tmp_path: Path) -> None:
     low, high = SpacecraftProvider(folder, altitude=0).get_by_id("A"), SpacecraftProvider(folder).get_by_id("A")
     assert low.altitude == 0 and high.altitude == 110
     assert low.defined.sum() < high.defined.sum()
+    with pytest.raises(InputError, match=r"^altitude must be a number >= 0, got 'high'$"):
+        SpacecraftProvider(folder, altitude="high")
 
 
 def test_registered_and_detected(auromat_plugins, sample_files, tmp_path: Path) -> None:

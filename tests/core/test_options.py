@@ -1,0 +1,39 @@
+"""Provider and style options: KEY=VALUE pairs and checked numbers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from auromat_core import InputError
+from auromat_core.options import number_option, parse_key_values
+
+
+def test_key_values_are_json_where_they_parse() -> None:
+    pairs = ["altitude=120", "allow-later-skymap=true", "sites=gako,fykn", "lats=[60, 61.5]"]
+    assert parse_key_values(pairs, "-p") == {"altitude": 120, "allow_later_skymap": True, "sites": "gako,fykn", "lats": [60, 61.5]}
+    with pytest.raises(InputError, match=r"^-p 'altitude': expected KEY=VALUE, e.g. -p max_time_offset=5$"):
+        parse_key_values(["altitude"], "-p")
+
+
+@pytest.mark.parametrize(("value", "expected"), [(110, 110.0), ("90.5", 90.5), (0, 0.0), (True, 1.0)])
+def test_numbers_within_range(value, expected) -> None:
+    assert number_option("altitude", value, 0.0) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "high", "message"),
+    [
+        ("high", 0.0, None, "altitude must be a number >= 0, got 'high'"),
+        (None, None, None, "altitude must be a number, got None"),
+        (-1, 0.0, None, "altitude must be a number >= 0, got -1"),
+        (math.inf, 0.0, None, "altitude must be a number >= 0, got inf"),
+        (math.nan, None, None, "altitude must be a number, got nan"),
+        (91, -90.0, 90.0, "altitude must be a number >= -90 and <= 90, got 91"),
+        ([1, 2], None, 5.0, r"altitude must be a number <= 5, got \[1, 2\]"),
+    ],
+)
+def test_other_values_are_named_errors(value, low, high, message) -> None:
+    with pytest.raises(InputError, match=f"^{message}$"):
+        number_option("altitude", value, low, high)
