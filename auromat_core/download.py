@@ -27,6 +27,7 @@ import re
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
@@ -269,9 +270,20 @@ def _range_total(content_range: str) -> int | None:
 
 
 def _short(error: Exception) -> str:
-    """A one-line description of a requests error (without URLs and their secrets)."""
-    text = str(error.args[0]) if error.args else type(error).__name__
+    """A one-line description of a requests error: its innermost cause, without URLs and their secrets.
+
+    ``ConnectionError: [Errno 111] Connection refused`` rather than urllib3's
+    nested ``HTTPConnectionPool(...): Max retries exceeded ... (Caused by ...)``.
+    """
+    reason: Any = error.args[0] if error.args else None
+    while getattr(reason, "reason", None) is not None:  # urllib3's MaxRetryError wraps the failure
+        reason = reason.reason
+    text = type(error).__name__ if reason is None else str(reason)
+    system = re.search(r"\[Errno -?\d+\][^'\")]*", text)
+    if system:
+        text = system.group(0).strip()
     text = re.sub(r"https?://\S+", "<url>", text)
+    text = re.sub(r"^\S*(HTTPS?Connection(Pool)?\(host=[^)]*\)|object at 0x[0-9a-f]+>):\s*", "", text)
     text = re.sub(r"\s+", " ", text)
     return f"{type(error).__name__}: {text}"[:200]
 
