@@ -12,6 +12,10 @@ and sent as ``If-Range``, so a file changed on the server in between is
 downloaded anew instead of spliced onto the old part. HTTP 404 raises
 :class:`RemoteFileNotFound` so a caller can record the gap.
 
+:func:`download_all` fetches a batch of files in order into a
+:class:`DownloadSummary`: failures are collected, and the batch stops at the
+first :class:`ServerUnreachable` instead of trying every other file.
+
 Missing remote files are remembered with *markers*: an empty ``<file>.404``
 next to where the file would be. A marker expires (30 days by default), after
 which the file is asked for again. :func:`download_if_available` combines both.
@@ -25,11 +29,13 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import attrs
 import requests
 from tqdm.auto import tqdm
 
@@ -60,8 +66,19 @@ class RemoteFileNotFound(DownloadError):
         self.url = url
 
 
+class ServerUnreachable(DownloadError):
+    """No connection to the server could be made (refused, unknown host, TLS failure, connect timeout).
+
+    A batch of downloads from that server should stop here rather than try every other file.
+    """
+
+
 class _Retryable(Exception):
     """A transient failure (5xx, timeout, broken connection) worth another attempt."""
+
+
+class _Unreachable(_Retryable):
+    """The request could not connect at all."""
 
 
 def redact_url(url: str) -> str:
@@ -144,6 +161,8 @@ def download_file(
     ------
     RemoteFileNotFound
         On HTTP 404 (a :class:`~auromat_core.errors.DownloadError`).
+    ServerUnreachable
+        When no attempt could connect (a :class:`~auromat_core.errors.DownloadError`).
     DownloadError
         On any other HTTP error, or when all attempts failed; the partial
         file is kept for a later resume.
@@ -163,9 +182,8 @@ def download_file(
                 return path
             except _Retryable as error:
                 if attempt >= retries:
-                    raise DownloadError(
-                        f"{redact_url(url)}: download failed after {attempt + 1} attempts: {error}"
-                    ) from None
+                    failure = ServerUnreachable if isinstance(error, _Unreachable) else DownloadError
+                    raise failure(f"{redact_url(url)}: download failed after {attempt + 1} attempts: {error}") from None
                 delay = backoff * 2**attempt
                 attempt += 1
                 log.warning("%s: %s; retrying in %.1f s (attempt %d of %d)", redact_url(url), error, delay, attempt + 1, retries + 1)
@@ -188,7 +206,9 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
             headers["If-Range"] = stored
     try:
         response = session.get(url, headers=headers, stream=True, timeout=timeout)
-    except (requests.ConnectionError, requests.Timeout) as error:
+    except requests.ConnectionError as error:  # refused, unknown host, TLS, connect timeout
+        raise _Unreachable(_short(error)) from None
+    except requests.Timeout as error:
         raise _Retryable(_short(error)) from None
     with response:
         status = response.status_code
@@ -288,6 +308,75 @@ def _short(error: Exception) -> str:
     return f"{type(error).__name__}: {text}"[:200]
 
 
+# -- batches of files ---------------------------------------------------------------
+
+
+@attrs.define
+class DownloadSummary:
+    """What a batch download did, file by file."""
+
+    downloaded: list[Path] = attrs.Factory(list)
+    present: list[Path] = attrs.Factory(list)
+    """Already there before the run."""
+    missing: list[Path] = attrs.Factory(list)
+    """Not on the server (HTTP 404 now, or a fresh marker)."""
+    failed: list[tuple[Path, str]] = attrs.Factory(list)
+    """Each failed file with the error."""
+    not_attempted: list[Path] = attrs.Factory(list)
+    """Left when the server could not be reached."""
+
+    def __str__(self) -> str:
+        parts = [f"{len(self.downloaded)} downloaded", f"{len(self.present)} already present"]
+        if self.missing:
+            parts.append(f"{len(self.missing)} not on the server")
+        parts.append(f"{len(self.failed)} failed")
+        if self.not_attempted:
+            parts.append(f"{len(self.not_attempted)} not attempted (server unreachable)")
+        return ", ".join(parts)
+
+    def raise_for_failures(self, what: str) -> None:
+        """Raise a one-line :class:`DownloadError` if a file of ``what`` (e.g. ``"sequence 12"``) failed."""
+        if self.not_attempted:
+            raise DownloadError(
+                f"stopped, the server cannot be reached: {self.failed[-1][1]}; "
+                f"{len(self.not_attempted)} file(s) of {what} not attempted, run again to resume"
+            )
+        if self.failed:
+            first, reason = self.failed[0]
+            raise DownloadError(f"{len(self.failed)} file(s) of {what} failed, e.g. {first.name}: {reason}")
+
+
+def download_all(
+    targets: Sequence[Path], fetch: Callable[[Path], bool], description: str, progress: bool = True,
+    summary: DownloadSummary | None = None,
+) -> DownloadSummary:
+    """Fetch each of ``targets`` that does not exist yet, in order, with a progress bar in files.
+
+    ``fetch(path)`` downloads one file and returns False when the server does
+    not have it. A :class:`DownloadError` is logged and recorded, and the next
+    file is tried; after a :class:`ServerUnreachable` the remaining files are
+    recorded as not attempted. Results are added to ``summary`` (a new one by default).
+    """
+    summary = DownloadSummary() if summary is None else summary
+    for number, path in enumerate(tqdm(targets, desc=description, unit="file", disable=not progress)):
+        if path.exists():
+            summary.present.append(path)
+            continue
+        try:
+            found = fetch(path)
+        except ServerUnreachable as error:
+            log.error("%s; stopping", error)
+            summary.failed.append((path, str(error)))
+            summary.not_attempted = [rest for rest in targets[number + 1:] if not rest.exists()]
+            break
+        except DownloadError as error:
+            log.error("%s", error)
+            summary.failed.append((path, str(error)))
+            continue
+        (summary.downloaded if found else summary.missing).append(path)
+    return summary
+
+
 # -- markers of missing remote files ---------------------------------------------------
 
 
@@ -359,10 +448,13 @@ def download_if_available(
 
 __all__ = [
     "DEFAULT_MARKER_AGE",
+    "DownloadSummary",
     "MARKER_SUFFIX",
     "PART_SUFFIX",
     "RemoteFileNotFound",
+    "ServerUnreachable",
     "clear_missing",
+    "download_all",
     "download_file",
     "download_if_available",
     "is_marked_missing",

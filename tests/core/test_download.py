@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from auromat_core.download import (
+    DownloadSummary,
     RemoteFileNotFound,
+    ServerUnreachable,
     clear_missing,
+    download_all,
     download_file,
     download_if_available,
     is_marked_missing,
@@ -24,7 +27,7 @@ from auromat_core.download import (
     redact_url,
 )
 from auromat_core.errors import DownloadError
-from tests.http_server import FixtureHandler, etag, serving
+from tests.http_server import FixtureHandler, etag, serving, unused_port
 
 
 class Behaviour:
@@ -224,13 +227,37 @@ def test_server_ignoring_range_gives_the_full_file(server, tmp_path: Path, conte
 
 
 def test_unreachable_server_is_a_download_error(tmp_path: Path) -> None:
-    import socket
+    with pytest.raises(ServerUnreachable, match=r"failed after 2 attempts: ConnectionError: \[Errno \d+\] Connection refused$"):
+        download_file(f"http://127.0.0.1:{unused_port()}/x", tmp_path / "x", retries=1, **FAST)
 
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with pytest.raises(DownloadError, match=r"failed after 2 attempts: ConnectionError: \[Errno \d+\] Connection refused$"):
-        download_file(f"http://127.0.0.1:{port}/x", tmp_path / "x", retries=1, **FAST)
+
+def test_a_batch_collects_failures_and_stops_when_the_server_is_unreachable(tmp_path: Path) -> None:
+    paths = [tmp_path / name for name in ("present", "gone", "broken", "fine", "down", "after", "also-present")]
+    for path in (paths[0], paths[-1]):
+        path.write_bytes(b"x")
+    fetched = []
+
+    def fetch(path: Path) -> bool:
+        fetched.append(path.name)
+        if path.name == "broken":
+            raise DownloadError("broken: HTTP 403 Forbidden")
+        if path.name == "down":
+            raise ServerUnreachable("down: cannot connect")
+        return path.name != "gone"
+
+    summary = download_all(paths, fetch, "files", progress=False)
+    assert fetched == ["gone", "broken", "fine", "down"]
+    assert summary.present == [paths[0]] and summary.missing == [paths[1]] and summary.downloaded == [paths[3]]
+    assert summary.failed == [(paths[2], "broken: HTTP 403 Forbidden"), (paths[4], "down: cannot connect")]
+    assert summary.not_attempted == [paths[5]]  # the present file after it is not counted
+    assert str(summary) == "1 downloaded, 1 already present, 1 not on the server, 2 failed, 1 not attempted (server unreachable)"
+    with pytest.raises(DownloadError, match=r"^stopped, the server cannot be reached: down: cannot connect; 1 file\(s\) of the test not attempted"):
+        summary.raise_for_failures("the test")
+    summary.not_attempted = []
+    with pytest.raises(DownloadError, match=r"^2 file\(s\) of the test failed, e.g. broken: broken: HTTP 403 Forbidden$"):
+        summary.raise_for_failures("the test")
+    assert str(DownloadSummary(downloaded=[paths[3]])) == "1 downloaded, 0 already present, 0 failed"
+    DownloadSummary(downloaded=[paths[3]]).raise_for_failures("the test")
 
 
 def test_secrets_are_not_in_errors() -> None:

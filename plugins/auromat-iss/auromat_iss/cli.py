@@ -7,8 +7,6 @@ from pathlib import Path
 
 import click
 
-from auromat_core import DownloadError
-
 from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
 
 DATE_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
@@ -38,6 +36,4 @@ def download_esa_iss(
         kind = "RAW" if archive.use_raw else "processed"
         images = len(archive.select(start, end))
     click.echo(f"ESA ISS sequence {sequence_id}: {images} {kind} images; {summary} (in {folder})")
-    if summary.failed:
-        first, reason = summary.failed[0]
-        raise DownloadError(f"{len(summary.failed)} file(s) of sequence {sequence_id} failed, e.g. {first.name}: {reason}")
+    summary.raise_for_failures(f"sequence {sequence_id}")

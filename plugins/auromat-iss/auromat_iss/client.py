@@ -35,10 +35,9 @@ from urllib.parse import urljoin
 
 import attrs
 import requests
-from tqdm.auto import tqdm
 
-from auromat_core import DownloadError, InputError, NoDataError, as_utc
-from auromat_core.download import download_file, new_session, redact_url
+from auromat_core import InputError, NoDataError, as_utc
+from auromat_core.download import DownloadSummary, download_all, download_file, new_session, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -137,18 +136,6 @@ class DistortionCorrection:
 
     model: str
     params: tuple[float, ...]
-
-
-@attrs.define
-class DownloadSummary:
-    """What a download run did, file by file."""
-
-    downloaded: list[Path] = attrs.Factory(list)
-    present: list[Path] = attrs.Factory(list)
-    failed: list[tuple[Path, str]] = attrs.Factory(list)
-
-    def __str__(self) -> str:
-        return f"{len(self.downloaded)} downloaded, {len(self.present)} already present, {len(self.failed)} failed"
 
 
 class IssArchive:
@@ -346,17 +333,14 @@ class IssArchive:
             uri = image.raw_uri if self.use_raw else image.image_uri
             jobs.append((uri, self.image_path(image.key), f"image {image.key}"))
             jobs.append((image.wcs_uri, self.wcs_path(image.key), f"WCS solution of {image.key}"))
-        for uri, path, what in tqdm(jobs, desc=f"ISS {self.folder.name}", unit="file", disable=not self.progress):
-            if path.exists():
-                summary.present.append(path)
-                continue
-            try:
-                self._fetch(uri, path, what)
-            except DownloadError as error:
-                log.error("%s", error)
-                summary.failed.append((path, str(error)))
-                continue
-            summary.downloaded.append(path)
+        sources = {path: (uri, what) for uri, path, what in jobs}
+
+        def fetch(path: Path) -> bool:
+            uri, what = sources[path]
+            self._fetch(uri, path, what)
+            return True
+
+        download_all(list(sources), fetch, f"ISS {self.folder.name}", self.progress, summary)
         log.info("ISS sequence %s: %s", self.folder, summary)
         return summary
 
@@ -500,7 +484,6 @@ __all__ = [
     "METADATA_FILE",
     "ArchiveImage",
     "DistortionCorrection",
-    "DownloadSummary",
     "IssArchive",
     "default_base_url",
     "load_json",

@@ -12,9 +12,10 @@ from auromat_spacecraft import LensCorrection, RawOptions, map_photo
 from auromat_spacecraft.images import load_bad_pixels
 
 from auromat_core import InputError, Mapping, Provider
+from auromat_core.download import DownloadSummary
 from auromat_core.options import number_option
 
-from .client import API_FILE, DownloadSummary, IssArchive
+from .client import API_FILE, IssArchive
 from .develop import develop_raw
 
 

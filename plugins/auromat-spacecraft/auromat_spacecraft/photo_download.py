@@ -21,10 +21,9 @@ from typing import Any
 
 import attrs
 import requests
-from tqdm.auto import tqdm
 
-from auromat_core import DownloadError, InputError, atomic_output
-from auromat_core.download import RemoteFileNotFound, download_file, new_session, redact_url
+from auromat_core import InputError, atomic_output
+from auromat_core.download import RemoteFileNotFound, download_all, download_file, new_session, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -161,38 +160,35 @@ def download_photo_sequence(
         log.info("%s: sequence %s-%s %d..%d already downloaded", folder, mission, roll, from_frame, to_frame)
         return existing
     folder.mkdir(parents=True, exist_ok=True)
-    own_session = session is None
-    session = session or new_session()
     ends = [from_frame] if from_frame == to_frame else [from_frame, to_frame]
     order = ends + list(range(from_frame + 1, to_frame))
-    gaps: list[int] = []
-    failures: list[tuple[int, str]] = []
+    frames = {folder / FILE_PATTERN.format(mission=mission, roll=roll, frame=frame): frame for frame in order}
+    own_session = session is None
+    session = session or new_session()
+
+    def fetch(path: Path) -> bool:
+        frame = frames[path]
+        url = photo_url(mission, roll, frame, base_url)
+        try:
+            download_file(url, path, session=session, retries=retries, timeout=timeout, progress=False)
+        except RemoteFileNotFound:
+            if frame in ends:
+                raise InputError(
+                    f"{mission}-{roll}-{frame} does not exist at {redact_url(url)} (HTTP 404): "
+                    "a sequence must start and end with existing frames"
+                ) from None
+            log.info("%s-%s-%d: not on the server, recorded as a frame gap", mission, roll, frame)
+            return False
+        return True
+
     log.info("downloading frames %d to %d of %s-%s from %s", from_frame, to_frame, mission, roll, redact_url(base_url))
     try:
-        for frame in tqdm(order, desc=f"{mission}-{roll}", unit="photo", disable=not progress):
-            url = photo_url(mission, roll, frame, base_url)
-            path = folder / FILE_PATTERN.format(mission=mission, roll=roll, frame=frame)
-            try:
-                download_file(url, path, session=session, retries=retries, timeout=timeout, progress=False)
-            except RemoteFileNotFound:
-                if frame in ends:
-                    raise InputError(
-                        f"{mission}-{roll}-{frame} does not exist at {redact_url(url)} (HTTP 404): "
-                        "a sequence must start and end with existing frames"
-                    ) from None
-                log.info("%s-%s-%d: not on the server, recorded as a frame gap", mission, roll, frame)
-                gaps.append(frame)
-            except DownloadError as error:
-                failures.append((frame, str(error)))
+        summary = download_all(list(frames), fetch, f"{mission}-{roll}", progress)
     finally:
         if own_session:
             session.close()
-    if failures:
-        frame, reason = failures[0]
-        raise DownloadError(
-            f"{len(failures)} of {len(order)} frames of {mission}-{roll} failed (run again to resume), "
-            f"e.g. frame {frame}: {reason}"
-        )
+    summary.raise_for_failures(f"{mission}-{roll} (frames {from_frame}..{to_frame})")
+    gaps = sorted(frames[path] for path in summary.missing)
     metadata = SequenceMetadata(mission, roll, from_frame, to_frame, FILE_PATTERN, gaps)
     store_metadata(folder, metadata)
     log.info("%s: %d frames, %d gaps", folder, len(metadata.frames), len(gaps))

@@ -15,7 +15,7 @@ stored rotated by 180 degrees relative to that).
 from auromat_core import Keogram, keogram
 
 from .brightness import scale_brightness, scale_original, scale_percentile
-from .download import DownloadSummary, download
+from .download import download
 from .geometry import PixelGeometry, pixel_geometry
 from .l1 import L1File
 from .provider import ThemisProvider
@@ -24,7 +24,6 @@ from .stations import STATIONS
 
 __all__ = [
     "STATIONS",
-    "DownloadSummary",
     "Keogram",
     "L1File",
     "PixelGeometry",

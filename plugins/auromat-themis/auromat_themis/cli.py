@@ -6,7 +6,7 @@ from datetime import datetime
 
 import click
 
-from auromat_core import DownloadError, InputError
+from auromat_core import InputError
 
 from .download import BASE_URL_ENV, DEFAULT_BASE_URL, download
 from .stations import STATIONS, parse_sites
@@ -41,6 +41,4 @@ def download_themis(
         raise click.BadParameter(f"--end {end.isoformat()} is before --start {start.isoformat()}", param_hint="--end")
     summary = download(start, end, out_dir, sites=sites, base_url=base_url, skymaps=not no_skymaps, progress=not no_progress)
     click.echo(f"THEMIS: {summary} (in {out_dir})")
-    if summary.failed:
-        first, reason = summary.failed[0]
-        raise DownloadError(f"{len(summary.failed)} THEMIS file(s) failed, e.g. {first.name}: {reason}")
+    summary.raise_for_failures("the THEMIS download")

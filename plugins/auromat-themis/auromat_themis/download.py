@@ -20,12 +20,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-import attrs
 import requests
-from tqdm.auto import tqdm
 
-from auromat_core import DownloadError, InputError, as_utc
-from auromat_core.download import DEFAULT_MARKER_AGE, download_if_available, new_session
+from auromat_core import InputError, as_utc
+from auromat_core.download import DEFAULT_MARKER_AGE, DownloadSummary, download_all, download_if_available, new_session
 
 from .stations import STATIONS, parse_sites
 
@@ -63,23 +61,6 @@ def hours_between(start: datetime, end: datetime) -> list[datetime]:
 def default_base_url() -> str:
     """``$AUROMAT_THEMIS_BASE_URL`` or the Berkeley THEMIS archive."""
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-
-
-@attrs.define
-class DownloadSummary:
-    """What a download run did, file by file."""
-
-    downloaded: list[Path] = attrs.Factory(list)
-    present: list[Path] = attrs.Factory(list)
-    missing: list[Path] = attrs.Factory(list)
-    """Not on the server (HTTP 404 now, or a fresh marker)."""
-    failed: list[tuple[Path, str]] = attrs.Factory(list)
-
-    def __str__(self) -> str:
-        return (
-            f"{len(self.downloaded)} downloaded, {len(self.present)} already present, "
-            f"{len(self.missing)} not on the server, {len(self.failed)} failed"
-        )
 
 
 def download(
@@ -121,23 +102,16 @@ def download(
     out = Path(out_dir)
     jobs = [l2_path(site) for site in codes] if skymaps else []
     jobs += [l1_path(site, hour) for hour in hours_between(start, end) for site in codes]
-    summary = DownloadSummary()
+    relative = {out / path: path for path in jobs}
     own_session = session is None
     session = session or new_session()
+
+    def fetch(target: Path) -> bool:
+        url = f"{base}/{relative[target]}"
+        return download_if_available(url, target, session=session, max_marker_age=max_marker_age, progress=progress, **options) is not None
+
     try:
-        for relative in tqdm(jobs, desc="THEMIS files", unit="file", disable=not progress):
-            target = out / relative
-            if target.exists():
-                summary.present.append(target)
-                continue
-            url = f"{base}/{relative}"
-            try:
-                result = download_if_available(url, target, session=session, max_marker_age=max_marker_age, progress=progress, **options)
-            except DownloadError as error:
-                log.error("%s", error)
-                summary.failed.append((target, str(error)))
-                continue
-            (summary.downloaded if result is not None else summary.missing).append(target)
+        summary = download_all(list(relative), fetch, "THEMIS files", progress)
     finally:
         if own_session:
             session.close()

@@ -13,9 +13,10 @@ from auromat_themis import ThemisProvider, download
 from auromat_themis.download import hours_between, l1_path, l2_path
 from click.testing import CliRunner
 
+from auromat_core import DownloadError
 from auromat_core.cli import build_cli
 from auromat_core.download import missing_marker, part_path
-from tests.http_server import FixtureHandler, serving
+from tests.http_server import FixtureHandler, serving, unused_port
 from tests.plugins.themis.synthetic import write_l2_skymap
 
 L1_RELATIVE = "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010617_v01.cdf"
@@ -125,6 +126,16 @@ def test_server_errors_are_collected_and_fail_the_command(archive, tmp_path: Pat
     assert len(summary.failed) == 2 and not summary.downloaded
     assert "HTTP 503" in summary.failed[0][1]
     assert not list(tmp_path.rglob("*.404"))  # a failure is not a missing file
+
+
+def test_an_unreachable_server_stops_the_run_after_one_file(tmp_path: Path) -> None:
+    summary = download(datetime(2011, 1, 6, 16), datetime(2011, 1, 6, 18), tmp_path, sites="gako",
+                       base_url=f"http://127.0.0.1:{unused_port()}/themis", progress=False, retries=1, backoff=0.0)
+    assert [path.name for path, _ in summary.failed] == ["thg_l2_asc_gako_19700101_v01.cdf"]
+    assert "Connection refused" in summary.failed[0][1]
+    assert len(summary.not_attempted) == 3 and not summary.downloaded and not list(tmp_path.rglob("*.404"))
+    with pytest.raises(DownloadError, match=r"^stopped, the server cannot be reached: .*; 3 file\(s\) of the THEMIS download not attempted"):
+        summary.raise_for_failures("the THEMIS download")
 
 
 def test_bad_options_are_usage_errors(archive, tmp_path: Path) -> None:

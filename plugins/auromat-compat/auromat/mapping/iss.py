@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from auromat_iss import DownloadSummary, IssProvider
+from auromat_iss import IssProvider
+
+from auromat_core.download import DownloadSummary
 
 from .spacecraft import PhotoMappingProvider
 

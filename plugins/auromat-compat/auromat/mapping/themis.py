@@ -21,12 +21,12 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from auromat_themis import STATIONS, DownloadSummary, ThemisProvider
+from auromat_themis import STATIONS, ThemisProvider
 from auromat_themis import download as download_themis
 from auromat_themis.download import default_base_url, l2_path
 
 from auromat_core import AuromatError, NoDataError
-from auromat_core.download import download_if_available
+from auromat_core.download import DownloadSummary, download_all, download_if_available
 
 from .mapping import BaseMappingProvider, MappingCollection, NoMappingError
 
@@ -104,15 +104,10 @@ class ThemisMappingProvider(BaseMappingProvider):
             raise AuromatError(f"{self!r} is offline (offline=True): cannot download THEMIS data")
         summary = download_themis(begin, end, self.l1Folder, base_url=self.baseUrl, skymaps=False, progress=False)
         base = (self.baseUrl or default_base_url()).rstrip("/")
-        for site in STATIONS:
-            relative = l2_path(site)
-            target = self.l2Folder / relative
-            if target.exists():
-                summary.present.append(target)
-            elif download_if_available(f"{base}/{relative}", target, progress=False) is None:
-                summary.missing.append(target)
-            else:
-                summary.downloaded.append(target)
+        urls = {self.l2Folder / l2_path(site): f"{base}/{l2_path(site)}" for site in STATIONS}
+        if not summary.not_attempted:
+            download_all(list(urls), lambda target: download_if_available(urls[target], target, progress=False) is not None,
+                         "THEMIS skymaps", False, summary)
         for path, problem in summary.failed:
             log.warning("THEMIS download of %s failed: %s", path.name, problem)
         if summary.downloaded:
