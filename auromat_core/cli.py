@@ -26,16 +26,28 @@ log = logging.getLogger(__name__)
 
 
 class AuromatGroup(click.Group):
-    """A click group that turns :class:`AuromatError` into a one-line message and exit status 1."""
+    """A click group that turns user errors into a one-line message and exit status 1.
+
+    User errors are :class:`AuromatError` and operating-system errors (a folder
+    that cannot be created, a full disk, a permission): neither is a bug, so
+    neither shows a traceback unless ``--debug`` is given.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except AuromatError as error:
+        except (AuromatError, OSError) as error:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {error}", err=True)
+            click.echo(f"Error: {_one_line(error)}", err=True)
             ctx.exit(1)
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        where = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
+        return f"{where}: {error.strerror}" if where else error.strerror
+    return str(error)
 
 
 def _root_callback(ctx: click.Context, debug: bool, verbose: bool) -> None:

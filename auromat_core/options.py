@@ -45,3 +45,16 @@ def number_option(name: str, value: Any, low: float | None = None, high: float |
         bounds = " and ".join(text for text in (low is not None and f">= {low:g}", high is not None and f"<= {high:g}") if text)
         raise InputError(f"{name} must be a number{' ' + bounds if bounds else ''}, got {value!r}")
     return number
+
+
+def bool_option(name: str, value: Any) -> bool:
+    """``value`` as a bool: True or False (``-p name=true|false`` on the command line).
+
+    Raises
+    ------
+    InputError
+        Naming the option, for anything else (a string such as ``'tru'`` would otherwise be true).
+    """
+    if isinstance(value, bool):
+        return value
+    raise InputError(f"{name} must be true or false, got {value!r}")

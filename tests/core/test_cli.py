@@ -27,6 +27,14 @@ class CommandsPlugin:
             """Fail like a command does on bad input."""
             raise InputError(f"{path}: not an image (expected JPEG)")
 
+        @cli.command()
+        @click.argument("folder")
+        def store(folder):
+            """Fail like a command whose output folder cannot be made."""
+            import os
+
+            os.makedirs(os.path.join(folder, "out"))
+
         @cli.commands["download"].command("camera")
         def download_camera():
             """Pretend to download."""
@@ -76,6 +84,15 @@ def test_user_error_is_one_line_with_exit_1(run):
     result = run("inspect", "frame.nef")
     assert result.exit_code == 1
     assert result.output == "Error: frame.nef: not an image (expected JPEG)\n"
+
+
+def test_an_operating_system_error_is_one_line_with_exit_1(run, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run("store", str(blocker))
+    assert result.exit_code == 1
+    assert result.output == f"Error: {blocker / 'out'}: Not a directory\n"
+    assert isinstance(run("--debug", "store", str(blocker)).exception, NotADirectoryError)
 
 
 def test_debug_shows_the_exception(run):

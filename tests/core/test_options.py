@@ -7,7 +7,7 @@ import math
 import pytest
 
 from auromat_core import InputError
-from auromat_core.options import number_option, parse_key_values
+from auromat_core.options import bool_option, number_option, parse_key_values
 
 
 def test_key_values_are_json_where_they_parse() -> None:
@@ -37,3 +37,10 @@ def test_numbers_within_range(value, expected) -> None:
 def test_other_values_are_named_errors(value, low, high, message) -> None:
     with pytest.raises(InputError, match=f"^{message}$"):
         number_option("altitude", value, low, high)
+
+
+def test_bool_options_are_true_or_false() -> None:
+    assert bool_option("offline", True) is True and bool_option("offline", False) is False
+    for value in ("tru", "false", 1, None):
+        with pytest.raises(InputError, match=f"^offline must be true or false, got {value!r}$"):
+            bool_option("offline", value)

@@ -13,7 +13,7 @@ from auromat_spacecraft.images import load_bad_pixels
 
 from auromat_core import InputError, Mapping, Provider
 from auromat_core.download import DownloadSummary
-from auromat_core.options import number_option
+from auromat_core.options import bool_option, number_option
 
 from .client import API_FILE, IssArchive
 from .develop import develop_raw
@@ -69,6 +69,10 @@ class IssProvider(Provider):
     ) -> None:
         self.altitude = number_option("altitude", altitude, 0.0)
         self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
+        use_raw, raw_auto_bright, offline, progress = (
+            bool_option(name, value) for name, value in
+            (("use_raw", use_raw), ("raw_auto_bright", raw_auto_bright), ("offline", offline), ("progress", progress))
+        )
         self.archive = IssArchive(folder, sequence_id, base_url=base_url, use_raw=use_raw, offline=offline, progress=progress)
         self._raw_options: RawOptions | None = None
         self._lens: LensCorrection | None = None
@@ -76,7 +80,7 @@ class IssProvider(Provider):
             white_balance = tuple(raw_white_balance) if raw_white_balance is not None else self.archive.white_balance
             gamma = None if raw_gamma is None else tuple(float(v) for v in raw_gamma)
             self._raw_options = RawOptions(
-                white_balance=white_balance, gamma=gamma, bits=int(raw_bps), auto_bright=bool(raw_auto_bright),
+                white_balance=white_balance, gamma=gamma, bits=int(raw_bps), auto_bright=raw_auto_bright,
                 upside_down=self.archive.upside_down,
             )
         self._bad_pixels_loaded = False

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
-from auromat_core.options import number_option
+from auromat_core.options import bool_option, number_option
 
 from .brightness import METHODS, scale_brightness
 from .geometry import PixelGeometry, pixel_geometry, station_gcrs
@@ -117,7 +117,7 @@ class ThemisProvider(Provider):
         self.altitude = number_option("altitude", altitude, 0.0)
         self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         self.min_elevation = None if min_elevation is None else number_option("min_elevation", min_elevation, -90.0, 90.0)
-        self.allow_later_skymap = allow_later_skymap
+        self.allow_later_skymap = bool_option("allow_later_skymap", allow_later_skymap)
         self.brightness = brightness
         self._brightness_options: dict[str, float] = (
             {"low": low, "high": high}

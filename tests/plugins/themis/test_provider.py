@@ -85,11 +85,12 @@ def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, cap
         ({"group_window": None}, "group_window must be a number >= 0, got None"),
         ({"percentiles": (99, 1)}, r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got \(99, 1\)"),
         ({"percentiles": 5}, r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got 5"),
+        ({"allow_later_skymap": "tru"}, "allow_later_skymap must be true or false, got 'tru'"),
     ],
 )
 def test_invalid_options_name_the_option(l1_file: Path, option, message) -> None:
     with pytest.raises(auromat_core.InputError, match=f"^{message}$"):
-        ThemisProvider(l1_file, allow_later_skymap=True, **option)
+        ThemisProvider(l1_file, **{"allow_later_skymap": True, **option})
 
 
 def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
