@@ -49,6 +49,22 @@ def binned_header(path: Path, factor: int):
     return header
 
 
+def write_sequence(iss: Path, folder: Path, factor: int) -> Path:
+    """The ISS sequence shrunk by ``factor``: one JPEG and one ``.wcs`` (checksums renewed) per frame."""
+    from astropy.io import fits
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(iss / "ISS029-E-8492.jpg") as photo:
+        small = photo.resize((photo.width // factor, photo.height // factor), Image.Resampling.BOX)
+    for wcs in sorted((iss / "seq").glob("*.wcs")):
+        hdu = fits.PrimaryHDU(header=binned_header(wcs, factor))
+        hdu.add_checksum()
+        hdu.header.tofile(folder / wcs.name)
+        small.save(folder / f"{wcs.stem}.jpg", quality=95)
+    return folder
+
+
 def astropy_wcs(header):
     """astropy's WCS of a FITS header, without its warnings about non-standard keywords (an independent reference)."""
     import warnings

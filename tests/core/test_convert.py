@@ -23,34 +23,18 @@ import auromat_spacecraft.plugin
 import numpy as np
 import pyproj
 import pytest
-from astropy.io import fits
 from auromat_cdf import read_cdf
 from auromat_netcdf import read_netcdf
 from auromat_spacecraft import SpacecraftProvider
 from click.testing import CliRunner
-from PIL import Image
 
 from auromat_core import AuromatError, InputError, NoDataError, Provider, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
-from tests.conftest import binned_header
+from tests.conftest import write_sequence
 
 FACTOR = 16
 GEOD = pyproj.Geod(ellps="WGS84")
-
-
-def write_sequence(iss: Path, folder: Path, factor: int) -> Path:
-    """The ISS sequence shrunk by ``factor``: one JPEG and one ``.wcs`` (checksums renewed) per frame."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with Image.open(iss / "ISS029-E-8492.jpg") as photo:
-        small = photo.resize((photo.width // factor, photo.height // factor), Image.Resampling.BOX)
-    for wcs in sorted((iss / "seq").glob("*.wcs")):
-        header = binned_header(wcs, factor)
-        hdu = fits.PrimaryHDU(header=header)
-        hdu.add_checksum()
-        hdu.header.tofile(folder / wcs.name)
-        small.save(folder / f"{wcs.stem}.jpg", quality=95)
-    return folder
 
 
 @pytest.fixture(scope="module")

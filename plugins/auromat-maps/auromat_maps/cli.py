@@ -1,32 +1,71 @@
-"""``auromat draw STYLE --data DIR (--id ID | --time T) --out FILE``."""
+"""``auromat draw STYLE --data DIR --out FILE`` and ``auromat movie STYLE --data DIR --out FILE.mp4``."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
-from auromat_core import open_data
+from auromat_core import NoDataError, open_data
 from auromat_core.options import parse_key_values
 
 from .figures import save_fig
+from .movie import CODECS, create_movie
 from .styles import STYLES, check_options
 
 log = logging.getLogger(__name__)
 
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
+_PERIOD = {"type": click.DateTime(TIME_FORMATS)}
 
 
-def _prepare(item: Any, min_elevation: float | None, resample: dict[str, Any] | None) -> Any:
-    if min_elevation is not None:
-        item = item.masked_by_elevation(min_elevation)
-    if resample is not None:
-        item = item.resample(**resample)
-    return item
+def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options of ``draw`` and ``movie`` that choose and prepare the data, and the style options."""
+    options = [
+        click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path), help="Data folder or file."),
+        click.option("--provider", help="Provider name (default: detected from the data)."),
+        click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km."),
+        click.option("--resample", "arcsec", type=float, help="Resample to this many arcsec per pixel first."),
+        click.option("--resample-method", type=click.Choice(["mean", "nearest", "linear"]), default="mean", show_default=True,
+                     help="With --resample: mean of the source pixels in a cell (leaves holes where the grid is finer), nearest or linear."),
+        click.option("--min-elevation", type=float, help="Mask pixels seen below this elevation (deg) first."),
+        click.option("--option", "-o", "pairs", multiple=True, metavar="KEY=VALUE",
+                     help="Style option, e.g. -o line_delta=5 -o cities=true (values are JSON)."),
+        click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
+                     help="Provider option, e.g. -p allow_later_skymap=true (values are JSON)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _preparation(arcsec: float | None, resample_method: str, min_elevation: float | None) -> Callable[[Any], Any]:
+    """What is done to each mapping before drawing: elevation mask, then resampling."""
+    if arcsec is None and click.get_current_context().get_parameter_source("resample_method") is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--resample-method needs --resample")
+
+    def prepare(item: Any) -> Any:
+        if min_elevation is not None:
+            item = item.masked_by_elevation(min_elevation)
+        if arcsec is not None:
+            item = item.resample(arcsec_per_px=arcsec, method=resample_method)
+        return item
+
+    return prepare
+
+
+def _style_options(style: str, pairs: tuple[str, ...]) -> dict[str, Any]:
+    options = parse_key_values(pairs, "--option")
+    check_options(style, options)
+    return options
+
+
+def _open(data: Path, provider: str | None, altitude: float, provider_pairs: tuple[str, ...]) -> Any:
+    return open_data(data, provider, altitude=altitude, **parse_key_values(provider_pairs, "--provider-option"))
 
 
 def _wcs_files(data: Path) -> list[Path]:
@@ -35,53 +74,74 @@ def _wcs_files(data: Path) -> list[Path]:
 
 @click.command("draw")
 @click.argument("style", type=click.Choice(sorted(STYLES)))
-@click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path),
-              help="Data folder or file.")
+@_source_options
 @click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it).")
-@click.option("--time", "time", type=click.DateTime(TIME_FORMATS), help="Draw the mapping nearest to this UTC time.")
-@click.option("--start", type=click.DateTime(TIME_FORMATS), help="Sequence styles: first UTC time (default: all).")
-@click.option("--end", type=click.DateTime(TIME_FORMATS), help="Sequence styles: last UTC time (default: all).")
+@click.option("--time", "time", help="Draw the mapping nearest to this UTC time.", **_PERIOD)
+@click.option("--start", help="Sequence styles: first UTC time (default: all).", **_PERIOD)
+@click.option("--end", help="Sequence styles: last UTC time (default: all).", **_PERIOD)
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output image (format from the extension: .png, .jpg, .pdf, .svg).")
-@click.option("--provider", help="Provider name (default: detected from the data).")
-@click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km.")
-@click.option("--resample", "arcsec", type=float, help="Resample to this many arcsec per pixel first.")
-@click.option("--resample-method", type=click.Choice(["mean", "nearest", "linear"]), default="mean", show_default=True,
-              help="With --resample: mean of the source pixels in a cell (leaves holes where the grid is finer), nearest or linear.")
-@click.option("--min-elevation", type=float, help="Mask pixels seen below this elevation (deg) first.")
 @click.option("--dpi", type=float, help="Output resolution (default: the style's).")
-@click.option("--option", "-o", "pairs", multiple=True, metavar="KEY=VALUE",
-              help="Style option, e.g. -o line_delta=5 -o cities=true (values are JSON).")
-@click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
-              help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
-def draw_command(style: str, data: Path, identifier: str | None, time: datetime | None, start: datetime | None,
-                 end: datetime | None, out: Path, provider: str | None, altitude: float, arcsec: float | None,
-                 resample_method: str, min_elevation: float | None, dpi: float | None, pairs: tuple[str, ...],
-                 provider_pairs: tuple[str, ...]) -> None:
+def draw_command(style: str, data: Path, provider: str | None, altitude: float, arcsec: float | None, resample_method: str,
+                 min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], identifier: str | None,
+                 time: datetime | None, start: datetime | None, end: datetime | None, out: Path, dpi: float | None) -> None:
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
-    if arcsec is None and click.get_current_context().get_parameter_source("resample_method") is not click.core.ParameterSource.DEFAULT:
-        raise click.UsageError("--resample-method needs --resample")
-    resample = None if arcsec is None else {"arcsec_per_px": arcsec, "method": resample_method}
+    prepare = _preparation(arcsec, resample_method, min_elevation)
     chosen = STYLES[style]
-    options = parse_key_values(pairs, "--option")
-    provider_options = {"altitude": altitude, **parse_key_values(provider_pairs, "--provider-option")}
-    check_options(style, options)
+    options = _style_options(style, pairs)
     if chosen.takes == "mapping":
         if (identifier is None) == (time is None):
             raise click.UsageError(f"style {style} draws one mapping: give exactly one of --id and --time")
-        source = open_data(data, provider, **provider_options)
-        item = source.get_by_id(identifier) if identifier is not None else source.get(time)
-        drawable: Any = _prepare(item, min_elevation, resample)
+        source = _open(data, provider, altitude, provider_pairs)
+        drawable: Any = prepare(source.get_by_id(identifier) if identifier is not None else source.get(time))
     elif chosen.takes == "wcs-sequence" and provider is None and _wcs_files(data):
         drawable = _wcs_files(data)
     else:
-        source = open_data(data, provider, **provider_options)
-
-        def sequence() -> Iterator[Any]:
-            for item in source.sequence(start, end):
-                yield _prepare(item, min_elevation, resample)
-
-        drawable = sequence()
+        source = _open(data, provider, altitude, provider_pairs)
+        drawable = (prepare(item) for item in source.sequence(start, end))
     figax = chosen.function(drawable, **options)
     save_fig(out, figax, dpi=dpi)
     click.echo(f"wrote {out}")
+
+
+class _Frames:
+    """The figures of a movie, drawn one at a time; its length lets the progress bar show an ETA."""
+
+    def __init__(self, count: int, figures: Iterator[Any]) -> None:
+        self.count = count
+        self.figures = figures
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Any]:
+        return self.figures
+
+
+@click.command("movie")
+@click.argument("style", type=click.Choice(sorted(name for name, style in STYLES.items() if style.takes == "mapping")))
+@_source_options
+@click.option("--start", help="First UTC time (default: the first frame).", **_PERIOD)
+@click.option("--end", help="Last UTC time (default: the last frame).", **_PERIOD)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Output movie (format from the extension: {', '.join(sorted(CODECS))}).")
+@click.option("--fps", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True, help="Frames per second.")
+@click.option("--width", type=click.IntRange(min=2), help="Movie width in pixels (default: the figures').")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
+def movie_command(style: str, data: Path, provider: str | None, altitude: float, arcsec: float | None, resample_method: str,
+                  min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], start: datetime | None,
+                  end: datetime | None, out: Path, fps: float, width: int | None, no_progress: bool) -> None:
+    """Draw STYLE of every mapping of the data at DIR between --start and --end, as the frames of a movie.
+
+    The frames of a fixed camera share one map extent; for a moving camera, fix
+    the extent with style options (e.g. -o center=[65,-147] -o width_km=2000).
+    """
+    prepare = _preparation(arcsec, resample_method, min_elevation)
+    options = _style_options(style, pairs)
+    source = _open(data, provider, altitude, provider_pairs)
+    count = len(source.indices_between(start, end))
+    if not count:
+        raise NoDataError(f"{source!r} has no frames between {start or 'the beginning'} and {end or 'the end'}")
+    figures = (STYLES[style].function(prepare(item), **options) for item in source.sequence(start, end))
+    create_movie(out, _Frames(count, figures), fps, width=width, progress=not no_progress)
+    click.echo(f"wrote {out} ({count} frames at {fps:g} fps)")

@@ -16,7 +16,8 @@ def register_draw_styles(register) -> None:
 
 @hookimpl
 def register_commands(cli) -> None:
-    """Add ``auromat draw``."""
-    from .cli import draw_command
+    """Add ``auromat draw`` and ``auromat movie``."""
+    from .cli import draw_command, movie_command
 
     cli.add_command(draw_command)
+    cli.add_command(movie_command)

@@ -1,8 +1,9 @@
-"""``auromat draw``: the README's map of the sample frame, sequence styles, option errors."""
+"""``auromat draw`` and ``auromat movie``: the README's map of the sample frame, sequence styles, movies, option errors."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
@@ -52,3 +53,28 @@ def test_draw_resample_method_needs_resample(iss_fixtures, tmp_path) -> None:
                                               "--resample-method", "nearest", "--out", str(tmp_path / "m.png")])
     assert result.exit_code == 2 and "--resample-method needs --resample" in result.output
     assert not (tmp_path / "m.png").exists()
+
+
+def test_movie_of_a_period_of_a_sequence(iss_fixtures, tmp_path) -> None:
+    import imageio_ffmpeg
+
+    from tests.conftest import write_sequence
+
+    folder = write_sequence(iss_fixtures, tmp_path / "seq", 16)
+    out = tmp_path / "movie.mp4"
+    result = _run("movie", "stereographic", "--data", str(folder), "--start", "2011-09-18T11:55:00", "--end", "2011-09-18T11:55:12",
+                  "--out", str(out), "--fps", "2", "--no-progress", "-o", "dpi=40", "-o", "land=false", "-o", "coastlines=false")
+    assert result.exit_code == 0, result.output
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(out))
+    assert f"wrote {out} ({frames} frames at 2 fps)" in result.output
+    assert 2 <= frames < 10 and seconds == pytest.approx(frames / 2, abs=0.1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["movie.mp4", "seq"]
+
+
+def test_movie_errors(iss_fixtures, tmp_path) -> None:
+    empty = CliRunner().invoke(build_cli(), ["movie", "stereographic", "--data", str(iss_fixtures), "--start", "2020-01-01T00:00:00",
+                                             "--out", str(tmp_path / "m.mp4")])
+    assert empty.exit_code == 1 and "has no frames between 2020-01-01 00:00:00 and the end" in empty.output
+    sequence_style = CliRunner().invoke(build_cli(), ["movie", "keogram", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.mp4")])
+    assert sequence_style.exit_code == 2 and "'keogram' is not one of" in sequence_style.output
+    assert list(tmp_path.iterdir()) == []
