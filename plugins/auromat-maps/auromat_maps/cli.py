@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from tqdm.auto import tqdm
 
 from auromat_core import NoDataError, open_data
 from auromat_core.options import parse_key_values
@@ -82,9 +83,11 @@ def _wcs_files(data: Path) -> list[Path]:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output image (format from the extension: .png, .jpg, .pdf, .svg).")
 @click.option("--dpi", type=float, help="Output resolution (default: the style's).")
+@click.option("--no-progress", is_flag=True, help="Sequence styles: hide the progress bar over the frames.")
 def draw_command(style: str, data: Path, provider: str | None, altitude: float, arcsec: float | None, resample_method: str,
                  min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], identifier: str | None,
-                 time: datetime | None, start: datetime | None, end: datetime | None, out: Path, dpi: float | None) -> None:
+                 time: datetime | None, start: datetime | None, end: datetime | None, out: Path, dpi: float | None,
+                 no_progress: bool) -> None:
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
     prepare = _preparation(arcsec, resample_method, min_elevation)
     chosen = STYLES[style]
@@ -98,7 +101,9 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float, 
         drawable = _wcs_files(data)
     else:
         source = _open(data, provider, altitude, provider_pairs)
-        drawable = (prepare(item) for item in source.sequence(start, end))
+        frames = tqdm(source.sequence(start, end), total=len(source.indices_between(start, end)), desc=style, unit="frame",
+                      disable=no_progress)
+        drawable = (prepare(item) for item in frames)
     figax = chosen.function(drawable, **options)
     save_fig(out, figax, dpi=dpi)
     click.echo(f"wrote {out}")

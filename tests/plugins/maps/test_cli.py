@@ -78,3 +78,18 @@ def test_movie_errors(iss_fixtures, tmp_path) -> None:
     sequence_style = CliRunner().invoke(build_cli(), ["movie", "keogram", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.mp4")])
     assert sequence_style.exit_code == 2 and "'keogram' is not one of" in sequence_style.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_a_sequence_style_with_progress(iss_fixtures, tmp_path) -> None:
+    from tests.conftest import write_sequence
+
+    folder = write_sequence(iss_fixtures, tmp_path / "seq", 16)
+    out = tmp_path / "footpoints.png"
+    result = CliRunner().invoke(build_cli(), ["draw", "camera-footpoints", "--data", str(folder), "--out", str(out),
+                                              "-o", "land=false", "-o", "coastlines=false"])
+    assert result.exit_code == 0, result.output
+    assert "camera-footpoints: 100%" in result.stderr and "10/10" in result.stderr
+    assert Image.open(out).size == (800, 500)
+    quiet = CliRunner().invoke(build_cli(), ["draw", "camera-footpoints", "--data", str(folder), "--out", str(out), "--no-progress",
+                                             "-o", "land=false", "-o", "coastlines=false"])
+    assert quiet.exit_code == 0 and "camera-footpoints:" not in quiet.stderr
