@@ -1,4 +1,4 @@
-"""Options of providers and styles: command-line ``KEY=VALUE`` pairs, and checked numbers."""
+"""Options of providers and styles: command-line ``KEY=VALUE`` pairs, checked numbers and booleans."""
 
 from __future__ import annotations
 
