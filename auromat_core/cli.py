@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import AuromatError
 from .mapping import MappingCollection
-from .options import parse_key_values
+from .options import TIME_FORMATS, parse_key_values
 from .plugins import get_plugins
 from .registry import list_providers, open_data
 
@@ -118,15 +118,22 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.option("--provider", help="Provider name (default: detected from the data).")
 @click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km.")
 @click.option("--id", "identifier", help="Only the mapping with this identifier (or unique part of it).")
-@click.option("--time", "time", type=click.DateTime(["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S"]), help="Only the mapping nearest to this UTC time.")
+@click.option("--time", "time", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only the mapping nearest to this UTC time.")
+@click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings from this UTC time on.")
+@click.option("--end", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings up to this UTC time (inclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
               help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
 def info_command(
-    data: str, provider: str | None, altitude: float, identifier: str | None, time: Any, as_json: bool,
+    data: str, provider: str | None, altitude: float, identifier: str | None, time: Any, start: Any, end: Any, as_json: bool,
     provider_pairs: tuple[str, ...],
 ) -> None:
-    """Map data and print a summary: time, bounding box, centroid, pixel scale."""
+    """Map data and print a summary: time, bounding box, centroid, pixel scale.
+
+    Text is printed mapping by mapping as they are mapped; JSON once all are.
+    """
+    if sum(value is not None for value in (identifier, time)) + (start is not None or end is not None) > 1:
+        raise click.UsageError("give one of --id, --time, or a period (--start/--end)")
     options = {"altitude": altitude, **parse_key_values(provider_pairs, "--provider-option")}
     source = open_data(data, provider, **options)
     if identifier is not None:
@@ -134,10 +141,10 @@ def info_command(
     elif time is not None:
         items = [source.get(time)]
     else:
-        items = source.sequence()
-    summaries = [_summary(m) for item in items for m in (item if isinstance(item, MappingCollection) else [item])]
+        items = source.sequence(start, end)
+    summaries = (_summary(m) for item in items for m in (item if isinstance(item, MappingCollection) else [item]))
     if as_json:
-        click.echo(json.dumps(summaries, indent=2))
+        click.echo(json.dumps(list(summaries), indent=2))
         return
     for summary in summaries:
         click.echo(_format_summary(summary))

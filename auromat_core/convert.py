@@ -45,14 +45,13 @@ from tqdm import tqdm
 from .errors import AuromatError, InputError, NoDataError
 from .hookspecs import hookimpl
 from .mapping import MappingCollection
-from .options import parse_key_values
+from .options import TIME_FORMATS, parse_key_values
 from .registry import choose_provider, get_exporter, open_data
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MAX_WORKERS = 4
 """Local workers by default: the CPU count, at most this (a full ISS frame needs about 3 GB per worker)."""
-DATE_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]")
 
 
@@ -543,8 +542,8 @@ def _run(
 @click.option("--without-bounds", is_flag=True, help="Do not write pixel corners.")
 @click.option("--without-mag", is_flag=True, help="Do not write MLat/MLT.")
 @click.option("--without-geo", is_flag=True, help="Do not write geodetic lat/lon (readers recover them from MLat/MLT).")
-@click.option("--start", type=click.DateTime(DATE_FORMATS), metavar="TIME", help="First time (UTC), e.g. 2011-09-18T11:54:00.")
-@click.option("--end", type=click.DateTime(DATE_FORMATS), metavar="TIME", help="Last time (UTC, inclusive).")
+@click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="First time (UTC), e.g. 2011-09-18T11:54:00.")
+@click.option("--end", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Last time (UTC, inclusive).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: DATA/converted].")
 @click.option("--skip", is_flag=True, help="Skip existing output files (the default).")
 @click.option("--overwrite", is_flag=True, help="Rewrite existing output files.")

@@ -9,6 +9,13 @@ from typing import Any
 
 from .errors import InputError
 
+TIME_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+)
+"""UTC times every command accepts: ISO 8601 with ``T`` or a space, down to minutes or microseconds, or a date."""
+
 
 def parse_key_values(pairs: Iterable[str], flag: str) -> dict[str, Any]:
     """``KEY=VALUE`` pairs as keyword options; VALUE is JSON where it parses, else a string.

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
+from auromat_core.options import TIME_FORMATS
 
-DATE_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
 
 
 @click.command("esa-iss")
 @click.option("--id", "sequence_id", required=True, type=click.IntRange(min=0), help="Sequence id in the archive.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Sequence folder [default: ./seq-<id>].")
-@click.option("--start", type=click.DateTime(DATE_FORMATS), help="Only images from this time on (UTC).")
-@click.option("--end", type=click.DateTime(DATE_FORMATS), help="Only images up to this time (UTC, inclusive).")
+@click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only images from this time on (UTC).")
+@click.option("--end", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only images up to this time (UTC, inclusive).")
 @click.option("--no-raw", is_flag=True, help="Download the processed images instead of the RAW files.")
 @click.option("--base-url", envvar=BASE_URL_ENV, default=DEFAULT_BASE_URL, show_default=True, help=f"API root (or ${BASE_URL_ENV}).")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bars.")

@@ -12,7 +12,7 @@ import click
 from tqdm.auto import tqdm
 
 from auromat_core import NoDataError, open_data
-from auromat_core.options import parse_key_values
+from auromat_core.options import TIME_FORMATS, parse_key_values
 
 from .figures import save_fig
 from .movie import CODECS, create_movie
@@ -20,8 +20,7 @@ from .styles import STYLES, check_options
 
 log = logging.getLogger(__name__)
 
-TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-_PERIOD = {"type": click.DateTime(TIME_FORMATS)}
+_PERIOD = {"type": click.DateTime(TIME_FORMATS), "metavar": "TIME"}
 
 
 def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -166,3 +166,17 @@ def test_camera_positions_stay_right_when_few_files_are_kept(two_sites: Path, mo
             expected = location.get_gcrs(Time(mapping.time, scale="utc")).cartesian.xyz.to_value(u.km)
             assert np.allclose(mapping.camera_position, expected, atol=1e-4)  # 10 cm
     assert len(provider._cameras) == 1
+
+
+def test_info_command_over_a_period_in_either_time_form(themis_fixtures: Path) -> None:
+    from click.testing import CliRunner
+
+    from auromat_core.cli import build_cli
+
+    arguments = ["info", "--data", str(themis_fixtures), "-p", "allow_later_skymap=true", "--start", "2011-01-06 17:00:30"]
+    result = CliRunner().invoke(build_cli(), [*arguments, "--end", "2011-01-06T17:00:40"])
+    assert result.exit_code == 0, result.output
+    listed = [line.split()[0] for line in result.stdout.splitlines() if " UTC " in line]
+    assert listed == [f"gako.2011.01.06.17.00.{second}" for second in (30, 33, 36, 39)]
+    both = CliRunner().invoke(build_cli(), [*arguments, "--time", "2011-01-06T17:00:30"])
+    assert both.exit_code == 2 and "give one of --id, --time, or a period (--start/--end)" in both.output
