@@ -6,7 +6,7 @@ import logging
 
 import numpy as np
 
-from auromat_core import InputError, Mapping
+from auromat_core import InputError, Mapping, MappingCollection
 
 from .figures import FigAx, as_figax, image_figure
 from .stars import StarCatalogue, bright_stars, stars_in_image
@@ -23,6 +23,22 @@ def _photo_figax(mapping: Mapping, figax: FigAx | None, image: np.ndarray | None
     if figax is not None:
         return as_figax(figax)
     return image_figure(mapping.image if image is None else image, channel=channel, scale=scale)
+
+
+def one_camera(item: Mapping | MappingCollection, style: str) -> Mapping:
+    """The mapping whose photo an overlay is drawn on: ``item``, or the only member of a collection.
+
+    Raises
+    ------
+    InputError
+        For a collection of several cameras (naming them, to choose one by identifier).
+    """
+    if not isinstance(item, MappingCollection):
+        return item
+    if len(item) != 1:
+        names = ", ".join(member.identifier for member in item)
+        raise InputError(f"{style} draws on the image of one camera, but {item.identifier} holds {len(item)}: {names}; choose one by its identifier")
+    return item[0]
 
 
 def _stride(shape: tuple[int, int], step: int | None) -> int:
@@ -46,7 +62,7 @@ def format_lon(value: float) -> str:
 
 
 def draw_grid_overlay(
-    mapping: Mapping,
+    mapping: Mapping | MappingCollection,
     *,
     line_delta: float = 2.0,
     labels: bool = True,
@@ -73,6 +89,7 @@ def draw_grid_overlay(
     scale
         Figure pixels per image pixel.
     """
+    mapping = one_camera(mapping, "grid-overlay")
     if line_delta <= 0:
         raise InputError(f"line_delta must be > 0 degrees, got {line_delta}")
     if not mapping.defined.any():
@@ -123,7 +140,7 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
 
 
 def draw_horizon(
-    mapping: Mapping,
+    mapping: Mapping | MappingCollection,
     *,
     wcs: WcsLike | None = None,
     intersects_earth: np.ndarray | None = None,
@@ -151,6 +168,7 @@ def draw_horizon(
     step
         Trace the limb on every ``step``-th pixel.
     """
+    mapping = one_camera(mapping, "horizon")
     stride = _stride(mapping.shape, step)
     mask = _region_mask(mapping, wcs, intersects_earth, use_mapping_altitude, stride)
     figure, ax = _photo_figax(mapping, figax, None, channel, scale)
@@ -165,7 +183,7 @@ def draw_horizon(
 
 
 def draw_reference_stars(
-    mapping: Mapping,
+    mapping: Mapping | MappingCollection,
     *,
     wcs: WcsLike | None = None,
     catalogue: StarCatalogue | None = None,
@@ -194,6 +212,7 @@ def draw_reference_stars(
         Leave out stars on pixels the mapping maps (the Earth and its
         atmosphere up to the mapping altitude are in front of them).
     """
+    mapping = one_camera(mapping, "reference-stars")
     solution = as_wcs(mapping if wcs is None else wcs)
     stars = catalogue if catalogue is not None else bright_stars(mapping.time)
     if max_magnitude is not None:
@@ -217,7 +236,7 @@ def draw_reference_stars(
 
 
 def draw_date(
-    mapping: Mapping,
+    mapping: Mapping | MappingCollection,
     *,
     color: str = "white",
     fontsize: float | None = None,
@@ -227,6 +246,7 @@ def draw_date(
     figax: FigAx | None = None,
 ) -> FigAx:
     """The photo time written at the top of the photo (or of ``figax``)."""
+    mapping = one_camera(mapping, "date")
     figure, ax = _photo_figax(mapping, figax, image, None, scale)
     height_px = figure.get_size_inches()[1] * figure.dpi
     size = fontsize if fontsize is not None else max(8.0, height_px / 30.0 * 72.0 / figure.dpi)

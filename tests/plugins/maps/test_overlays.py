@@ -19,7 +19,7 @@ from auromat_maps.stars import StarCatalogue, bright_stars
 from matplotlib.contour import ContourSet
 from PIL import Image
 
-from auromat_core import InputError, WcsError
+from auromat_core import InputError, MappingCollection, WcsError
 
 
 def _contour_vertices(ax) -> list[tuple[float, np.ndarray]]:
@@ -162,3 +162,17 @@ def test_date_stamp(iss_mapping) -> None:
     figure, ax = draw_date(iss_mapping, scale=0.1)
     assert [t.get_text() for t in figure.texts] == ["2011-09-18 11:54:56 UTC"]
     assert figure.get_size_inches()[0] * figure.dpi == pytest.approx(425.6)
+
+
+@pytest.mark.parametrize("style", [draw_date, draw_grid_overlay, draw_horizon, draw_reference_stars])
+def test_overlays_draw_on_the_only_camera_of_a_collection(style, scandinavia_mapping, overlapping_collection) -> None:
+    single = MappingCollection([scandinavia_mapping], "one camera")
+    if style is draw_date:
+        figure, _ = style(single)
+        assert [t.get_text() for t in figure.texts] == [scandinavia_mapping.time.strftime("%Y-%m-%d %H:%M:%S UTC")]
+    if style is draw_grid_overlay:
+        _, ax = style(single)
+        assert _contour_vertices(ax), "grid lines are drawn on the camera image"
+    names = ", ".join(member.identifier for member in overlapping_collection)
+    with pytest.raises(InputError, match=f"draws on the image of one camera, but {overlapping_collection.identifier} holds 2: {names}"):
+        style(overlapping_collection)
