@@ -244,7 +244,10 @@ def position_from_tles(
                     raise
                 log.warning("%s: no newer TLE on Space-Track, using the latest stored one for %s", path, time)
     if not path.is_file():
-        raise NoDataError(f"{context}TLE file {path} for NORAD {norad_id} not found (pass spacetrack= to download it)")
+        raise NoDataError(
+            f"{context}TLE file {path} for NORAD {norad_id} not found; put it there, or have it downloaded from "
+            "Space-Track (auromat solve --spacetrack, or spacetrack= in Python)"
+        )
     return TleFile(path).position(time)
 
 
