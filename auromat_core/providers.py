@@ -30,6 +30,32 @@ IGNORED_NAMES_SHOWN = 5
 log = logging.getLogger(__name__)
 
 
+AMBIGUOUS_NAMES_SHOWN = 10
+"""Matches named in the error for an ambiguous identifier."""
+
+
+def identifier_index(identifiers: Sequence[str], identifier: str, where: str) -> int:
+    """Position of ``identifier`` in ``identifiers``, or of the only identifier that contains it.
+
+    Raises
+    ------
+    NoDataError
+        When none matches, or several contain it (the first
+        :data:`AMBIGUOUS_NAMES_SHOWN` are named, with the count).
+    """
+    identifiers = list(identifiers)
+    if identifier in identifiers:
+        return identifiers.index(identifier)
+    matches = [index for index, name in enumerate(identifiers) if identifier in name]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NoDataError(f"no mapping with identifier {identifier!r} in {where}")
+    names = ", ".join(identifiers[index] for index in matches[:AMBIGUOUS_NAMES_SHOWN])
+    more = f" and {len(matches) - AMBIGUOUS_NAMES_SHOWN} more" if len(matches) > AMBIGUOUS_NAMES_SHOWN else ""
+    raise NoDataError(f"identifier {identifier!r} is ambiguous in {where}; it matches {len(matches)}: {names}{more}")
+
+
 class Provider(abc.ABC):
     """A source of mappings ordered by time.
 
@@ -115,16 +141,7 @@ class Provider(abc.ABC):
 
     def get_by_id(self, identifier: str) -> MappingLike:
         """The mapping whose identifier is ``identifier`` or contains it as the only match."""
-        identifiers = list(self.identifiers)
-        if identifier in identifiers:
-            return self.load(identifiers.index(identifier))
-        matches = [i for i, name in enumerate(identifiers) if identifier in name]
-        if len(matches) == 1:
-            return self.load(matches[0])
-        if matches:
-            names = ", ".join(identifiers[i] for i in matches)
-            raise NoDataError(f"identifier {identifier!r} is ambiguous in {self!r}; it matches: {names}")
-        raise NoDataError(f"no mapping with identifier {identifier!r} in {self!r}")
+        return self.load(identifier_index(self.identifiers, identifier, repr(self)))
 
     def indices_between(self, start: datetime | None = None, end: datetime | None = None) -> builtins.range:
         """Positions of the times in ``[start, end]`` (both inclusive; None = open)."""

@@ -146,6 +146,14 @@ def test_get_by_id_exact_substring_and_ambiguous():
         provider.get_by_id("ISS029")
 
 
+def test_an_ambiguous_identifier_names_the_first_matches_and_the_count():
+    names = [f"gako.17.{second:02d}" for second in range(0, 60, 3)]
+    provider = SyntheticProvider([T0 + timedelta(seconds=3 * i) for i in range(20)], names)
+    with pytest.raises(NoDataError) as error:
+        provider.get_by_id("gako")
+    assert str(error.value) == (f"identifier 'gako' is ambiguous in {provider!r}; it matches 20: " + ", ".join(names[:10]) + " and 10 more")
+
+
 def test_sequence_is_a_generator_holding_one_mapping_at_a_time():
     provider = minutes_provider(6)
     sequence = provider.sequence()

@@ -29,6 +29,7 @@ import numpy as np
 
 from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
 from auromat_core.options import bool_option, number_option
+from auromat_core.providers import identifier_index
 
 from .brightness import METHODS, scale_brightness
 from .geometry import PixelGeometry, pixel_geometry, station_gcrs
@@ -320,15 +321,9 @@ class ThemisProvider(Provider):
             return super().get_by_id(identifier)
         except NoDataError as error:
             members = self._member_identifiers()
-            if identifier in members:
-                return self._mapping(members.index(identifier))
-            matches = [i for i, name in enumerate(members) if identifier in name]
-            if len(matches) == 1:
-                return self._mapping(matches[0])
-            if matches:
-                names = ", ".join(members[i] for i in matches[:20])
-                raise NoDataError(f"identifier {identifier!r} is ambiguous in {self!r}; it matches: {names}") from None
-            raise error
+            if not any(identifier in name for name in members):
+                raise error
+            return self._mapping(identifier_index(members, identifier, repr(self)))
 
     def _member_identifiers(self) -> list[str]:
         if self._members is None:
