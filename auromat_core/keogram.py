@@ -166,7 +166,8 @@ def keogram(
     ----------
     source
         A provider (its :meth:`~auromat_core.Provider.sequence` is used), or
-        mappings / collections (filtered by ``start``/``end``), in time order.
+        mappings / collections (filtered by ``start``/``end``; the keogram is
+        in time order whatever their order).
     meridian_lon
         Geographic longitude of the meridian (deg); default that of the first
         mapping's camera footpoint (see the module docstring).
@@ -210,8 +211,10 @@ def keogram(
         times.append(item.time)
     if not times:
         raise NoDataError(f"no mappings between {start} and {end} for a keogram")
-    stacked = np.stack(rows)
-    return Keogram(np.array(times, dtype="datetime64[us]"), axis, stacked[..., 0] if stacked.shape[2] == 1 else stacked)
+    stamps = np.array(times, dtype="datetime64[us]")
+    order = np.argsort(stamps, kind="stable")
+    stacked = np.stack(rows)[order]
+    return Keogram(stamps[order], axis, stacked[..., 0] if stacked.shape[2] == 1 else stacked)
 
 
 def _default_axis(low: np.ndarray, high: np.ndarray) -> np.ndarray:

@@ -84,10 +84,20 @@ def test_nothing_in_the_period() -> None:
 
 
 def test_a_camera_that_moves_between_frames_gets_its_own_pixels() -> None:
-    still, moved = _grid_mapping(TIMES[0]), _grid_mapping(TIMES[1])
+    still, moved, again = (_grid_mapping(time) for time in TIMES)
     moved = moved.replace(lon_bounds=moved.lon_bounds + 1.0, lon=moved.lon + 1.0)  # one degree east: two columns
     axis = np.linspace(60.125, 69.875, 40)
-    result = keogram([still, moved, still], meridian_lon=-141.2, lats=axis)
-    for row, mapping in zip(result.values, [still, moved, still]):
+    result = keogram([still, moved, again], meridian_lon=-141.2, lats=axis)
+    for row, mapping in zip(result.values, [still, moved, again]):
         assert np.array_equal(row, keogram(mapping, meridian_lon=-141.2, lats=axis).values[0])
     assert np.array_equal(result.values[0] - result.values[1], np.full(40, 2.0))
+
+
+def test_mappings_in_any_order_give_a_keogram_in_time_order() -> None:
+    mappings = [_grid_mapping(t) for t in TIMES]
+    mappings[1] = mappings[1].replace(image=mappings[1].image + 1)
+    forward = keogram(mappings, meridian_lon=-141.2)
+    backward = keogram(mappings[::-1], meridian_lon=-141.2)
+    assert backward.times.tolist() == TIMES
+    assert np.array_equal(backward.values, forward.values) and np.array_equal(backward.lats, forward.lats)
+    assert np.all(forward.values[1] == forward.values[0] + 1)
