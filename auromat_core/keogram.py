@@ -210,7 +210,8 @@ def keogram(
         rows.append(_row(axis, distance[on], low[on], high[on], values[on]))
         times.append(item.time)
     if not times:
-        raise NoDataError(f"no mappings between {start} and {end} for a keogram")
+        period = "" if start is None and end is None else f" between {start or 'the beginning'} and {end or 'the end'}"
+        raise NoDataError(f"no mappings{period} for a keogram")
     stamps = np.array(times, dtype="datetime64[us]")
     order = np.argsort(stamps, kind="stable")
     stacked = np.stack(rows)[order]

@@ -79,8 +79,10 @@ def test_a_collection_of_cameras_is_one_keogram_column_per_time() -> None:
 
 
 def test_nothing_in_the_period() -> None:
-    with pytest.raises(NoDataError, match="no mappings"):
+    with pytest.raises(NoDataError, match=f"^no mappings between {TIMES[1]} and the end for a keogram$"):
         keogram([_grid_mapping(TIMES[0])], start=TIMES[1])
+    with pytest.raises(NoDataError, match="^no mappings for a keogram$"):
+        keogram([])
 
 
 def test_a_camera_that_moves_between_frames_gets_its_own_pixels() -> None:
