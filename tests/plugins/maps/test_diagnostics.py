@@ -128,3 +128,14 @@ def test_keogram_from_arrays_and_errors() -> None:
         draw_keogram((times, lats, values[:3]))
     with pytest.raises(NoDataError, match="no mappings"):
         draw_keogram([])
+
+
+def test_keogram_of_colour_mappings_is_drawn_in_colour(scandinavia_mapping) -> None:
+    result = keogram([scandinavia_mapping], meridian_lon=5.0)
+    assert result.values.shape[::2] == (1, 3)
+    figure, ax = draw_keogram(result)
+    colours = np.asarray(ax.collections[0].get_array()).reshape(result.lats.size, 4)  # one time column
+    defined = np.isfinite(result.values[0]).all(axis=1)
+    assert defined.sum() > 50
+    expected = np.clip(result.values[0][defined] / (255.0 if np.nanmax(result.values) <= 255 else np.nanmax(result.values)), 0, 1)
+    assert np.allclose(colours[defined][:, :3], expected, atol=1e-6) and np.all(colours[~defined][:, 3] == 0)
