@@ -81,8 +81,21 @@ RECENT_GEOMETRIES = 8
 """Geographic pixel coordinates kept for reuse: one per camera of a collection, up to this many."""
 
 
+class _OnMeridian(NamedTuple):
+    """The pixels of a mapping the meridian passes through."""
+
+    on: np.ndarray
+    """(h, w) bool: the pixel's east-west extent holds the meridian."""
+    distance: np.ndarray
+    """(k,) east-west distance of each such pixel's center to the meridian (deg of arc)."""
+    low: np.ndarray
+    """(k,) lowest latitude of its corners."""
+    high: np.ndarray
+    """(k,) highest latitude of its corners."""
+
+
 class _Meridian:
-    """Per-mapping pixel coordinates in the keogram frame: (x: latitude, offset from the meridian).
+    """The pixels of each mapping on the meridian, in the keogram's latitude (geodetic or magnetic).
 
     The geographic coordinates of a mapping whose lat/lon equal those of a
     recent one (a fixed camera, or each camera of a collection) are reused
@@ -94,20 +107,20 @@ class _Meridian:
         self.lon = lon
         self.magnetic = magnetic
         self.model = model
-        self._recent: deque[tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]] = deque(maxlen=RECENT_GEOMETRIES)
+        self._recent: deque[tuple[tuple[np.ndarray, ...], _OnMeridian]] = deque(maxlen=RECENT_GEOMETRIES)
 
-    def coordinates(self, mapping: Mapping) -> tuple[np.ndarray, ...]:
-        """Center latitude, |east-west distance| to the meridian (deg), whether on it, latitude extent (low, high)."""
+    def pixels(self, mapping: Mapping) -> _OnMeridian:
+        """The pixels of ``mapping`` on the meridian."""
         if self.magnetic:
             coordinates = mapping.magnetic(self.model)
             _, mlt0 = get_magnetic_model(self.model).to_magnetic(np.array([self.lat]), np.array([self.lon]), mapping.altitude, mapping.time)
             y0 = float(np.asarray(mlt0).reshape(-1)[0]) * 15.0
-            return _pixel_coordinates(coordinates.mlat, coordinates.mlt * 15.0, coordinates.mlat_bounds, coordinates.mlt_bounds * 15.0, y0)
+            return _on_meridian(coordinates.mlat, coordinates.mlt * 15.0, coordinates.mlat_bounds, coordinates.mlt_bounds * 15.0, y0)
         arrays = (mapping.lat, mapping.lon, mapping.lat_bounds, mapping.lon_bounds)
         for known, result in self._recent:
             if all(_equal(a, b) for a, b in zip(arrays, known)):
                 return result
-        result = _pixel_coordinates(*arrays, self.lon)
+        result = _on_meridian(*arrays, self.lon)
         self._recent.append((arrays, result))
         return result
 
@@ -120,8 +133,8 @@ def _equal(a: np.ndarray, b: np.ndarray) -> bool:
     return np.array_equal(a.flat[::step], b.flat[::step], equal_nan=True) and np.array_equal(a, b, equal_nan=True)
 
 
-def _pixel_coordinates(x: np.ndarray, y: np.ndarray, x_bounds: np.ndarray, y_bounds: np.ndarray, y0: float) -> tuple[np.ndarray, ...]:
-    """Latitude ``x``, distance to the meridian ``y0`` along ``y`` (scaled by cos x), whether on it, extent of ``x``."""
+def _on_meridian(x: np.ndarray, y: np.ndarray, x_bounds: np.ndarray, y_bounds: np.ndarray, y0: float) -> _OnMeridian:
+    """The pixels whose extent along ``y`` holds ``y0``: distances along ``y`` (scaled by cos x) and extents in ``x``."""
     with np.errstate(invalid="ignore"):
         cos_x = np.cos(np.radians(x))
         distance = np.abs(_wrap(y - y0))
@@ -132,10 +145,8 @@ def _pixel_coordinates(x: np.ndarray, y: np.ndarray, x_bounds: np.ndarray, y_bou
             half_width = offset if half_width is None else np.maximum(half_width, offset, out=half_width)
         half_width *= cos_x
         on = np.isfinite(x) & (distance <= half_width)
-        corners = _corners(x_bounds)
-        low = np.minimum.reduce(corners)
-        high = np.maximum.reduce(corners)
-    return x, distance, on, low, high
+        corners = [corner[on] for corner in _corners(x_bounds)]
+    return _OnMeridian(on, distance[on], np.minimum.reduce(corners), np.maximum.reduce(corners))
 
 
 def _meridian(mapping: Mapping, meridian_lon: float | None, magnetic: bool, model: str) -> _Meridian:
@@ -144,7 +155,7 @@ def _meridian(mapping: Mapping, meridian_lon: float | None, magnetic: bool, mode
     if meridian_lon is not None:
         return _Meridian(footpoint.lat, float(meridian_lon), magnetic, model)
     meridian = _Meridian(footpoint.lat, footpoint.lon, magnetic, model)
-    if meridian.coordinates(mapping)[2].any() or not mapping.defined.any():
+    if meridian.pixels(mapping).distance.size or not mapping.defined.any():
         return meridian
     lat, lon = mapping.lat[mapping.defined], mapping.lon[mapping.defined]
     reference = float(lon[0])
@@ -199,15 +210,16 @@ def keogram(
         members = _members(item)
         if meridian is None:
             meridian = _meridian(members[0], meridian_lon, magnetic, model)
-        x, distance, on, low, high = (np.concatenate([a.ravel() for a in arrays]) for arrays in zip(
-            *(meridian.coordinates(m) for m in members)
-        ))
-        values = np.concatenate([m.image.reshape(-1, m.image.shape[-1]).astype(np.float64) for m in members])
-        if rows and values.shape[1] != rows[0].shape[1]:
-            raise InputError(f"mapping {members[0].identifier} has {values.shape[1]} image channel(s), the first ones {rows[0].shape[1]}")
+        found = [meridian.pixels(m) for m in members]
+        first = rows[0].shape[1] if rows else members[0].image.shape[-1]
+        for m in members:
+            if m.image.shape[-1] != first:
+                raise InputError(f"mapping {m.identifier} has {m.image.shape[-1]} image channel(s), the first ones {first}")
+        distance, low, high = (np.concatenate([getattr(pixels, name) for pixels in found]) for name in ("distance", "low", "high"))
+        values = np.concatenate([m.image[pixels.on] for m, pixels in zip(members, found)]).astype(np.float64)
         if axis is None:
-            axis = _default_axis(low[on], high[on])
-        rows.append(_row(axis, distance[on], low[on], high[on], values[on]))
+            axis = _default_axis(low, high)
+        rows.append(_row(axis, distance, low, high, values))
         times.append(item.time)
     if not times:
         period = "" if start is None and end is None else f" between {start or 'the beginning'} and {end or 'the end'}"
