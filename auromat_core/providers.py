@@ -26,12 +26,10 @@ from .timeutil import as_utc
 MappingLike = Mapping | MappingCollection
 IGNORED_NAMES_SHOWN = 5
 """File names a warning about ignored files lists at most."""
-
-log = logging.getLogger(__name__)
-
-
 AMBIGUOUS_NAMES_SHOWN = 10
 """Matches named in the error for an ambiguous identifier."""
+
+log = logging.getLogger(__name__)
 
 
 def identifier_index(identifiers: Sequence[str], identifier: str, where: str) -> int:

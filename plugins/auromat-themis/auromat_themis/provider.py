@@ -110,7 +110,7 @@ class ThemisProvider(Provider):
             raise InputError(f"brightness must be None or one of {', '.join(METHODS)}, got {brightness!r}")
         try:
             low, high = (number_option("percentiles", value, 0.0, 100.0) for value in percentiles)
-        except (TypeError, ValueError, InputError):
+        except (TypeError, ValueError):  # not a pair of numbers (InputError is a ValueError)
             low = high = math.nan
         if not low < high:
             raise InputError(f"percentiles must be (low, high) with 0 <= low < high <= 100, got {percentiles!r}")
