@@ -106,7 +106,7 @@ def test_keogram_follows_a_moving_band(keogram_sequence) -> None:
     bright = result.values > 25000
     peaks = (result.lats[None, :] * bright).sum(axis=1) / bright.sum(axis=1)
     assert peaks == pytest.approx(63.0 + 0.5 * np.arange(6), abs=0.03)
-    figure, ax = draw_keogram(keogram_sequence, meridian_lon=0.0)
+    figure, ax = draw_keogram(list(reversed(keogram_sequence)), meridian_lon=0.0)  # any order: drawn in time order
     mesh = ax.collections[0]
     assert np.array_equal(mesh.get_array().reshape(100, 6), result.values.T)  # latitude up, time across
     assert min(ax.get_ylim()) == pytest.approx(60.0) and max(ax.get_ylim()) == pytest.approx(70.0)
