@@ -72,10 +72,24 @@ def _wcs_files(data: Path) -> list[Path]:
     return sorted(data.glob("*.wcs")) if data.is_dir() else ([data] if data.suffix == ".wcs" else [])
 
 
+def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime | None) -> Any:
+    """The mapping chosen by ``--id`` or ``--time``, or the only one of the data when neither is given."""
+    if identifier is not None:
+        return source.get_by_id(identifier)
+    if time is not None:
+        return source.get(time)
+    if len(source) != 1:
+        first, last = source.range
+        raise click.UsageError(f"style {style} draws one mapping but {source!r} holds {len(source)} "
+                               f"({first.isoformat()} .. {last.isoformat()}): choose one with --id or --time")
+    return source.load(0)
+
+
 @click.command("draw")
 @click.argument("style", type=click.Choice(sorted(STYLES)))
 @_source_options
-@click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it).")
+@click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it); "
+              "not needed when the data holds one.")
 @click.option("--time", "time", help="Draw the mapping nearest to this UTC time.", **_PERIOD)
 @click.option("--start", help="Sequence styles: first UTC time (default: all).", **_PERIOD)
 @click.option("--end", help="Sequence styles: last UTC time (default: all).", **_PERIOD)
@@ -92,10 +106,10 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float, 
     chosen = STYLES[style]
     options = _style_options(style, pairs)
     if chosen.takes == "mapping":
-        if (identifier is None) == (time is None):
-            raise click.UsageError(f"style {style} draws one mapping: give exactly one of --id and --time")
+        if identifier is not None and time is not None:
+            raise click.UsageError(f"style {style} draws one mapping: give --id or --time, not both")
         source = _open(data, provider, altitude, provider_pairs)
-        drawable: Any = prepare(source.get_by_id(identifier) if identifier is not None else source.get(time))
+        drawable: Any = prepare(_one_mapping(source, style, identifier, time))
     elif chosen.takes == "wcs-sequence" and provider is None and _wcs_files(data):
         drawable = _wcs_files(data)
     else:

@@ -40,12 +40,28 @@ def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
     assert result.exit_code == 1
     assert result.output.strip().startswith("Error: style stereographic has no option no_such_option")
     assert len(result.output.strip().splitlines()) == 1
-    result = _run("draw", "plot", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.png"))
-    assert result.exit_code == 2 and "exactly one of --id and --time" in result.output
+    result = _run("draw", "plot", "--data", str(iss_fixtures), "--id", "8492", "--time", "2011-09-18T11:55:00",
+                  "--out", str(tmp_path / "m.png"))
+    assert result.exit_code == 2 and "give --id or --time, not both" in result.output
     result = _run("draw", "plot", "--data", str(iss_fixtures), "--id", "8492", "--out", str(tmp_path / "m.png"),
                   "-o", "oops")
     assert result.exit_code == 1 and "expected KEY=VALUE" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_draw_without_id_or_time_draws_the_only_mapping(iss_fixtures, tmp_path) -> None:
+    from tests.conftest import write_sequence
+
+    out = tmp_path / "plot.png"
+    result = _run("draw", "plot", "--data", str(iss_fixtures), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).size[0] > 100
+    folder = write_sequence(iss_fixtures, tmp_path / "seq", 16)
+    several = _run("draw", "plot", "--data", str(folder), "--out", str(tmp_path / "m.png"))
+    assert several.exit_code == 2
+    assert "draws one mapping but" in several.output and "holds 10 (2011-09-18T" in several.output
+    assert "choose one with --id or --time" in several.output
+    assert not (tmp_path / "m.png").exists()
 
 
 def test_draw_resample_method_needs_resample(iss_fixtures, tmp_path) -> None:
