@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -138,21 +138,54 @@ def vertices(corners: np.ndarray, rows: slice, order: str) -> np.ndarray:
     )
 
 
-def corners_from_vertices(bounds: np.ndarray) -> np.ndarray:
+class VertexArray(Protocol):
+    """An ``(h, w, 4)`` array of pixel vertices read in slices: a numpy array, or a view of a file variable."""
+
+    shape: tuple[int, ...]
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        """The values of a slice, as float64 with NaN where undefined."""
+        ...
+
+
+def corners_from_vertices(bounds: VertexArray) -> np.ndarray:
     """``(h+1, w+1)`` corner grid from an ``(h, w, 4)`` vertex array in either vertex order.
 
-    The order is the one under which neighbouring pixels agree on their shared
-    corners (NaN-aware); ties give ``"A"``.
+    Corner ``(y, x)`` is the top-left vertex of pixel ``(y, x)``; the last row
+    and column of corners come from the bottom and right vertices of the last
+    pixel row and column. Which vertex is the top-right one (order ``"A"`` or
+    ``"B"``) is the one under which neighbouring pixels agree on their shared
+    corners (NaN-aware), judged on the pixel row with the most defined vertices,
+    else on the whole array; ties give ``"A"``. Of a file variable chunked by
+    vertex this reads the top-left and top-right vertices, plus single rows.
     """
+    h, w = bounds.shape[:2]
+    top_left = bounds[:, :, 0]
+    row = int(np.argmax(np.isfinite(top_left).sum(axis=1)))
+    votes = _votes(bounds[row : row + 1, :, 1], bounds[row : row + 1, :, 3], top_left[row : row + 2])
+    if votes[0] == votes[1]:
+        votes = _votes(bounds[:, :, 1], bounds[:, :, 3], top_left)
+    order = VERTEX_ORDERS["B" if votes[1] > votes[0] else "A"]
+    corners = np.full((h + 1, w + 1), np.nan)
+    corners[:h, :w] = top_left
+    corners[h, :w] = bounds[h - 1, :, order.index((1, 0))]
+    corners[:h, w] = bounds[:, w - 1, order.index((0, 1))]
+    corners[h, w] = bounds[h - 1, w - 1, order.index((1, 1))]
+    return corners
+
+
+def _votes(first: np.ndarray, third: np.ndarray, top_left: np.ndarray) -> tuple[int, int]:
+    """Shared corners agreeing under orders A and B, from vertices 1 and 3 of ``n`` pixel rows.
+
+    ``top_left`` holds the top-left vertices of the same rows and of the row below them, if any.
+    """
+    rows, next_rows = first.shape[0], top_left.shape[0] - 1
+
     def agreement(a: np.ndarray, b: np.ndarray) -> int:
         both = np.isfinite(a) & np.isfinite(b)
         return int((a[both] == b[both]).sum())
 
-    score_a = agreement(bounds[:, :-1, 1], bounds[:, 1:, 0]) + agreement(bounds[:-1, :, 3], bounds[1:, :, 0])
-    score_b = agreement(bounds[:-1, :, 1], bounds[1:, :, 0]) + agreement(bounds[:, :-1, 3], bounds[:, 1:, 0])
-    order = VERTEX_ORDERS["B" if score_b > score_a else "A"]
-    h, w = bounds.shape[:2]
-    corners = np.full((h + 1, w + 1), np.nan)
-    for vertex, (dy, dx) in reversed(list(enumerate(order))):
-        corners[dy : dy + h, dx : dx + w] = bounds[:, :, vertex]
-    return corners
+    def votes(top_right: np.ndarray, bottom_left: np.ndarray) -> int:
+        return agreement(top_right[:, :-1], top_left[:rows, 1:]) + agreement(bottom_left[:next_rows], top_left[1 : next_rows + 1])
+
+    return votes(first, third), votes(third, first)

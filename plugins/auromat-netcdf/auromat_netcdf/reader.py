@@ -110,17 +110,36 @@ def _camera_position(dataset: netCDF4.Dataset, path: Path) -> np.ndarray:
     return np.asarray(variable[:], dtype=np.float64)
 
 
-def _floats(variable: netCDF4.Variable) -> np.ndarray:
-    values = np.asarray(variable[:], dtype=np.float64)
+def _floats(variable: netCDF4.Variable, key: Any = slice(None)) -> np.ndarray:
+    """``variable[key]`` as float64, its ``_FillValue`` as NaN."""
+    values = np.asarray(variable[key], dtype=np.float64)
     fill = getattr(variable, "_FillValue", None)
     if fill is not None and np.isfinite(fill):
         values[values == fill] = np.nan
     return values
 
 
-def _bounds(dataset: netCDF4.Dataset, name: str) -> netCDF4.Variable | None:
+class _Floats:
+    """A variable read in slices by :func:`_floats` (a :class:`~auromat_netcdf.grid.VertexArray`)."""
+
+    def __init__(self, variable: netCDF4.Variable) -> None:
+        self.variable = variable
+        self.shape = variable.shape
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return _floats(self.variable, key)
+
+
+def _bounds(dataset: netCDF4.Dataset, name: str, path: Path) -> netCDF4.Variable | None:
+    """The bounds variable of ``name`` (2 vertices per cell of a 1-D axis, 4 per pixel), or None."""
     bounds = getattr(dataset[name], "bounds", None)
-    return dataset[bounds] if bounds in dataset.variables else None
+    if bounds not in dataset.variables:
+        return None
+    variable, centers = dataset[bounds], dataset[name]
+    expected = (*centers.shape, 2 if centers.ndim == 1 else 4)
+    if variable.shape != expected:
+        raise InputError(f"{path}: {bounds} (bounds of {name}) has shape {variable.shape}, expected {expected}")
+    return variable
 
 
 def _from_magnetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datetime) -> tuple[np.ndarray, ...]:
@@ -129,10 +148,10 @@ def _from_magnetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: 
     model = get_magnetic_model(model_name)
     log.info("%s has no geodetic coordinates; converting MLat/MLT with magnetic model %r", path, model_name)
     lat, lon = model.from_magnetic(_floats(dataset["mlat"]), _floats(dataset["mlt"]), altitude, time)
-    mlat_bounds, mlt_bounds = _bounds(dataset, "mlat"), _bounds(dataset, "mlt")
+    mlat_bounds, mlt_bounds = _bounds(dataset, "mlat", path), _bounds(dataset, "mlt", path)
     if mlat_bounds is None or mlt_bounds is None:
         return (*corners_from_centers(lat, lon), lat, lon)
-    corners = (corners_from_vertices(_floats(mlat_bounds)), corners_from_vertices(_floats(mlt_bounds)))
+    corners = (corners_from_vertices(_Floats(mlat_bounds)), corners_from_vertices(_Floats(mlt_bounds)))
     return (*model.from_magnetic(*corners, altitude, time), lat, lon)
 
 
@@ -141,7 +160,7 @@ def _geodetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datet
     if "lat" not in dataset.variables or "lon" not in dataset.variables:
         return _from_magnetic(dataset, path, altitude, time)
     lat_variable, lon_variable = dataset["lat"], dataset["lon"]
-    lat_bounds, lon_bounds = _bounds(dataset, "lat"), _bounds(dataset, "lon")
+    lat_bounds, lon_bounds = _bounds(dataset, "lat", path), _bounds(dataset, "lon", path)
     if lat_variable.ndim == 1:
         lat_axis, lon_axis = _floats(lat_variable), _floats(lon_variable)
         lat, lon = np.meshgrid(lat_axis, wrap_lon(lon_axis), indexing="ij")
@@ -154,7 +173,7 @@ def _geodetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datet
     if lat_bounds is None or lon_bounds is None:
         log.info("%s has no pixel corners; estimating them from the centers", path)
         return (*corners_from_centers(lat, lon), lat, lon)
-    return corners_from_vertices(_floats(lat_bounds)), corners_from_vertices(_floats(lon_bounds)), lat, lon
+    return corners_from_vertices(_Floats(lat_bounds)), corners_from_vertices(_Floats(lon_bounds)), lat, lon
 
 
 def _edges(bounds: np.ndarray, name: str, path: Path) -> np.ndarray:

@@ -225,6 +225,18 @@ def test_reading_a_broken_file_names_it(nc_folder):
         read_netcdf(nc_folder / "notes.nc")
 
 
+def test_bounds_of_the_wrong_shape_are_named(tmp_path):
+    path = write(synthetic_mapping(), tmp_path)
+    with netCDF4.Dataset(path, "a") as dataset:
+        dataset.renameVariable("lat_bounds", "original_bounds")
+        dataset.createDimension("vertex3", 3)
+        dataset.createVariable("lat_bounds", "f8", (*dataset["lat"].dimensions, "vertex3"))
+        shape = dataset["lat"].shape
+    with pytest.raises(InputError, match=rf"{path.name}: lat_bounds \(bounds of lat\) has shape \({shape[0]}, {shape[1]}, 3\), "
+                                         rf"expected \({shape[0]}, {shape[1]}, 4\)"):
+        read_netcdf(path)
+
+
 def netcdf_contents(path: Path) -> dict:
     """Everything a reader sees in a netCDF file: dimensions, global attributes and, per variable, layout, attributes, values."""
     with netCDF4.Dataset(path) as dataset:
