@@ -113,7 +113,7 @@ def _format_summary(summary: dict[str, Any]) -> str:
     ])
 
 
-@click.command("info")
+@click.command("info", no_args_is_help=True)
 @click.option("--data", "data", required=True, type=click.Path(exists=True), help="Data folder or file.")
 @click.option("--provider", help="Provider name (default: detected from the data).")
 @click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km.")

@@ -529,7 +529,7 @@ def _run(
     return results, failures
 
 
-@click.command("convert")
+@click.command("convert", no_args_is_help=True)
 @click.option("--data", type=click.Path(exists=True, path_type=Path), default=".", show_default=True, help="Data folder (or file) to convert.")
 @click.option("--format", "format_", required=True, help="Output format: an exporter name (cdf, netcdf).")
 @click.option("--provider", help="Provider name (default: detected from the data).")

@@ -106,6 +106,14 @@ def test_usage_error_exits_2(run):
     assert run("list-providers", "--no-such-option").exit_code == 2
 
 
+@pytest.mark.parametrize("command, described", [("convert", "--without-geo"), ("info", "--json")])
+def test_a_command_that_needs_options_shows_its_help_without_any(run, command, described):
+    result = run(command)
+    assert result.exit_code == 2
+    assert f"Usage: auromat {command} [OPTIONS]" in result.output and described in result.output
+    assert "Missing option" not in result.output
+
+
 def test_plugin_adds_download_subcommand(run):
     result = run("download", "camera")
     assert (result.exit_code, result.output) == (0, "downloaded\n")

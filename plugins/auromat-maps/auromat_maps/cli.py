@@ -85,7 +85,7 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
     return source.load(0)
 
 
-@click.command("draw")
+@click.command("draw", no_args_is_help=True)
 @click.argument("style", type=click.Choice(sorted(STYLES)))
 @_source_options
 @click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it); "
@@ -136,7 +136,7 @@ class _Frames:
         return self.figures
 
 
-@click.command("movie")
+@click.command("movie", no_args_is_help=True)
 @click.argument("style", type=click.Choice(sorted(name for name, style in STYLES.items() if style.takes == "mapping")))
 @_source_options
 @click.option("--start", help="First UTC time (default: the first frame).", **_PERIOD)

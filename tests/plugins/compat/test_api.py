@@ -105,3 +105,16 @@ def test_download_script_forwards_to_the_auromat_command(capsys: pytest.CaptureF
     assert exited.value.code == 0
     output = capsys.readouterr().out
     assert "esa-iss" in output and "themis" in output
+
+
+def test_convert_script_without_options_describes_them(capsys: pytest.CaptureFixture[str]) -> None:
+    """The user guide: "A description can be shown by calling it without any options"."""
+    from auromat.cli import convert_main
+
+    with pytest.raises(SystemExit):
+        convert_main([])
+    captured = capsys.readouterr()
+    description = captured.out + captured.err
+    assert "Convert a data folder into one CDF or netCDF file per mapping" in description
+    assert all(option in description for option in ("--format", "--without-geo", "--without-bounds"))
+    assert "Missing option" not in description

@@ -64,6 +64,14 @@ def test_draw_without_id_or_time_draws_the_only_mapping(iss_fixtures, tmp_path) 
     assert not (tmp_path / "m.png").exists()
 
 
+@pytest.mark.parametrize("command", ["draw", "movie"])
+def test_without_arguments_the_help_lists_the_styles(command) -> None:
+    result = _run(command)
+    assert result.exit_code == 2
+    assert f"Usage: auromat {command} [OPTIONS]" in result.output and "stereographic" in result.output
+    assert "Missing argument" not in result.output
+
+
 def test_draw_resample_method_needs_resample(iss_fixtures, tmp_path) -> None:
     result = CliRunner().invoke(build_cli(), ["draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
                                               "--resample-method", "nearest", "--out", str(tmp_path / "m.png")])
