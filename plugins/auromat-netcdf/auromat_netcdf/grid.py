@@ -101,26 +101,27 @@ def plate_carree_axes(lat_bounds: np.ndarray, lon_bounds: np.ndarray, lat: np.nd
     return axes
 
 
-ORDER_SAMPLE_ROWS = 256
-"""Pixel rows (evenly spaced) whose signed areas decide the vertex order of a grid."""
+ORDER_SAMPLE_LINES = 128
+"""Pixel rows and columns (evenly spaced) on whose signed areas the vertex order of a grid is decided."""
 
 
 def vertex_order(lat_bounds: np.ndarray, lon_bounds: np.ndarray) -> str:
     """The vertex order (``"A"`` or ``"B"``) that runs anticlockwise seen from above (CF 7.1).
 
     Decided by the majority of the signed areas of the defined pixels in a
-    local east/north plane, over up to :data:`ORDER_SAMPLE_ROWS` evenly spaced
-    pixel rows; ``"A"`` (top-left, top-right, bottom-right, bottom-left) when
-    undecidable.
+    local east/north plane, on up to :data:`ORDER_SAMPLE_LINES` evenly spaced
+    pixel rows and columns; ``"A"`` (top-left, top-right, bottom-right,
+    bottom-left) when undecidable.
     """
-    step = max(1, -(-(lat_bounds.shape[0] - 1) // ORDER_SAMPLE_ROWS))
-    tl_lat, tl_lon = lat_bounds[:-1:step, :-1], lon_bounds[:-1:step, :-1]
-    h, w = lat_bounds.shape[0] - 1, tl_lat.shape[1]
+    h, w = lat_bounds.shape[0] - 1, lat_bounds.shape[1] - 1
+    rows, columns = (max(1, -(-n // ORDER_SAMPLE_LINES)) for n in (h, w))
+    tl_lat, tl_lon = lat_bounds[:-1:rows, :-1:columns], lon_bounds[:-1:rows, :-1:columns]
     with np.errstate(invalid="ignore"):
         east_scale = np.cos(np.radians(tl_lat))
 
         def local(dy: int, dx: int) -> tuple[np.ndarray, np.ndarray]:
-            corner_lat, corner_lon = lat_bounds[dy : dy + h : step, dx : dx + w], lon_bounds[dy : dy + h : step, dx : dx + w]
+            window = slice(dy, dy + h, rows), slice(dx, dx + w, columns)
+            corner_lat, corner_lon = lat_bounds[window], lon_bounds[window]
             east = corner_lon - tl_lon
             east += 180.0
             np.mod(east, 360.0, out=east)

@@ -35,11 +35,11 @@ def test_order_is_judged_on_the_whole_array_when_the_fullest_row_cannot_tell(ord
     np.testing.assert_array_equal(corners_from_vertices(bounds), corners)
 
 
-@pytest.mark.parametrize("rows", [1, 255, 600], ids=["one-row", "all-rows", "sampled-rows"])
-def test_vertex_order_runs_anticlockwise_seen_from_above(rows) -> None:
+@pytest.mark.parametrize("rows, columns", [(1, 4), (100, 4), (600, 300)], ids=["one-row", "every-line", "sampled-lines"])
+def test_vertex_order_runs_anticlockwise_seen_from_above(rows, columns) -> None:
     """North-up, east-right pixels (row 0 in the north) run anticlockwise as TL, BL, BR, TR: order B."""
-    lat = np.linspace(61.0, 60.0, rows + 1)[:, None] * np.ones((1, 5))
-    lon = np.ones((rows + 1, 1)) * np.linspace(-150.0, -149.0, 5)[None]
+    lat = np.linspace(61.0, 60.0, rows + 1)[:, None] * np.ones((1, columns + 1))
+    lon = np.ones((rows + 1, 1)) * np.linspace(-150.0, -149.0, columns + 1)[None]
     lat[: rows // 2] = np.nan
     assert vertex_order(lat, lon) == "B"
     assert vertex_order(lat[::-1], lon) == "A"
