@@ -24,7 +24,7 @@ from .hookspecs import hookimpl
 from .io import atomic_output
 from .keogram import Keogram, keogram
 from .mapping import MagneticCoordinates, Mapping, MappingCollection
-from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled
+from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled, frames_between
 from .registry import (
     choose_provider,
     detect_providers,
@@ -73,6 +73,7 @@ __all__ = [
     "choose_provider",
     "detect_providers",
     "fixed_grid",
+    "frames_between",
     "get_draw_style",
     "get_exporter",
     "get_magnetic_model",

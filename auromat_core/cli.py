@@ -20,6 +20,7 @@ from .errors import AuromatError
 from .mapping import MappingCollection
 from .options import TIME_FORMATS, parse_key_values
 from .plugins import get_plugins
+from .providers import frames_between
 from .registry import list_providers, open_data
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ def info_command(
     elif time is not None:
         items = [source.get(time)]
     else:
+        frames_between(source, start, end)
         items = source.sequence(start, end)
     summaries = (_summary(m) for item in items for m in (item if isinstance(item, MappingCollection) else [item]))
     if as_json:

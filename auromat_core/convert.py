@@ -42,10 +42,11 @@ import attrs
 import click
 from tqdm import tqdm
 
-from .errors import AuromatError, InputError, NoDataError
+from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .mapping import MappingCollection
 from .options import TIME_FORMATS, parse_key_values
+from .providers import frames_between
 from .registry import choose_provider, get_exporter, open_data
 
 log = logging.getLogger(__name__)
@@ -459,9 +460,7 @@ def convert(
     shown = _ShownMessages()
     with shown.watching():
         source = open_data(data_path, registration.name, **options)
-        indices = source.indices_between(start, end)
-    if not len(indices):
-        raise NoDataError(f"{source!r} has no frames between {start or 'the beginning'} and {end or 'the end'}")
+        indices = frames_between(source, start, end)
     base = data_path if data_path.is_dir() else data_path.parent
     out_dir = Path(out).resolve() if out is not None else base / "converted"
     out_dir.mkdir(parents=True, exist_ok=True)

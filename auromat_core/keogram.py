@@ -34,7 +34,7 @@ from .errors import InputError, NoDataError
 from .mapping import Mapping, MappingCollection
 from .providers import Provider
 from .registry import get_magnetic_model
-from .timeutil import as_utc
+from .timeutil import as_utc, period_phrase
 
 
 class Keogram(NamedTuple):
@@ -222,8 +222,7 @@ def keogram(
         rows.append(_row(axis, distance, low, high, values))
         times.append(item.time)
     if not times:
-        period = "" if start is None and end is None else f" between {start or 'the beginning'} and {end or 'the end'}"
-        raise NoDataError(f"no mappings{period} for a keogram")
+        raise NoDataError(f"no mappings{period_phrase(start, end)} for a keogram")
     stamps = np.array(times, dtype="datetime64[us]")
     order = np.argsort(stamps, kind="stable")
     stacked = np.stack(rows)[order]

@@ -21,7 +21,7 @@ from typing import Any
 from .errors import InputError, NoDataError
 from .mapping import Mapping, MappingCollection
 from .options import number_option
-from .timeutil import as_utc
+from .timeutil import as_utc, period_phrase
 
 MappingLike = Mapping | MappingCollection
 IGNORED_NAMES_SHOWN = 5
@@ -52,6 +52,14 @@ def identifier_index(identifiers: Sequence[str], identifier: str, where: str) ->
     names = ", ".join(identifiers[index] for index in matches[:AMBIGUOUS_NAMES_SHOWN])
     more = f" and {len(matches) - AMBIGUOUS_NAMES_SHOWN} more" if len(matches) > AMBIGUOUS_NAMES_SHOWN else ""
     raise NoDataError(f"identifier {identifier!r} is ambiguous in {where}; it matches {len(matches)}: {names}{more}")
+
+
+def frames_between(source: Provider, start: datetime | None = None, end: datetime | None = None) -> builtins.range:
+    """``source.indices_between(start, end)``, or :class:`NoDataError` naming the period when it holds no frames."""
+    indices = source.indices_between(start, end)
+    if not len(indices):
+        raise NoDataError(f"{source!r} has no frames{period_phrase(start, end)}")
+    return indices
 
 
 class Provider(abc.ABC):

@@ -20,3 +20,10 @@ def as_utc(time: datetime | np.datetime64 | str) -> datetime:
     if time.tzinfo is not None:
         time = time.astimezone(UTC).replace(tzinfo=None)
     return time
+
+
+def period_phrase(start: datetime | None, end: datetime | None) -> str:
+    """`` between <start> and <end>`` for messages (an open side named), or ``""`` when both are open."""
+    if start is None and end is None:
+        return ""
+    return f" between {start or 'the beginning'} and {end or 'the end'}"

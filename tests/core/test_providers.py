@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import re
 import weakref
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -19,6 +20,7 @@ from auromat_core import (
     NoDataError,
     Provider,
     Resampled,
+    frames_between,
 )
 from auromat_core.resample import is_plate_carree
 from auromat_core.testing import ProviderContract
@@ -180,6 +182,20 @@ def test_indices_between_includes_both_ends():
     assert [m.time for m in provider.sequence(t[1], t[3])] == list(t[1:4])
     assert provider.range == (t[0], t[4])
     assert len(provider) == 5
+
+
+def test_frames_between_names_the_period_it_finds_empty():
+    provider = minutes_provider(3)
+    t = provider.times
+    assert frames_between(provider, t[1]) == range(1, 3)
+    later = t[2] + timedelta(minutes=5)
+    with pytest.raises(NoDataError, match=rf"^{re.escape(repr(provider))} has no frames between {re.escape(str(later))} and the end$"):
+        frames_between(provider, later)
+    with pytest.raises(NoDataError, match=r"has no frames between the beginning and 2000-01-01 00:00:00$"):
+        frames_between(provider, None, datetime(2000, 1, 1))
+    empty = SyntheticProvider([], [])
+    with pytest.raises(NoDataError, match=rf"^{re.escape(repr(empty))} has no frames$"):
+        frames_between(empty)
 
 
 def test_mask_by_elevation_wrapper():

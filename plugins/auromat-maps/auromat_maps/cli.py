@@ -11,7 +11,7 @@ from typing import Any
 import click
 from tqdm.auto import tqdm
 
-from auromat_core import NoDataError, open_data
+from auromat_core import frames_between, open_data
 from auromat_core.options import TIME_FORMATS, parse_key_values
 
 from .figures import save_fig
@@ -114,7 +114,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float, 
         drawable = _wcs_files(data)
     else:
         source = _open(data, provider, altitude, provider_pairs)
-        frames = tqdm(source.sequence(start, end), total=len(source.indices_between(start, end)), desc=style, unit="frame",
+        frames = tqdm(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",
                       disable=no_progress)
         drawable = (prepare(item) for item in frames)
     figax = chosen.function(drawable, **options)
@@ -157,9 +157,7 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float,
     prepare = _preparation(arcsec, resample_method, min_elevation)
     options = _style_options(style, pairs)
     source = _open(data, provider, altitude, provider_pairs)
-    count = len(source.indices_between(start, end))
-    if not count:
-        raise NoDataError(f"{source!r} has no frames between {start or 'the beginning'} and {end or 'the end'}")
+    count = len(frames_between(source, start, end))
     figures = (STYLES[style].function(prepare(item), **options) for item in source.sequence(start, end))
     create_movie(out, _Frames(count, figures), fps, width=width, progress=not no_progress)
     click.echo(f"wrote {out} ({count} frames at {fps:g} fps)")

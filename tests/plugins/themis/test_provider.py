@@ -180,3 +180,6 @@ def test_info_command_over_a_period_in_either_time_form(themis_fixtures: Path) -
     assert listed == [f"gako.2011.01.06.17.00.{second}" for second in (30, 33, 36, 39)]
     both = CliRunner().invoke(build_cli(), [*arguments, "--time", "2011-01-06T17:00:30"])
     assert both.exit_code == 2 and "give one of --id, --time, or a period (--start/--end)" in both.output
+    later = CliRunner().invoke(build_cli(), [*arguments[:-1], "2011-01-06T18:00:00"])
+    assert later.exit_code == 1
+    assert later.output.strip().endswith("gako, 110 km) has no frames between 2011-01-06 18:00:00 and the end")
