@@ -15,20 +15,23 @@ class Builder:
 
     def __init__(self) -> None:
         self.built: list[list[str]] = []
+        self.declared: list[list[str]] = []
 
-    def __call__(self, parts):
+    def __call__(self, parts, declared):
         self.built.append([part.name for part in parts])
+        self.declared.append([part.name for part in declared])
         return f"file of {len(self.built)}".encode(), ("attribute",)
 
 
-def frame(index: int, geometry: np.ndarray = GRID, camera: str = "gako") -> list[Part]:
-    """Parts of a file: fixed geometry, a per-frame image, a small constant."""
+def frame(index: int, geometry: np.ndarray = GRID, camera: str = "gako", epoch: str = "tt2000") -> list[Part]:
+    """Parts of a file: fixed geometry, a per-frame image and time, a constant, a description that changes per frame."""
     image = np.random.default_rng(index).integers(0, 1000, size=geometry.shape)
     return [
         Part("altitude", ("double",), (110.0,)),
         Part("lat", ("double", camera), (geometry,), worth=True),
-        Part("img", ("int32",), (image,), worth=True),
-        Part("Epoch", ("tt2000",), (f"2011-01-06T17:00:{index:02d}",)),
+        Part("img", ("int32",), (image,), worth=True, declare=True),
+        Part("Epoch", (epoch,), (f"2011-01-06T17:00:{index:02d}",), declare=True),
+        Part("mcrs", ("int8", {"pole_lat": 80.0 + index * 1e-6}), (0,), declare=True),
     ]
 
 
@@ -40,8 +43,21 @@ def test_fixed_geometry_gets_a_template_of_the_repeated_parts_at_the_third_file(
     template = results[2]
     assert template is not None and template.names == ("altitude", "lat")
     assert template.content == b"file of 1" and template.extra == ("attribute",)
+    assert build.declared == [["img", "Epoch"]], "mcrs is described differently in every file: added by each"
+    assert list(template.declared) == ["img", "Epoch"]
     assert all(result is template for result in results[3:])
     assert cache.templates == [template]
+
+
+def test_a_file_whose_declared_part_is_described_otherwise_is_not_served():
+    cache, build = TemplateCache(), Builder()
+    template = [cache.find(frame(i), build) for i in range(3)][-1]
+    assert cache.find(frame(3, epoch="cdf_epoch"), build) is not template
+    without_image = [part for part in frame(4) if part.name != "img"]
+    assert cache.find(without_image, build) is not template
+    assert cache.find(frame(5), build) is template
+    assert Part("img", ("int32",), (GRID,)).declaration() == Part("img", ("int32",), (GRID + 1,)).declaration()
+    assert Part("img", ("int32",), (GRID,)).declaration() != Part("img", ("int16",), (GRID,)).declaration()
 
 
 def test_moving_camera_builds_nothing():

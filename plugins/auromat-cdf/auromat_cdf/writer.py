@@ -173,8 +173,11 @@ class CdfExporter:
             with _cdf_file(temporary, None if template is None else template.content) as cdf:
                 output = _Output(cdf, mapping.identifier, compression, () if template is None else template.extra)
                 output.globals(globals_)
+                held, declared = ((), {}) if template is None else (template.names, template.declared)
                 for variable in selected:
-                    if template is None or variable.name not in template.names:
+                    if variable.name in declared:
+                        output.fill(variable)
+                    elif variable.name not in held:
                         output.add(variable)
         log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
         return target
@@ -221,14 +224,18 @@ _TEMPLATES = TemplateCache()
 
 
 def _build_template(
-    scratch: Path, identifier: str, level: int, variables: MappingABC[str, _Variable], parts: Sequence[Part]
+    scratch: Path, identifier: str, level: int, variables: MappingABC[str, _Variable], held: Sequence[Part], declared: Sequence[Part]
 ) -> tuple[bytes, tuple[str, ...]]:
-    """A CDF holding the variables of ``parts``, as bytes, and the names of its variable attributes."""
+    """A CDF holding the variables of ``held`` and declaring those of ``declared``, as bytes, and the names of its variable attributes."""
     path = scratch.with_name(scratch.name + ".template")
     with _cdf_file(path) as cdf:
         output = _Output(cdf, identifier, level)
-        for part in parts:
-            output.add(variables[part.name])
+        held_names, declared_names = {part.name for part in held}, {part.name for part in declared}
+        for name, variable in variables.items():
+            if name in held_names:
+                output.add(variable)
+            elif name in declared_names:
+                output.declare(variable)
         names = tuple(output.attributes)
     try:
         return path.read_bytes(), names
@@ -295,14 +302,23 @@ class _Variable:
     size: int = 1
     record: bool = True
     compress: bool = False
+    dims: tuple[int, ...] | None = None
+    """Dimensions of a record, for a record-varying variable a template may declare without values."""
 
     def compressed(self, level: int) -> bool:
         return self.compress and level > 0 and self.size >= _COMPRESS_MIN_VALUES
 
+    def options(self, level: int) -> dict[str, Any]:
+        """Options of ``CDF.new``: type, record variance, GZIP level."""
+        options: dict[str, Any] = {"type": self.cdf_type, "recVary": self.record}
+        if self.compressed(level):
+            options.update(compress=const.GZIP_COMPRESSION, compress_param=level)
+        return options
+
     def part(self, level: int) -> Part:
         compressed = self.compressed(level)
-        static = (self.cdf_type.value, self.record, level if compressed else 0, sorted(self.attributes.items()))
-        return Part(self.name, static, self.sources, worth=compressed)
+        static = (self.cdf_type.value, self.record, level if compressed else 0, self.dims, sorted(self.attributes.items()))
+        return Part(self.name, static, self.sources, worth=compressed, declare=self.dims is not None)
 
 
 class _Output:
@@ -334,10 +350,18 @@ class _Output:
                 raise ExportError(f"mapping {self.identifier}: cannot store global attribute {key!r} = {value!r} in CDF: {error}") from None
 
     def add(self, variable: _Variable) -> None:
-        options: dict[str, Any] = {"type": variable.cdf_type, "recVary": variable.record}
-        if variable.compressed(self.level):
-            options.update(compress=const.GZIP_COMPRESSION, compress_param=self.level)
-        created = self.cdf.new(variable.name, data=variable.values(), **options)
+        """Create ``variable`` with its values and attributes."""
+        self._describe(variable, self.cdf.new(variable.name, data=variable.values(), **variable.options(self.level)))
+
+    def declare(self, variable: _Variable) -> None:
+        """Create ``variable`` with its attributes and no records (for a template)."""
+        self._describe(variable, self.cdf.new(variable.name, dims=list(variable.dims), **variable.options(self.level)))
+
+    def fill(self, variable: _Variable) -> None:
+        """Store the values of ``variable``, declared by the template the file started from."""
+        self.cdf[variable.name][...] = variable.values()
+
+    def _describe(self, variable: _Variable, created: pycdf.Var) -> None:
         number = self.cdf.var_num(variable.name.encode("ascii"))
         for key, value in {**variable.attributes, "FIELDNAM": variable.name, "FILLVAL": istp.fillval(created, ret=True)}.items():
             attribute = self.attributes.get(key)
@@ -372,8 +396,9 @@ class _Variables:
         axes = ("y_corner", "x_corner") if corners else ("y_pixel", "x_pixel")
         base = {"DEPEND_0": "Epoch", "DEPEND_1": axes[0], "DEPEND_2": axes[1], "SCALETYP": "linear"}
         h, w = self.mapping.shape
-        size = (h + 1) * (w + 1) if corners else h * w
-        return _Variable(name, lambda: values()[np.newaxis], cdf_type, {**base, **attributes}, sources, size=size, compress=True)
+        dims = (h + 1, w + 1) if corners else (h, w)
+        return _Variable(name, lambda: values()[np.newaxis], cdf_type, {**base, **attributes}, sources, size=dims[0] * dims[1], compress=True,
+                         dims=dims)
 
     def _coordinate(self, name: str, values: np.ndarray, kind: str, corners: bool, attributes: MappingABC[str, Any]) -> _Variable:
         step = self.steps.get(kind)
@@ -389,7 +414,9 @@ class _Variables:
     def _plain(
         self, name: str, data: Any, cdf_type: Any, attributes: MappingABC[str, Any], record: bool = True, sources: tuple[Any, ...] | None = None
     ) -> _Variable:
-        return _Variable(name, lambda: data, cdf_type, dict(attributes), (data,) if sources is None else sources, size=int(np.size(data)), record=record)
+        dims = np.shape(data)[1:] if record and cdf_type != const.CDF_CHAR else None
+        return _Variable(name, lambda: data, cdf_type, dict(attributes), (data,) if sources is None else sources, size=int(np.size(data)),
+                         record=record, dims=dims)
 
     def epoch_and_support(self, bounds: bool) -> list[_Variable]:
         mapping = self.mapping

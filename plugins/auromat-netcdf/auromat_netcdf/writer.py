@@ -150,7 +150,9 @@ class NetcdfExporter:
             template = _TEMPLATES.find([variable.part(sizes, compression) for variable in selected], build)
             with _dataset(temporary, sizes, None if template is None else template.content) as dataset:
                 _set_globals(dataset, attributes, mapping.identifier)
-                _add(dataset, [v for v in selected if template is None or v.name not in template.names], sizes, compression)
+                held, declared = ((), {}) if template is None else (template.names, template.declared)
+                written = [v for v in selected if v.name not in held]
+                _add(dataset, [v for v in written if v.name not in declared], written, sizes, compression)
         log.debug("wrote %s in %.2f s", target, timing.perf_counter() - start)
         return target
 
@@ -215,13 +217,16 @@ _TEMPLATES = TemplateCache()
 
 
 def _build_template(
-    scratch: Path, sizes: MappingABC[str, int], level: int, variables: MappingABC[str, _Variable], parts: Sequence[Part]
+    scratch: Path, sizes: MappingABC[str, int], level: int, variables: MappingABC[str, _Variable], held: Sequence[Part],
+    declared: Sequence[Part],
 ) -> tuple[bytes, None]:
-    """A netCDF file with all dimensions and the variables of ``parts``, as bytes."""
+    """A netCDF file with all dimensions, the variables of ``held`` and those of ``declared`` without values, as bytes."""
     path = scratch.with_name(scratch.name + ".template")
+    held_names = {part.name for part in held}
+    defined = {part.name for part in declared} | held_names
     try:
         with _dataset(path, sizes) as dataset:
-            _add(dataset, [variables[part.name] for part in parts], sizes, level)
+            _add(dataset, [v for v in variables.values() if v.name in defined], [v for v in variables.values() if v.name in held_names], sizes, level)
         return path.read_bytes(), None
     finally:
         path.unlink(missing_ok=True)
@@ -260,22 +265,23 @@ class _Variable:
     def part(self, sizes: MappingABC[str, int], level: int) -> Part:
         options = self.options(sizes, level)
         static = (self.dtype.str, self.dims, [sizes[dim] for dim in self.dims], repr(options), sorted(self.attributes.items()))
-        return Part(self.name, static, self.sources, worth="compression" in options)
+        return Part(self.name, static, self.sources, worth="compression" in options, declare=True)
 
 
-def _add(dataset: netCDF4.Dataset, variables: Sequence[_Variable], sizes: MappingABC[str, int], level: int) -> None:
-    """Define all ``variables``, then write their values.
+def _add(
+    dataset: netCDF4.Dataset, defined: Sequence[_Variable], written: Sequence[_Variable], sizes: MappingABC[str, int], level: int
+) -> None:
+    """Define the variables ``defined``, then write the values of ``written`` (defined now, or declared by a template).
 
     The library leaves define mode once, at the first write, and writes the
     file's metadata then; defining a variable after data were written would
     enter define mode again and write all metadata once more (~5 ms each).
     """
-    created = []
-    for variable in variables:
-        created.append(dataset.createVariable(variable.name, variable.dtype, variable.dims, **variable.options(sizes, level)))
-        created[-1].setncatts(variable.attributes)
-    for variable, handle in zip(variables, created):
-        variable.write(handle)
+    for variable in defined:
+        created = dataset.createVariable(variable.name, variable.dtype, variable.dims, **variable.options(sizes, level))
+        created.setncatts(variable.attributes)
+    for variable in written:
+        variable.write(dataset[variable.name])
 
 
 def _assign(value: Any) -> Callable[[netCDF4.Variable], None]:

@@ -356,6 +356,7 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
     frames, templated, template = check_template_sequence(writer, write, read_cdf, cdf_contents, assert_same_contents, tmp_path, monkeypatch)
     assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "y_pixel"} <= set(template.names)
     assert not {"Epoch", "img_red", "mlt", "camera_pos"} & set(template.names)
+    assert {"Epoch", "img_red", "mlt", "mlt_bounds", "camera_pos"} <= set(template.declared), "declared: each file stores only values"
     with pycdf.CDF(str(templated[3])) as cdf:
         problems = istp.FileChecks.all(cdf, catch=True)
     assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]

@@ -276,3 +276,4 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
     _, _, template = check_template_sequence(writer, write, read_netcdf, netcdf_contents, assert_same_contents, tmp_path, monkeypatch)
     assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "crs", "altitude"} <= set(template.names)
     assert not {"time", "img_red", "mlt", "camera_pos"} & set(template.names)
+    assert {"time", "img_red", "mlt", "mlt_bounds", "camera_pos"} <= set(template.declared), "declared: each file stores only values"
