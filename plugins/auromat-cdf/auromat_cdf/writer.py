@@ -167,13 +167,14 @@ class CdfExporter:
         if magnetic is not None:
             selected += variables.magnetic(magnetic, include_bounds, magnetic_model)
         selected += variables.images() + variables.zenith_angle()
+        parts = [variable.part(compression) for variable in selected] + [_global_part(key, value) for key, value in globals_.items()]
         with IO_LOCK, atomic_output(target) as temporary:
-            build = functools.partial(_build_template, temporary, mapping.identifier, compression, {v.name: v for v in selected})
-            template = _TEMPLATES.find([variable.part(compression) for variable in selected], build)
+            build = functools.partial(_build_template, temporary, mapping.identifier, compression, {v.name: v for v in selected}, globals_)
+            template = _TEMPLATES.find(parts, build)
             with _cdf_file(temporary, None if template is None else template.content) as cdf:
                 output = _Output(cdf, mapping.identifier, compression, () if template is None else template.extra)
-                output.globals(globals_)
                 held, declared = ((), {}) if template is None else (template.names, template.declared)
+                output.globals({key: value for key, value in globals_.items() if _GLOBAL + key not in held})
                 for variable in selected:
                     if variable.name in declared:
                         output.fill(variable)
@@ -223,14 +224,27 @@ _TEMPLATES = TemplateCache()
 """Templates of this process: the variables that repeat from file to file, already compressed."""
 
 
+_GLOBAL = "global attribute "
+"""Prefix of the template parts that stand for global attributes."""
+
+
+def _global_part(key: str, value: Any) -> Part:
+    return Part(_GLOBAL + key, (_attribute_type(value).value,), (value,))
+
+
 def _build_template(
-    scratch: Path, identifier: str, level: int, variables: MappingABC[str, _Variable], held: Sequence[Part], declared: Sequence[Part]
+    scratch: Path, identifier: str, level: int, variables: MappingABC[str, _Variable], globals_: MappingABC[str, Any],
+    held: Sequence[Part], declared: Sequence[Part],
 ) -> tuple[bytes, tuple[str, ...]]:
-    """A CDF holding the variables of ``held`` and declaring those of ``declared``, as bytes, and the names of its variable attributes."""
+    """A CDF holding the global attributes and variables of ``held`` and declaring the variables of ``declared``.
+
+    Returns its bytes and the names of its variable attributes.
+    """
     path = scratch.with_name(scratch.name + ".template")
     with _cdf_file(path) as cdf:
         output = _Output(cdf, identifier, level)
         held_names, declared_names = {part.name for part in held}, {part.name for part in declared}
+        output.globals({key: value for key, value in globals_.items() if _GLOBAL + key in held_names})
         for name, variable in variables.items():
             if name in held_names:
                 output.add(variable)

@@ -357,6 +357,8 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
     assert {"lat", "lon", "lat_bounds", "lon_bounds", "zenith_angle", "y_pixel"} <= set(template.names)
     assert not {"Epoch", "img_red", "mlt", "camera_pos"} & set(template.names)
     assert {"Epoch", "img_red", "mlt", "mlt_bounds", "camera_pos"} <= set(template.declared), "declared: each file stores only values"
+    held_globals = {name.removeprefix("global attribute ") for name in template.names if name.startswith("global attribute ")}
+    assert {"Project", "Generated_by", "Instrument_type"} <= held_globals and not {"Logical_file_id", "TEXT"} & held_globals
     with pycdf.CDF(str(templated[3])) as cdf:
         problems = istp.FileChecks.all(cdf, catch=True)
     assert sorted(problems) == [f"{name}: Multi dim variable with image display type." for name in ("img_blue", "img_green", "img_red")]
