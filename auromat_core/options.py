@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable
 from typing import Any
 
@@ -65,3 +66,30 @@ def bool_option(name: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
     raise InputError(f"{name} must be true or false, got {value!r}")
+
+
+def instance_option(name: str, value: Any, kind: type) -> Any:
+    """``value`` if it is None or a ``kind`` (an option only Python code can set).
+
+    Raises
+    ------
+    InputError
+        Naming the option and the expected class, for anything else (e.g. a
+        number or a string given as ``-p name=...`` on the command line).
+    """
+    if value is None or isinstance(value, kind):
+        return value
+    raise InputError(f"{name} must be a {kind.__name__} object (set it from Python, not with -p), got {value!r}")
+
+
+def path_option(name: str, value: Any) -> Any:
+    """``value`` if it is None, a string or a path.
+
+    Raises
+    ------
+    InputError
+        Naming the option, for anything else (e.g. ``-p tle_folder=5``, which JSON makes a number).
+    """
+    if value is None or isinstance(value, (str, os.PathLike)):
+        return value
+    raise InputError(f"{name} must be a file or folder path, got {value!r}")

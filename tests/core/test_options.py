@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
 from auromat_core import InputError
-from auromat_core.options import bool_option, number_option, parse_key_values
+from auromat_core.options import bool_option, instance_option, number_option, parse_key_values, path_option
 
 
 def test_key_values_are_json_where_they_parse() -> None:
@@ -44,3 +45,18 @@ def test_bool_options_are_true_or_false() -> None:
     for value in ("tru", "false", 1, None):
         with pytest.raises(InputError, match=f"^offline must be true or false, got {value!r}$"):
             bool_option("offline", value)
+
+
+def test_instance_options_take_none_or_an_object_of_the_class() -> None:
+    value = Path("x")
+    assert instance_option("folder", value, Path) is value and instance_option("folder", None, Path) is None
+    for wrong in (1, "x", True):
+        with pytest.raises(InputError, match=rf"^folder must be a Path object \(set it from Python, not with -p\), got {wrong!r}$"):
+            instance_option("folder", wrong, Path)
+
+
+def test_path_options_take_strings_and_paths() -> None:
+    assert path_option("tle_folder", "tles") == "tles" and path_option("tle_folder", Path("t")) == Path("t")
+    assert path_option("tle_folder", None) is None
+    with pytest.raises(InputError, match=r"^tle_folder must be a file or folder path, got 5$"):
+        path_option("tle_folder", 5)

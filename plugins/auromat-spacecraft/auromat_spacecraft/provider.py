@@ -23,7 +23,7 @@ import numpy as np
 from astropy.io import fits
 
 from auromat_core import InputError, Mapping, Provider
-from auromat_core.options import number_option
+from auromat_core.options import instance_option, number_option, path_option
 
 from .images import IMAGE_EXTENSIONS, RawOptions
 from .lens import LensCorrection
@@ -93,15 +93,17 @@ class SpacecraftProvider(Provider):
         self.altitude = number_option("altitude", altitude, 0.0)
         self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         if timeshift is not None and not isinstance(timeshift, timedelta):
-            timeshift = timedelta(seconds=float(timeshift))
+            timeshift = timedelta(seconds=number_option("timeshift", timeshift))
         self.timeshift = timeshift
+        if image_extension is not None and not isinstance(image_extension, str):
+            raise InputError(f"image_extension must be a file extension such as '.jpg', got {image_extension!r}")
         self.image_extension = image_extension
         self.norad_id = norad_id
-        self.tle_folder = tle_folder
-        self.spacetrack = spacetrack
-        self.metadata_path = metadata_path
-        self.raw_options = raw_options
-        self.lens_correction = lens_correction
+        self.tle_folder = path_option("tle_folder", tle_folder)
+        self.spacetrack = instance_option("spacetrack", spacetrack, SpaceTrack)
+        self.metadata_path = path_option("metadata_path", metadata_path)
+        self.raw_options = instance_option("raw_options", raw_options, RawOptions)
+        self.lens_correction = instance_option("lens_correction", lens_correction, LensCorrection)
         self.reload()
 
     @classmethod

@@ -196,6 +196,24 @@ def test_altitude_option(sample_files, tmp_path: Path) -> None:
         SpacecraftProvider(folder, altitude="high")
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("spacetrack", True, r"spacetrack must be a SpaceTrack object \(set it from Python, not with -p\), got True"),
+        ("raw_options", 1, r"raw_options must be a RawOptions object \(set it from Python, not with -p\), got 1"),
+        ("lens_correction", "poly3", r"lens_correction must be a LensCorrection object .*, got 'poly3'"),
+        ("timeshift", "late", r"timeshift must be a number, got 'late'"),
+        ("tle_folder", 5, r"tle_folder must be a file or folder path, got 5"),
+        ("image_extension", 1, r"image_extension must be a file extension such as '.jpg', got 1"),
+    ],
+)
+def test_options_of_the_wrong_kind_are_named(sample_files, tmp_path: Path, option, value, message) -> None:
+    """What ``-p KEY=VALUE`` can give (JSON numbers, booleans, strings) for options that need other values."""
+    folder = sample_folder(tmp_path, sample_files, [0], ["A"])
+    with pytest.raises(InputError, match=f"^{message}$"):
+        SpacecraftProvider(folder, **{option: value})
+
+
 def test_registered_and_detected(auromat_plugins, sample_files, tmp_path: Path) -> None:
     auromat_plugins.register(auromat_spacecraft.plugin)
     folder = sample_folder(tmp_path, sample_files, [0], ["A"])
