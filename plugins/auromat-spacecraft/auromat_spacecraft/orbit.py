@@ -246,7 +246,7 @@ def position_from_tles(
     if not path.is_file():
         raise NoDataError(
             f"{context}TLE file {path} for NORAD {norad_id} not found; put it there, or have it downloaded from "
-            "Space-Track (auromat solve --spacetrack, or spacetrack= in Python)"
+            "Space-Track (auromat solve --spacetrack; when mapping, -p spacetrack=true or spacetrack= in Python)"
         )
     return TleFile(path).position(time)
 

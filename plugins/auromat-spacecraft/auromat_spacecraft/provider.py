@@ -66,7 +66,10 @@ class SpacecraftProvider(Provider):
     image_extension
         Image file extension (e.g. ``".jpg"``); auto-detected when None.
     norad_id, tle_folder, spacetrack
-        Orbit source where a position must be computed.
+        Orbit source where a position must be computed; ``spacetrack`` is a
+        :class:`~auromat_spacecraft.spacetrack.SpaceTrack` session, or True for
+        one with the credentials of the environment or ``~/.netrc``
+        (``-p spacetrack=true``).
     metadata_path
         ``metadata.json`` to use (default: the one in ``image_folder``, if any).
     raw_options, lens_correction
@@ -83,7 +86,7 @@ class SpacecraftProvider(Provider):
         image_extension: str | None = None,
         norad_id: str | int | None = None,
         tle_folder: str | os.PathLike | None = None,
-        spacetrack: SpaceTrack | None = None,
+        spacetrack: SpaceTrack | bool | None = None,
         metadata_path: str | os.PathLike | None = None,
         raw_options: RawOptions | None = None,
         lens_correction: LensCorrection | None = None,
@@ -100,6 +103,8 @@ class SpacecraftProvider(Provider):
         self.image_extension = image_extension
         self.norad_id = norad_id
         self.tle_folder = path_option("tle_folder", tle_folder)
+        if isinstance(spacetrack, bool):
+            spacetrack = SpaceTrack() if spacetrack else None
         self.spacetrack = instance_option("spacetrack", spacetrack, SpaceTrack)
         self.metadata_path = path_option("metadata_path", metadata_path)
         self.raw_options = instance_option("raw_options", raw_options, RawOptions)

@@ -82,7 +82,8 @@ def test_not_covered_times(tle_folder: Path) -> None:
 def test_position_from_tles_errors(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no tle_folder"):
         position_from_tles(PHOTO_TIME, "25544", None)
-    with pytest.raises(NoDataError, match=r"25544\.tle for NORAD 25544 not found; .*\(auromat solve --spacetrack, or spacetrack= in Python\)$"):
+    hint = r"\(auromat solve --spacetrack; when mapping, -p spacetrack=true or spacetrack= in Python\)$"
+    with pytest.raises(NoDataError, match=r"25544\.tle for NORAD 25544 not found; .*" + hint):
         position_from_tles(PHOTO_TIME, "25544", tmp_path)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from auromat_spacecraft.orbit import TleFile
 from auromat_spacecraft.provider import SpacecraftProvider
+from auromat_spacecraft.spacetrack import SpaceTrack
 from auromat_spacecraft.wcs import read_header, write_header
 
 from auromat_core import InputError, NoDataError, detect_providers, get_provider
@@ -196,10 +197,19 @@ def test_altitude_option(sample_files, tmp_path: Path) -> None:
         SpacecraftProvider(folder, altitude="high")
 
 
+def test_spacetrack_true_is_a_session_with_the_stored_credentials(sample_files, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SPACETRACK_USER", "observer")
+    monkeypatch.setenv("SPACETRACK_PASSWORD", "s3cret-value")
+    folder = sample_folder(tmp_path, sample_files, [0], ["A"])
+    session = SpacecraftProvider(folder, spacetrack=True).spacetrack
+    assert isinstance(session, SpaceTrack) and session._resolve_credentials() == ("observer", "s3cret-value")
+    assert SpacecraftProvider(folder, spacetrack=False).spacetrack is None
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("spacetrack", True, r"spacetrack must be a SpaceTrack object \(set it from Python, not with -p\), got True"),
+        ("spacetrack", "yes", r"spacetrack must be a SpaceTrack object \(set it from Python, not with -p\), got 'yes'"),
         ("raw_options", 1, r"raw_options must be a RawOptions object \(set it from Python, not with -p\), got 1"),
         ("lens_correction", "poly3", r"lens_correction must be a LensCorrection object .*, got 'poly3'"),
         ("timeshift", "late", r"timeshift must be a number, got 'late'"),
