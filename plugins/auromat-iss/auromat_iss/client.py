@@ -311,11 +311,15 @@ class IssArchive:
         wcs_path = self._fetch(image.wcs_uri, self.wcs_path(key), f"WCS solution of {key}")
         return image_path, wcs_path
 
-    def ensure_bad_pixels(self) -> Path:
-        """The sequence's bad-pixel list (RAW only), fetched when missing."""
+    def ensure_bad_pixels(self) -> Path | None:
+        """The sequence's bad-pixel list (RAW only), fetched when missing; None when ``api.json`` names none."""
         if not self.use_raw:
             raise InputError(f"{self.api_path}: bad pixels are only used with RAW images")
-        return self._fetch(self._uri(self.api, "raw_bad_pixels_uri", "api.json"), self.bad_pixels_path, "bad-pixel list")
+        uri = self.api.get("raw_bad_pixels_uri")
+        if uri is None and not self.bad_pixels_path.exists():
+            log.warning("%s has no raw_bad_pixels_uri: the RAW images are developed without repairing bad pixels", self.api_path)
+            return None
+        return self._fetch(uri, self.bad_pixels_path, "bad-pixel list")
 
     def download(self, start: datetime | None = None, end: datetime | None = None) -> DownloadSummary:
         """Fetch everything missing for the images of ``start``..``end`` (inclusive).
@@ -327,8 +331,8 @@ class IssArchive:
         for path in (self.api_path, self.metadata_path):
             (summary.downloaded if path in self.fetched else summary.present).append(path)
         jobs: list[tuple[str | None, Path, str]] = []
-        if self.use_raw:
-            jobs.append((self.api.get("raw_bad_pixels_uri"), self.bad_pixels_path, "bad-pixel list"))
+        if self.use_raw and self.api.get("raw_bad_pixels_uri") is not None:
+            jobs.append((self.api["raw_bad_pixels_uri"], self.bad_pixels_path, "bad-pixel list"))
         for image in self.select(start, end):
             uri = image.raw_uri if self.use_raw else image.image_uri
             jobs.append((uri, self.image_path(image.key), f"image {image.key}"))

@@ -129,8 +129,8 @@ class IssProvider(Provider):
         if self._raw_options is None:
             raise InputError(f"{self!r} uses processed images, not RAW files")
         if not self._bad_pixels_loaded:
-            bad_pixels = load_bad_pixels(self.archive.ensure_bad_pixels())
-            self._raw_options = attrs.evolve(self._raw_options, bad_pixels=bad_pixels)
+            path = self.archive.ensure_bad_pixels()
+            self._raw_options = attrs.evolve(self._raw_options, bad_pixels=None if path is None else load_bad_pixels(path))
             self._bad_pixels_loaded = True
         return self._raw_options
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -231,3 +233,24 @@ def test_full_frame_raw_with_the_real_solution(server: ArchiveServer, tmp_path: 
     assert mapping.defined[-1, 2000] and not mapping.defined[0, 2000]
     assert (tmp_path / "seq-16" / f"{KEYS[0]}.wcs").read_bytes() == seq_wcs[0].read_bytes()
 
+
+
+def test_raw_sequence_without_a_bad_pixel_list_is_developed_unrepaired(
+    server: ArchiveServer, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sequence = 31
+    server.add_sequence(sequence)
+    path = f"/api/georef_seqs/{sequence}"
+    document = json.loads(server.files[path])
+    del document["raw_bad_pixels_uri"]
+    server.files[path] = json.dumps(document).encode()
+    provider = make_provider(tmp_path, base_url, sequence)
+    with caplog.at_level(logging.WARNING):
+        image = provider.get_by_id(KEYS[0]).image
+    assert "has no raw_bad_pixels_uri: the RAW images are developed without repairing bad pixels" in caplog.text
+    row, column = HOT_PIXEL
+    assert image[row - RAW_MARGIN, column - RAW_MARGIN, 0] > 30000, "the hot pixel stays"
+    summary = provider.download()
+    assert not summary.failed and not (tmp_path / "bad_pixels.gz").exists()
+    expected = {"api.json", "metadata.json"} | {f"{key}{extension}" for key in KEYS[1:] for extension in (".dng", ".wcs")}
+    assert {path.name for path in summary.downloaded} == expected
