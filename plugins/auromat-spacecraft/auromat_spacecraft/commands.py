@@ -11,7 +11,7 @@ from auromat_core import get_solver
 
 from .orbit import DEFAULT_NORAD_ID
 from .photo_download import BASE_URL_ENV, DEFAULT_BASE_URL, download_photo_sequence
-from .solve_sequence import solve_folder
+from .solve_sequence import pending_images, solve_folder
 from .spacetrack import SpaceTrack
 
 _FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -64,6 +64,7 @@ def solve_command(
         options["tweak_order"] = sip_order
     solver = get_solver(solver_name)
     spacetrack = SpaceTrack() if use_spacetrack else None
+    images_in_folder = len(pending_images(images, wcs_out, overwrite=True))
     solved, unsolved = 0, []
     for image_path, wcs_path in solve_folder(
         images, wcs_out, tle_folder, norad_id=norad_id, spacetrack=spacetrack, solver=solver, overwrite=overwrite,
@@ -74,7 +75,12 @@ def solve_command(
         else:
             solved += 1
             click.echo(f"{image_path.name} -> {wcs_path}")
-    click.echo(f"solved {solved} of {solved + len(unsolved)} images" + (f"; not solved: {', '.join(unsolved)}" if unsolved else ""))
+    skipped = images_in_folder - solved - len(unsolved)
+    click.echo(
+        f"solved {solved} of {solved + len(unsolved)} images"
+        + (f"; not solved: {', '.join(unsolved)}" if unsolved else "")
+        + (f"; {skipped} already had a .wcs (--overwrite solves them again)" if skipped else "")
+    )
 
 
 @click.command("nasa-photos")

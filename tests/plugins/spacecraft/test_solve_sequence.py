@@ -185,6 +185,10 @@ def test_cli_solve(register_solver, images: Path, tmp_path: Path, seq_folder: Pa
     assert lines[-1] == f"solved 3 of 4 images; not solved: {FRAMES[3]}.jpg"
     assert solver.calls[0][1] == {"scale_range": (77.0, 95.0)}
     assert read_header(wcs_folder / f"{FRAMES[0]}.wcs")["NORADID"] == "25544"
+    again = _invoke("solve", "--images", str(images), "--wcs-out", str(wcs_folder), "--tle-folder", str(tle_folder),
+                    "--solver", "fixture", "--scale-low", "77", "--scale-high", "95", "--no-progress")
+    assert again.exit_code == 0, again.output
+    assert again.output.strip().splitlines() == [f"solved 0 of 1 images; not solved: {FRAMES[3]}.jpg; 3 already had a .wcs (--overwrite solves them again)"]
 
 
 def test_cli_solve_usage_errors(register_solver, images: Path, tmp_path: Path, tle_folder: Path) -> None:
