@@ -55,6 +55,7 @@ class SpaceTrack:
         self.timeout = timeout
         self._credentials = (user, password) if user and password else None
         self._session: requests.Session | None = None
+        self._asked: dict[int, list[tuple[datetime, datetime]]] = {}
 
     def __repr__(self) -> str:
         return f"SpaceTrack({self.base_url!r})"
@@ -125,7 +126,10 @@ class SpaceTrack:
         """Make the TLE file at ``path`` cover ``time``, downloading what is missing.
 
         New TLEs from a window around ``time`` are merged into the file (sorted,
-        without duplicates) and the file is replaced atomically.
+        without duplicates) and the file is replaced atomically. A time whose
+        TLEs (up to 3 days before it) an earlier query of this session already
+        asked for is answered from the file, so the photos of a sequence after
+        the latest published TLE cost one query, not one each.
 
         Raises
         ------
@@ -134,8 +138,16 @@ class SpaceTrack:
         """
         path = Path(path)
         time = as_utc(time)
+        asked = self._asked.setdefault(int(norad_id), [])
+        if any(start <= time - QUERY_MARGIN_BEFORE and time <= end for start, end in asked):
+            # this session's earlier answer held every TLE that can serve ``time``: ask once per sequence, not per photo
+            if path.is_file() and TleFile(path).covers(time):
+                return path
+            raise NoDataError(f"Space-Track has no TLE of NORAD {norad_id} covering {time.isoformat()}")
         existing = read_tle_file(path) if path.is_file() else []
-        text = self.query_tles(norad_id, time - QUERY_MARGIN_BEFORE, time + QUERY_MARGIN_AFTER)
+        window = (time - QUERY_MARGIN_BEFORE, time + QUERY_MARGIN_AFTER)
+        text = self.query_tles(norad_id, *window)
+        asked.append(window)
         lines = [line for line in text.splitlines() if line.strip()]
         valid = [line for line in lines if len(line.rstrip()) == 69]
         if len(valid) != len(lines):

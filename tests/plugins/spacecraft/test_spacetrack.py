@@ -173,3 +173,23 @@ def test_stored_tle_is_used_when_nothing_newer(server: str, tmp_path: Path, tle_
     np.testing.assert_array_equal(position, TleFile(tmp_path / "25544.tle").position(time))
     with pytest.raises(NoDataError):
         position_from_tles(datetime(2011, 9, 25), "25544", tmp_path, SpaceTrack(USER, PASSWORD, base_url=server))
+
+
+def test_photos_after_the_latest_tle_ask_once_per_session(server: str, tmp_path: Path, tle_folder: Path) -> None:
+    """A sequence after the latest published TLE: one query serves every photo its window covers."""
+    lines = (tle_folder / "25544.tle").read_text().splitlines()
+    (tmp_path / "25544.tle").write_text("\n".join(lines[:2]) + "\n")  # epoch 2011-09-17 18:00
+    FakeSpaceTrack.tle_lines = lines[:2]
+    session = SpaceTrack(USER, PASSWORD, base_url=server)
+    photos = [datetime(2011, 9, 18, 12, 0, second) for second in range(0, 60, 10)]
+    positions = [position_from_tles(time, "25544", tmp_path, session) for time in photos]
+    queries = [entry for entry in FakeSpaceTrack.log if entry.startswith("GET /basicspacedata")]
+    assert len(queries) == 1
+    stored = TleFile(tmp_path / "25544.tle")
+    for time, position in zip(photos, positions):
+        np.testing.assert_array_equal(position, stored.position(time))
+    position_from_tles(datetime(2011, 9, 20, 17), "25544", tmp_path, session)  # beyond the first window: asked again
+    assert len([entry for entry in FakeSpaceTrack.log if entry.startswith("GET /basicspacedata")]) == 2
+    with pytest.raises(NoDataError, match="no TLE of NORAD 25544 covering 2011-09-20T19:00:00$"):  # 3 days after the epoch
+        position_from_tles(datetime(2011, 9, 20, 19), "25544", tmp_path, session)
+    assert len([entry for entry in FakeSpaceTrack.log if entry.startswith("GET /basicspacedata")]) == 2
