@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -226,8 +227,18 @@ def draw_stereographic(
 
 
 def draw_cities_map(mappings: Drawable, **options: Any) -> FigAx:
-    """:func:`draw_stereographic` with city markers (``city_options`` as there)."""
+    """:func:`draw_stereographic` with city markers (``city_options`` as there).
+
+    Its options are those of :func:`draw_stereographic` except ``cities``
+    (always true), as its signature states.
+    """
     return draw_stereographic(mappings, cities=True, **options)
+
+
+_STEREOGRAPHIC = inspect.signature(draw_stereographic, eval_str=True)
+draw_cities_map.__signature__ = _STEREOGRAPHIC.replace(  # type: ignore[attr-defined]
+    parameters=[p for p in _STEREOGRAPHIC.parameters.values() if p.name != "cities"]
+)
 
 
 def draw_stereographic_mlat_mlt(

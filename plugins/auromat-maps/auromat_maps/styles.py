@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
@@ -50,13 +53,52 @@ STYLES: dict[str, Style] = {
 
 
 def check_options(name: str, options: dict[str, Any]) -> None:
-    """Raise :class:`InputError` naming the accepted options if ``options`` has an unknown one."""
-    import inspect
+    """Check the options of style ``name`` against its function's keyword parameters and their types.
 
-    parameters = list(inspect.signature(STYLES[name].function).parameters.values())[1:]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return
-    accepted = {p.name for p in parameters}
-    unknown = sorted(set(options) - accepted)
+    Values of parameters annotated with ``bool``, ``int``, ``float``, ``str``,
+    ``dict`` or ``tuple[float, ...]`` (optionally ``| None``) must have that
+    type (JSON from the command line: ``true``, ``5``, ``"gray"``, ``[62, -145]``);
+    others are checked by the style itself.
+
+    Raises
+    ------
+    InputError
+        For an unknown option (naming the accepted ones) or a value of the wrong type.
+    """
+    parameters = {p.name: p for p in list(inspect.signature(STYLES[name].function, eval_str=True).parameters.values())[1:]}
+    unknown = sorted(set(options) - set(parameters))
     if unknown:
-        raise InputError(f"style {name} has no option {', '.join(unknown)}; its options: {', '.join(sorted(accepted))}")
+        raise InputError(f"style {name} has no option {', '.join(unknown)}; its options: {', '.join(sorted(parameters))}")
+    for key, value in options.items():
+        expected = _expected(parameters[key].annotation, value)
+        if expected is not None:
+            raise InputError(f"style {name}: option {key} must be {expected}, got {value!r}")
+
+
+_NUMBER = (int, float)
+
+
+def _expected(annotation: Any, value: Any) -> str | None:
+    """What ``value`` should be for a parameter annotated ``annotation``, or None when it fits (or is not checked here)."""
+    kinds = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+    if value is None and type(None) in kinds:
+        return None
+    kinds = tuple(kind for kind in kinds if kind is not type(None))
+    if len(kinds) != 1:
+        return None
+    kind, origin = kinds[0], typing.get_origin(kinds[0])
+    if kind is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if kind is int:
+        return None if isinstance(value, int) and not isinstance(value, bool) else "a whole number"
+    if kind is float:
+        return None if isinstance(value, _NUMBER) and not isinstance(value, bool) else "a number"
+    if kind is str:
+        return None if isinstance(value, str) else "a string"
+    if kind is dict or origin is dict:
+        return None if isinstance(value, dict) else "a JSON object, e.g. {\"labels\": 5}"
+    if origin is tuple and all(arg is float for arg in typing.get_args(kind)):
+        size = len(typing.get_args(kind))
+        numbers = isinstance(value, (list, tuple)) and all(isinstance(v, _NUMBER) and not isinstance(v, bool) for v in value)
+        return None if numbers and len(value) == size else f"a list of {size} numbers"
+    return None

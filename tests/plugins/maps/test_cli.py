@@ -49,6 +49,23 @@ def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("style", "option", "message"),
+    [
+        ("stereographic", "line_delta=five", "style stereographic: option line_delta must be a number, got 'five'"),
+        ("keogram", "magnetic=no", "style keogram: option magnetic must be true or false, got 'no'"),
+        ("mlat-mlt-stereographic", "center=[62]", "style mlat-mlt-stereographic: option center must be a list of 2 numbers, got [62]"),
+        ("cities", "city_options=5", "style cities: option city_options must be a JSON object, e.g. {\"labels\": 5}, got 5"),
+        ("cities", "cities=false", "style cities has no option cities; its options: bottom_title, bounding_box, center, city_options,"),
+    ],
+)
+def test_style_option_values_of_the_wrong_type_are_one_line_errors(iss_fixtures, tmp_path, style, option, message) -> None:
+    result = _run("draw", style, "--data", str(iss_fixtures), "--out", str(tmp_path / "m.png"), "-o", option)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {message}") and len(result.output.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_draw_without_id_or_time_draws_the_only_mapping(iss_fixtures, tmp_path) -> None:
     from tests.conftest import write_sequence
 
