@@ -11,12 +11,14 @@ from typing import Any
 import click
 from tqdm.auto import tqdm
 
-from auromat_core import frames_between, open_data
+from auromat_core import NoDataError, frames_between, open_data
 from auromat_core.options import TIME_FORMATS, parse_key_values
+from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
 from .movie import CODECS, create_movie
 from .styles import STYLES, check_options
+from .wcsutil import photo_time, read_header
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,17 @@ def _wcs_files(data: Path) -> list[Path]:
     return sorted(data.glob("*.wcs")) if data.is_dir() else ([data] if data.suffix == ".wcs" else [])
 
 
+def _wcs_in_period(data: Path, paths: list[Path], start: datetime | None, end: datetime | None) -> list[Path]:
+    """The ``.wcs`` files whose DATE-OBS lies in ``[start, end]`` (all when the period is open)."""
+    if start is None and end is None:
+        return paths
+    times = {path: photo_time(read_header(path)) for path in paths}
+    chosen = [path for path, time in times.items() if time is not None and (start is None or time >= start) and (end is None or time <= end)]
+    if not chosen:
+        raise NoDataError(f"none of the {len(paths)} .wcs files of {data} has a DATE-OBS{period_phrase(start, end)}")
+    return chosen
+
+
 def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime | None) -> Any:
     """The mapping chosen by ``--id`` or ``--time``, or the only one of the data when neither is given."""
     if identifier is not None:
@@ -111,7 +124,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float, 
         source = _open(data, provider, altitude, provider_pairs)
         drawable: Any = prepare(_one_mapping(source, style, identifier, time))
     elif chosen.takes == "wcs-sequence" and provider is None and _wcs_files(data):
-        drawable = _wcs_files(data)
+        drawable = _wcs_in_period(data, _wcs_files(data), start, end)
     else:
         source = _open(data, provider, altitude, provider_pairs)
         frames = tqdm(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",

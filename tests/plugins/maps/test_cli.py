@@ -34,6 +34,27 @@ def test_draw_astrometry_of_a_wcs_folder(iss_fixtures, tmp_path) -> None:
     assert out.read_bytes().startswith(b"%PDF")
 
 
+def test_wcs_styles_take_the_solutions_of_the_period(iss_fixtures, tmp_path, monkeypatch) -> None:
+    from auromat_maps import cli
+
+    drawn = []
+    monkeypatch.setitem(cli.STYLES, "ra-dec", cli.STYLES["ra-dec"]._replace(function=lambda items: drawn.append(items) or _figure()))
+    result = _run("draw", "ra-dec", "--data", str(iss_fixtures / "seq"), "--start", "2011-09-18T11:55:05",
+                  "--end", "2011-09-18T11:55:12", "--out", str(tmp_path / "p.png"))
+    assert result.exit_code == 0, result.output
+    assert [path.name for path in drawn[0]] == ["ISS029-E-8495.wcs", "ISS029-E-8496.wcs", "ISS029-E-8497.wcs"]
+    empty = _run("draw", "ra-dec", "--data", str(iss_fixtures / "seq"), "--start", "2012-01-01", "--out", str(tmp_path / "q.png"))
+    assert empty.exit_code == 1
+    assert "none of the 10 .wcs files of" in empty.output and "has a DATE-OBS between 2012-01-01 00:00:00 and the end" in empty.output
+
+
+def _figure():
+    from auromat_maps.figures import new_figure
+
+    figure = new_figure(2, 2, 50)
+    return figure, figure.add_subplot(1, 1, 1)
+
+
 def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
     result = _run("draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
                   "--out", str(tmp_path / "m.png"), "-o", "no_such_option=1")
