@@ -77,13 +77,19 @@ def _x_values(found: Solutions, x: Sequence[Any] | None) -> tuple[Sequence[Any],
     return np.arange(len(found.time)), False
 
 
+_ROUNDING = 1e-12
+"""Relative spread of a series below which it is float rounding of equal values."""
+
+
 def _series_figure(found: Solutions, values: np.ndarray, x: Sequence[Any] | None, ylabel: str, xlabel: str | None,
                    unit: str, fig_width: float, fig_height: float, dpi: float) -> FigAx:
     xs, is_time = _x_values(found, x)
     figure = new_figure(fig_width, fig_height, dpi)
     ax = figure.add_subplot(1, 1, 1)
-    ax.scatter(xs, values, s=18, color="tab:blue", zorder=3,
-               label=f"σ = {np.std(values):.3g}{unit}")
+    spread = float(np.std(values))
+    if spread <= _ROUNDING * float(np.max(np.abs(values))):
+        spread = 0.0  # equal solutions: the rest is float rounding
+    ax.scatter(xs, values, s=18, color="tab:blue", zorder=3, label=f"σ = {spread:.3g}{unit}")
     ax.axhline(float(np.mean(values)), color="tab:red", linewidth=1, label=f"mean {np.mean(values):.4g}{unit}")
     ax.axhline(float(np.median(values)), color="tab:green", linewidth=1, linestyle="--",
                label=f"median {np.median(values):.4g}{unit}")
@@ -93,6 +99,7 @@ def _series_figure(found: Solutions, values: np.ndarray, x: Sequence[Any] | None
         time_axis(ax)
     ax.legend(fontsize=8)
     ax.grid(True, alpha=0.3)
+    figure.tight_layout()
     return figure, ax
 
 
@@ -129,6 +136,7 @@ def draw_ra_dec(items: Iterable[WcsLike], *, fig_width: float = 6.0, fig_height:
     ax.invert_xaxis()
     ax.grid(True, alpha=0.3)
     ax.ticklabel_format(useOffset=False)
+    figure.tight_layout()
     return figure, ax
 
 
