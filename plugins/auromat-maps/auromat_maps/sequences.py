@@ -41,6 +41,7 @@ def draw_camera_footpoints(
     The sequence is consumed once; only footpoints and times are kept.
     """
     import cartopy.crs as ccrs
+    from cartopy.mpl.ticker import LatitudeLocator, LongitudeLocator
 
     points = [(m.time, m.camera_footpoint) for m in _each_mapping(mappings)]
     if not points:
@@ -66,10 +67,15 @@ def draw_camera_footpoints(
         add_coastlines(ax, extent, resolution, color="black", linewidth=0.5, zorder=1)
     ax.plot(x, lat, "-", color=color, linewidth=1.2, zorder=3, transform=ax.transData)
     ax.scatter(x, lat, s=12, color=color, zorder=4, transform=ax.transData)
-    for index in {0, len(times) - 1}:
-        ax.annotate(times[index].strftime("%H:%M:%S"), (x[index], lat[index]), xytext=(4, 4),
-                    textcoords="offset points", fontsize=8, zorder=5)
+    first, last = times[0].strftime("%H:%M:%S"), times[-1].strftime("%H:%M:%S")
+    if np.allclose([x[0], lat[0]], [x[-1], lat[-1]], rtol=0, atol=1e-6):  # a fixed camera: one label
+        labels = {0: first if first == last else f"{first} - {last}"}
+    else:
+        labels = {0: first, len(times) - 1: last}
+    for index, label in labels.items():
+        ax.annotate(label, (x[index], lat[index]), xytext=(4, 4), textcoords="offset points", fontsize=8, zorder=5)
     gridlines = ax.gridlines(crs=ccrs.PlateCarree(), draw_labels=True, color="0.4", linestyle=":", linewidth=0.6)
+    gridlines.xlocator, gridlines.ylocator = LongitudeLocator(nbins=6), LatitudeLocator(nbins=6)
     gridlines.top_labels = gridlines.right_labels = False
     ax.set_title(f"Camera footpoints {time_title(times)}", fontsize=10)
     return figure, ax
