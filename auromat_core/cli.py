@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import AuromatError
 from .mapping import MappingCollection
-from .options import TIME_FORMATS, parse_key_values
+from .options import TIME_FORMATS, provider_options
 from .plugins import get_plugins
 from .providers import frames_between
 from .registry import list_providers, open_data
@@ -117,7 +117,7 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.command("info", no_args_is_help=True)
 @click.option("--data", "data", required=True, type=click.Path(exists=True), help="Data folder or file.")
 @click.option("--provider", help="Provider name (default: detected from the data).")
-@click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km.")
+@click.option("--altitude", type=float, help="Mapping altitude, km (default: the provider's, 110 km for cameras; files: as stored).")
 @click.option("--id", "identifier", help="Only the mapping with this identifier (or unique part of it).")
 @click.option("--time", "time", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only the mapping nearest to this UTC time.")
 @click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings from this UTC time on.")
@@ -126,7 +126,7 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
               help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
 def info_command(
-    data: str, provider: str | None, altitude: float, identifier: str | None, time: Any, start: Any, end: Any, as_json: bool,
+    data: str, provider: str | None, altitude: float | None, identifier: str | None, time: Any, start: Any, end: Any, as_json: bool,
     provider_pairs: tuple[str, ...],
 ) -> None:
     """Map data and print a summary: time, bounding box, centroid, pixel scale.
@@ -135,8 +135,7 @@ def info_command(
     """
     if sum(value is not None for value in (identifier, time)) + (start is not None or end is not None) > 1:
         raise click.UsageError("give one of --id, --time, or a period (--start/--end)")
-    options = {"altitude": altitude, **parse_key_values(provider_pairs, "--provider-option")}
-    source = open_data(data, provider, **options)
+    source = open_data(data, provider, **provider_options(altitude, provider_pairs))
     if identifier is not None:
         items = [source.get_by_id(identifier)]
     elif time is not None:

@@ -45,7 +45,7 @@ from tqdm import tqdm
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .mapping import MappingCollection
-from .options import TIME_FORMATS, parse_key_values
+from .options import TIME_FORMATS, provider_options
 from .providers import frames_between
 from .registry import choose_provider, get_exporter, open_data
 
@@ -554,13 +554,14 @@ def _run(
 @click.option("--float32-coordinates", is_flag=True, help="Store float32 coordinates.")
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
               help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
+@click.option("--no-progress", is_flag=True, help="Hide the progress bar (frames done, rate, time left).")
 @click.pass_context
 def convert_command(
     ctx: click.Context, data: Path, format_: str, provider: str | None, altitude: float | None, resample: bool,
     resolution: float, grid: str, method: str, without_bounds: bool, without_mag: bool, without_geo: bool,
     start: datetime | None, end: datetime | None, out: Path | None, skip: bool, overwrite: bool,
     workers: int | None, scheduler: str | None, compression: int, precision: float,
-    exact_coordinates: bool, float32_coordinates: bool, provider_pairs: tuple[str, ...],
+    exact_coordinates: bool, float32_coordinates: bool, provider_pairs: tuple[str, ...], no_progress: bool,
 ) -> None:
     """Convert a data folder into one CDF or netCDF file per mapping.
 
@@ -589,13 +590,10 @@ def convert_command(
     summary = convert(
         data, format_,
         provider=provider,
-        provider_options={
-            **({} if altitude is None else {"altitude": altitude}),
-            **parse_key_values(provider_pairs, "--provider-option"),
-        },
+        provider_options=provider_options(altitude, provider_pairs),
         resample={"arcsec_per_px": resolution, "grid": grid, "method": method} if resample else None,
         start=start, end=end, out=out, overwrite=overwrite, workers=workers, scheduler=scheduler,
-        export_options=export_options,
+        export_options=export_options, progress=not no_progress,
     )
     click.echo(f"converted {len(summary.written)} file(s), skipped {summary.skipped} existing, in {summary.out_dir}")
     if summary.failures:

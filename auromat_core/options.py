@@ -37,6 +37,11 @@ def parse_key_values(pairs: Iterable[str], flag: str) -> dict[str, Any]:
     return options
 
 
+def provider_options(altitude: float | None, pairs: Iterable[str]) -> dict[str, Any]:
+    """Options of a provider from ``--altitude`` (None: the provider's default) and ``-p KEY=VALUE`` pairs."""
+    return {**({} if altitude is None else {"altitude": altitude}), **parse_key_values(pairs, "--provider-option")}
+
+
 def number_option(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
     """``value`` as a finite float within ``[low, high]`` (None: open).
 

@@ -266,6 +266,21 @@ def test_cli_converts(plugins, sequence, tmp_path):
     assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
 
 
+def test_cli_progress_and_reading_files_back_at_their_altitude(plugins, sequence, tmp_path):
+    arguments = ["convert", "--data", str(sequence), "--format", "cdf", "--workers", "0", "--start", "2011-09-18T11:55:25",
+                 "--altitude", "150"]
+    shown = CliRunner().invoke(build_cli(), [*arguments, "--out", str(tmp_path / "shown")])
+    assert shown.exit_code == 0, shown.output
+    assert "convert to cdf: 100%" in shown.stderr and "1/1" in shown.stderr
+    quiet = CliRunner().invoke(build_cli(), [*arguments, "--out", str(tmp_path / "quiet"), "--no-progress"])
+    assert quiet.exit_code == 0 and "convert to cdf" not in quiet.stderr
+    info = CliRunner().invoke(build_cli(), ["info", "--data", str(tmp_path / "quiet")])
+    assert info.exit_code == 0, info.output
+    assert "ISS029-E-8502" in info.stdout and " at 150 km, " in info.stdout, "files are read at their own altitude"
+    other = CliRunner().invoke(build_cli(), ["info", "--data", str(tmp_path / "quiet"), "--altitude", "110"])
+    assert other.exit_code == 1 and "mapped at 150 km, but altitude 110 km was requested" in other.output
+
+
 def test_cli_resamples_with_the_chosen_method(plugins, sequence, tmp_path):
     arguments = ["convert", "--data", str(sequence), "--format", "netcdf", "--workers", "0", "--start", "2011-09-18T11:55:20",
                  "--resample", "--resolution", "400", "--grid", "geo", "--without-mag"]

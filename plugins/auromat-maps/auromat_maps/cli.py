@@ -12,7 +12,7 @@ import click
 from tqdm.auto import tqdm
 
 from auromat_core import NoDataError, frames_between, open_data
-from auromat_core.options import TIME_FORMATS, parse_key_values
+from auromat_core.options import TIME_FORMATS, parse_key_values, provider_options
 from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
@@ -30,7 +30,7 @@ def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path), help="Data folder or file."),
         click.option("--provider", help="Provider name (default: detected from the data)."),
-        click.option("--altitude", type=float, default=110.0, show_default=True, help="Mapping altitude, km."),
+        click.option("--altitude", type=float, help="Mapping altitude, km (default: the provider's, 110 km for cameras; files: as stored)."),
         click.option("--resample", "arcsec", type=float, help="Resample to this many arcsec per pixel first."),
         click.option("--resample-method", type=click.Choice(["mean", "nearest", "linear"]), default="mean", show_default=True,
                      help="With --resample: mean of the source pixels in a cell (leaves holes where the grid is finer), nearest or linear."),
@@ -66,8 +66,8 @@ def _style_options(style: str, pairs: tuple[str, ...]) -> dict[str, Any]:
     return options
 
 
-def _open(data: Path, provider: str | None, altitude: float, provider_pairs: tuple[str, ...]) -> Any:
-    return open_data(data, provider, altitude=altitude, **parse_key_values(provider_pairs, "--provider-option"))
+def _open(data: Path, provider: str | None, altitude: float | None, provider_pairs: tuple[str, ...]) -> Any:
+    return open_data(data, provider, **provider_options(altitude, provider_pairs))
 
 
 def _wcs_files(data: Path) -> list[Path]:
@@ -110,7 +110,7 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
               help="Output image (format from the extension: .png, .jpg, .pdf, .svg).")
 @click.option("--dpi", type=float, help="Output resolution (default: the style's).")
 @click.option("--no-progress", is_flag=True, help="Sequence styles: hide the progress bar over the frames.")
-def draw_command(style: str, data: Path, provider: str | None, altitude: float, arcsec: float | None, resample_method: str,
+def draw_command(style: str, data: Path, provider: str | None, altitude: float | None, arcsec: float | None, resample_method: str,
                  min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], identifier: str | None,
                  time: datetime | None, start: datetime | None, end: datetime | None, out: Path, dpi: float | None,
                  no_progress: bool) -> None:
@@ -159,7 +159,7 @@ class _Frames:
 @click.option("--fps", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True, help="Frames per second.")
 @click.option("--width", type=click.IntRange(min=2), help="Movie width in pixels (default: the figures').")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
-def movie_command(style: str, data: Path, provider: str | None, altitude: float, arcsec: float | None, resample_method: str,
+def movie_command(style: str, data: Path, provider: str | None, altitude: float | None, arcsec: float | None, resample_method: str,
                   min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], start: datetime | None,
                   end: datetime | None, out: Path, fps: float, width: int | None, no_progress: bool) -> None:
     """Draw STYLE of every mapping of the data at DIR between --start and --end, as the frames of a movie.
