@@ -143,7 +143,7 @@ def _stereographic(
              lon_reference=lon0, zorder=1.0, rasterized=rasterized)
     gridlines = ax.gridlines(crs=ccrs.PlateCarree(globe=projection.globe),
                              draw_labels={"bottom": "x", "left": "y", "right": "y"} if labels else False,
-                             x_inline=False, y_inline=False, xlocs=_lines(line_delta, -180.0, 180.0),
+                             x_inline=False, y_inline=False, rotate_labels=False, xlocs=_lines(line_delta, -180.0, 180.0),
                              ylocs=_lines(line_delta, -90.0, 90.0), zorder=4, **GRID_STYLE)
     if labels:
         gridlines.xlabel_style = gridlines.ylabel_style = {"size": 8}
