@@ -67,7 +67,9 @@ def add_cities(ax, *, min_population: float = 15_000, color: str = "gold", alpha
                          edgecolors="none", zorder=zorder, transform=ax.transData)
     if labels:
         names = cities.name[chosen][inside]
+        middle = (x0 + x1) / 2
         for i in np.argsort(population)[::-1][:labels]:
-            ax.annotate(names[i], (x[inside][i], y[inside][i]), xytext=(3, 3), textcoords="offset points",
-                        fontsize=7, color=color, zorder=zorder)
+            east = x[inside][i] > middle  # labels of the eastern half to the left of their city: inside the map
+            ax.annotate(names[i], (x[inside][i], y[inside][i]), xytext=(-3 if east else 3, 3), textcoords="offset points",
+                        ha="right" if east else "left", fontsize=7, color=color, zorder=zorder)
     return markers
