@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -85,6 +86,14 @@ def _wcs_in_period(data: Path, paths: list[Path], start: datetime | None, end: d
     return chosen
 
 
+def _with_solution(style: str, options: dict[str, Any], data: Path, item: Any) -> dict[str, Any]:
+    """``options`` with ``wcs=DATA/<identifier>.wcs`` for a style drawn on the photo, when that file exists and no ``wcs`` was given."""
+    if "wcs" in options or "wcs" not in inspect.signature(STYLES[style].function).parameters or not data.is_dir():
+        return options
+    solution = data / f"{getattr(item, 'identifier', '')}.wcs"
+    return {**options, "wcs": solution} if solution.is_file() else options
+
+
 def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime | None) -> Any:
     """The mapping chosen by ``--id`` or ``--time``, or the only one of the data when neither is given."""
     if identifier is not None:
@@ -123,6 +132,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
             raise click.UsageError(f"style {style} draws one mapping: give --id or --time, not both")
         source = _open(data, provider, altitude, provider_pairs)
         drawable: Any = prepare(_one_mapping(source, style, identifier, time))
+        options = _with_solution(style, options, data, drawable)
     elif chosen.takes == "wcs-sequence" and provider is None and _wcs_files(data):
         drawable = _wcs_in_period(data, _wcs_files(data), start, end)
     else:
@@ -171,6 +181,6 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float 
     options = _style_options(style, pairs)
     source = _open(data, provider, altitude, provider_pairs)
     count = len(frames_between(source, start, end))
-    figures = (STYLES[style].function(prepare(item), **options) for item in source.sequence(start, end))
+    figures = (STYLES[style].function(prepare(item), **_with_solution(style, options, data, item)) for item in source.sequence(start, end))
     create_movie(out, _Frames(count, figures), fps, width=width, progress=not no_progress)
     click.echo(f"wrote {out} ({count} frames at {fps:g} fps)")

@@ -110,6 +110,13 @@ def test_without_arguments_the_help_lists_the_styles(command) -> None:
     assert "Missing argument" not in result.output
 
 
+def test_photo_styles_find_the_solution_of_the_mapping_in_the_data_folder(iss_fixtures, tmp_path) -> None:
+    out = tmp_path / "stars.png"
+    result = _run("draw", "reference-stars", "--data", str(iss_fixtures), "--out", str(out), "--dpi", "10")
+    assert result.exit_code == 0, result.output
+    assert Image.open(out).size == (532, 354)
+
+
 def test_draw_resample_method_needs_resample(iss_fixtures, tmp_path) -> None:
     result = CliRunner().invoke(build_cli(), ["draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
                                               "--resample-method", "nearest", "--out", str(tmp_path / "m.png")])
