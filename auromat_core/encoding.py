@@ -116,14 +116,19 @@ class CoordinateEncoding:
         stored *= step
         return stored
 
-    def describe(self, step: float | None, unit: str) -> str:
-        """One sentence on the stored precision, for a variable's notes."""
+    def describe(self, step: float | None, unit: str, position: bool = True) -> str:
+        """One sentence on the stored precision, for a variable's notes.
+
+        ``position``: the values are coordinates of points, whose rounding error
+        is stated in metres; else (an angle such as the zenith angle) in ``unit``.
+        """
         if self.float32:
             return "Stored as float32."
         if step is None:
             return "Stored as exact float64."
         exponent = round(math.log2(step))
-        return f"Rounded to multiples of 2^{exponent} {unit} (horizontal error below {self.precision_m:g} m)."
+        error = f"horizontal error below {self.precision_m:g} m" if position else f"error at most {step / 2:.2g} {unit}"
+        return f"Rounded to multiples of 2^{exponent} {unit} ({error})."
 
 
 def _step(error_m: float, metres_per_unit: float) -> float:

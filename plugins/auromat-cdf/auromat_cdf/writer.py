@@ -577,7 +577,7 @@ class _Variables:
             {
                 "CATDESC": "Zenith angle of the line of sight at pixel centers (90 - elevation)", "VAR_TYPE": "support_data",
                 "UNITS": "degrees", "VALIDMIN": 0.0, "VALIDMAX": 180.0, "LABLAXIS": "Zenith angle", "FORMAT": "F11.6",
-                "VAR_NOTES": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees')}",
+                "VAR_NOTES": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees', position=False)}",
             },
         )]
 

@@ -464,7 +464,7 @@ class _Variables:
             "zenith_angle", dtype, self.dims,
             {"standard_name": "sensor_zenith_angle", "long_name": "zenith angle of the line of sight (90 - elevation)",
              "units": "degree", "valid_min": 0.0, "valid_max": 180.0,
-             "comment": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees')}",
+             "comment": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees', position=False)}",
              **self._data_attributes()},
             _store(lambda: self.encoding.encode(90.0 - elevation, step)), (elevation, step),
             fill=dtype.type(np.nan),
