@@ -64,6 +64,8 @@ log = logging.getLogger(__name__)
 TIME_UNITS = "microseconds since 1970-01-01 00:00:00"
 _EPOCH = datetime(1970, 1, 1)
 _MICROSECOND = timedelta(microseconds=1)
+CONVENTIONS = "CF-1.10"
+"""The conventions the files follow (their ``Conventions`` attribute)."""
 _CHUNK_BYTES = 1 << 22
 SEMI_MAJOR_AXIS_M = 6378137.0
 INVERSE_FLATTENING = 298.257223563
@@ -164,7 +166,7 @@ def _global_attributes(mapping: Mapping, metadata: MappingABC[str, Any] | None) 
     user = metadata_values({**mapping.metadata, **(metadata or {})}, mapping.identifier)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     attributes: dict[str, Any] = {
-        "Conventions": "CF-1.10",
+        "Conventions": CONVENTIONS,
         "title": f"Aurora image {mapping.identifier} georeferenced at {mapping.altitude:g} km",
         "source": f"auromat {auromat_core.__version__}",
         "history": f"{now} written by auromat {auromat_core.__version__}",
@@ -188,6 +190,9 @@ def _check_global_names(attributes: MappingABC[str, Any], identifier: str) -> No
     for key in attributes:
         if key.startswith("_"):
             raise ExportError(f"mapping {identifier}: metadata key {key!r} is reserved in netCDF (leading underscore)")
+    if attributes["Conventions"] != CONVENTIONS:
+        raise ExportError(f"mapping {identifier}: metadata key 'Conventions' is reserved: the file follows {CONVENTIONS}, "
+                          f"not {attributes['Conventions']!r}")
 
 
 def _set_globals(dataset: netCDF4.Dataset, attributes: MappingABC[str, Any], identifier: str) -> None:

@@ -199,6 +199,8 @@ def test_without_geo_and_mag_is_rejected(tmp_path):
 def test_reserved_metadata_key_leaves_no_file(tmp_path):
     with pytest.raises(ExportError, match="_FillValue"):
         write(synthetic_mapping().replace(metadata={"_FillValue": 1}), tmp_path)
+    with pytest.raises(ExportError, match="metadata key 'Conventions' is reserved: the file follows CF-1.10, not 'COARDS'"):
+        write(synthetic_mapping(), tmp_path, metadata={"Conventions": "COARDS"})
     assert list(tmp_path.iterdir()) == []
 
 
