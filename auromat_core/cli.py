@@ -106,7 +106,7 @@ def _summary(mapping: Any) -> dict[str, Any]:
 def _format_summary(summary: dict[str, Any]) -> str:
     box, centroid, scale = summary["bounding_box"], summary["centroid"], summary["pixel_scale_width_arcsec"]
     return "\n".join([
-        f"{summary['identifier']}  {summary['time']} UTC  {summary['shape'][0]}x{summary['shape'][1]} px"
+        f"{summary['identifier']}  {summary['time']} UTC  {summary['shape'][1]}x{summary['shape'][0]} px"
         f" at {summary['altitude_km']:g} km, {summary['defined_pixels']} px mapped",
         f"  bounding box  lat {box['lat_south']:.4f} .. {box['lat_north']:.4f}, lon {box['lon_west']:.4f} .. {box['lon_east']:.4f}",
         f"  centroid      {centroid['lat']:.4f}, {centroid['lon']:.4f}",

@@ -42,7 +42,7 @@ def photo_folder(tmp_path: Path, sample_files: tuple[Path, Path]) -> Path:
 def test_info_prints_the_summary(run, sample_files, tmp_path: Path) -> None:
     result = run("info", "--data", str(photo_folder(tmp_path, sample_files)))
     assert result.exit_code == 0, result.output
-    assert "A  2011-09-18T11:55:00 UTC  800x1200 px at 110 km" in result.output
+    assert "A  2011-09-18T11:55:00 UTC  1200x800 px at 110 km" in result.output  # width x height
     assert "bounding box" in result.output and "centroid" in result.output
 
 
