@@ -61,6 +61,10 @@ def format_lon(value: float) -> str:
     return f"{abs(value):g}°{'E' if 0 < value < 180 else 'W' if value < 0 else ''}"
 
 
+LABELS_PER_HEIGHT = 70
+"""Grid labels are this many times smaller than the photo is high (at least 6 points)."""
+
+
 def draw_grid_overlay(
     mapping: Mapping | MappingCollection,
     *,
@@ -103,6 +107,7 @@ def draw_grid_overlay(
     center_lon = float(np.nanmedian(lon))
     lon = center_lon + (lon - center_lon + 180.0) % 360.0 - 180.0
     style = {"colors": color, "linewidths": line_width, "alpha": alpha, "linestyles": "dashed"}
+    label_size = max(6.0, mapping.shape[0] * scale / LABELS_PER_HEIGHT * 72.0 / figure.dpi)
     for values, formatter in ((lat, format_lat), (lon, format_lon)):
         low, high = np.nanmin(values), np.nanmax(values)
         levels = np.arange(np.ceil(low / line_delta), np.floor(high / line_delta) + 1) * line_delta
@@ -110,7 +115,7 @@ def draw_grid_overlay(
             continue
         contours = ax.contour(cols, rows, np.ma.masked_invalid(values), levels=levels, **style)
         if labels:
-            ax.clabel(contours, fmt=formatter, fontsize=max(6.0, 12.0 * scale * figure.dpi / 80.0), colors=color)
+            ax.clabel(contours, fmt=formatter, fontsize=label_size, colors=color)
     return figure, ax
 
 
