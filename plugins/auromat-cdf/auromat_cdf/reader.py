@@ -36,6 +36,7 @@ from .lock import IO_LOCK
 log = logging.getLogger(__name__)
 
 _REQUIRED = ("Epoch", "altitude", "camera_pos", "zenith_angle")
+_COORDINATES = (("lat", "lon"), ("mlat", "mlt", "mcrs"))
 _ALTITUDE_UNITS = {"km": 1.0, "kilometers": 1.0, "m": 1e-3, "meters": 1e-3}
 
 
@@ -53,15 +54,19 @@ def _open(path: Path) -> Iterator[pycdf.CDF]:
 
 
 def is_mapping_file(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a CDF file holding a mapping (has Epoch, altitude, camera_pos, zenith_angle)."""
+    """Whether ``path`` is a CDF file holding a mapping (Epoch, altitude, camera_pos, zenith_angle, lat/lon or mlat/mlt/mcrs)."""
     path = Path(path)
     if not (path.is_file() and path.suffix.lower() == ".cdf"):
         return False
     try:
         with _open(path) as cdf:
-            return all(name in cdf for name in _REQUIRED)
+            return all(name in cdf for name in _REQUIRED) and _has_coordinates(cdf)
     except InputError:
         return False
+
+
+def _has_coordinates(cdf: pycdf.CDF) -> bool:
+    return any(all(name in cdf for name in names) for names in _COORDINATES)
 
 
 def _global_attributes(cdf: pycdf.CDF) -> dict[str, Any]:

@@ -300,6 +300,20 @@ def test_can_open(cdf_folder, themis_fixtures, tmp_path):
     assert not CdfProvider.can_open(tmp_path)
 
 
+def test_a_file_without_coordinates_is_no_mapping_file(cdf_folder, tmp_path):
+    import shutil
+
+    from auromat_cdf.reader import is_mapping_file
+
+    path = tmp_path / "stripped.cdf"
+    shutil.copy(next(cdf_folder.glob("auromat_*.cdf")), path)
+    assert is_mapping_file(path)
+    with pycdf.CDF(str(path), readonly=False) as cdf:
+        for name in ("lat", "lon", "mlat", "mlt"):
+            del cdf[name]
+    assert not is_mapping_file(path)
+
+
 def test_provider_ignores_foreign_files_with_a_warning_and_checks_altitude(cdf_folder, caplog):
     with caplog.at_level(logging.WARNING, logger="auromat_core.providers"):
         provider = CdfProvider(cdf_folder, altitude=110.0)
