@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import attrs
@@ -17,6 +18,8 @@ from auromat_core.options import bool_option, number_option
 
 from .client import API_FILE, IssArchive
 from .develop import develop_raw
+
+log = logging.getLogger(__name__)
 
 
 class IssProvider(Provider):
@@ -147,7 +150,14 @@ class IssProvider(Provider):
         key = self._identifiers[index]
         image_path, wcs_path = self.archive.ensure_image(key)
         image = develop_raw(image_path, self.raw_options(), self.lens_correction()) if self.use_raw else image_path
-        return map_photo(image, wcs_path, altitude=self.altitude, metadata=self.archive.metadata_for(key), identifier=key)
+        mapping = map_photo(image, wcs_path, altitude=self.altitude, metadata=self.archive.metadata_for(key), identifier=key)
+        listed = self.times[index]
+        if abs(mapping.time - listed) > timedelta(seconds=self.max_time_offset):
+            log.warning(
+                "%s: DATE-OBS %s of %s differs from its date %s in api.json by %.1f s; the mapping has the DATE-OBS time",
+                wcs_path, mapping.time.isoformat(), key, listed.isoformat(), abs(mapping.time - listed).total_seconds(),
+            )
+        return mapping
 
     def __repr__(self) -> str:
         return f"IssProvider({str(self.folder)!r})"

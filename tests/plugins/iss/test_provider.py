@@ -254,3 +254,22 @@ def test_raw_sequence_without_a_bad_pixel_list_is_developed_unrepaired(
     assert not summary.failed and not (tmp_path / "bad_pixels.gz").exists()
     expected = {"api.json", "metadata.json"} | {f"{key}{extension}" for key in KEYS[1:] for extension in (".dng", ".wcs")}
     assert {path.name for path in summary.downloaded} == expected
+
+
+def test_a_solution_time_that_disagrees_with_the_archive_is_reported(
+    server: ArchiveServer, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    sequence = 32
+    server.add_sequence(sequence)
+    path = f"/api/georef_seqs/{sequence}"
+    document = json.loads(server.files[path])
+    document["images"][KEYS[0]]["date"] = (TIMES[0] + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    server.files[path] = json.dumps(document).encode()
+    with caplog.at_level(logging.WARNING):
+        make_provider(tmp_path, base_url, sequence).get_by_id(KEYS[0])  # within max_time_offset
+        assert "differs from its date" not in caplog.text
+        document["images"][KEYS[0]]["date"] = (TIMES[0] - timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        server.files[path] = json.dumps(document).encode()
+        mapping = make_provider(tmp_path / "other", base_url, sequence).get_by_id(KEYS[0])
+    assert mapping.time == TIMES[0]
+    assert f"DATE-OBS {TIMES[0].isoformat()} of {KEYS[0]} differs from its date" in caplog.text and "by 10.0 s" in caplog.text
