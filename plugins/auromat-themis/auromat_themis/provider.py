@@ -187,6 +187,9 @@ class ThemisProvider(Provider):
             others = f"; it has L1 files of {', '.join(present)}" if present else ""
             log.warning("no THEMIS L1 frames%s in %s%s", wanted, self.folder, others)
         site_codes = sorted({file.site for file in self._files})
+        missing = sorted(set(self.sites or ()) - set(site_codes))
+        if self._files and missing:
+            log.warning("no THEMIS L1 frames of sites %s in %s; using those of %s", ", ".join(missing), self.folder, ", ".join(site_codes))
         self._catalog = SkymapCatalog.scan(self.skymap_dir, site_codes)
         for file in self._files:  # fail early; a gap between skymaps inside an hour fails when loading
             for time in (file.times[0], file.times[-1]):

@@ -73,6 +73,9 @@ def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, cap
     provider = ThemisProvider(two_sites, sites="inuv", allow_later_skymap=True)
     assert len(provider) == 0
     assert f"no THEMIS L1 frames of sites inuv in {two_sites}; it has L1 files of fykn, gako" in caplog.text
+    caplog.clear()
+    assert ThemisProvider(two_sites, sites="inuv,gako,fsmi", allow_later_skymap=True).site_codes == ["gako"]
+    assert f"no THEMIS L1 frames of sites fsmi, inuv in {two_sites}; using those of gako" in caplog.text
 
 
 @pytest.mark.parametrize(
