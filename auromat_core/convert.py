@@ -515,6 +515,12 @@ def _run(
                 index, path = futures[future]
                 try:
                     results.append(future.result())
+                except concurrent.futures.BrokenExecutor:
+                    raise AuromatError(
+                        f"a worker process ended abruptly (killed, or out of memory?) while converting {path.name}; "
+                        f"{len(results)} frame(s) were converted before: run again to resume (complete files are skipped), "
+                        "with fewer --workers if memory is short"
+                    ) from None
                 except Exception as error:
                     message = f"{type(error).__name__}: {error}" if not isinstance(error, AuromatError) else str(error)
                     log.error("frame %d (%s) failed: %s", index, path.name, message)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -201,6 +203,25 @@ def test_local_worker_processes(plugins, sequence, tmp_path):
     assert len(summary.written) == 10
     assert os.getpid() not in {result.pid for result in summary.results}
     assert_converted(tmp_path, sequence, read_netcdf, "*.nc")
+
+
+@pytest.mark.slow
+def test_a_killed_worker_stops_the_conversion_with_one_clear_error(plugins, sequence, tmp_path):
+    """A worker the system kills (out of memory, say) ends the run with one message; a re-run completes it."""
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        for child in multiprocessing.active_children()[:1]:
+            os.kill(child.pid, signal.SIGKILL)
+
+    threading.Thread(target=kill_a_worker, daemon=True).start()
+    with pytest.raises(AuromatError, match=r"^a worker process ended abruptly \(killed, or out of memory\?\) while converting .*run again to resume"):
+        convert(sequence, "cdf", out=tmp_path, workers=2, progress=False)
+    summary = convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
+    assert len(summary.written) + summary.skipped == 10 and not summary.failures
+    assert_converted(tmp_path, sequence, read_cdf, "*.cdf")
 
 
 @pytest.mark.slow
