@@ -22,6 +22,7 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import contextlib
+import errno
 import functools
 import gc
 import logging
@@ -51,6 +52,8 @@ from .registry import choose_provider, get_exporter, open_data
 
 log = logging.getLogger(__name__)
 
+_STORAGE_FULL = (errno.ENOSPC, errno.EDQUOT)
+"""Errors after which no further frame can be written."""
 DEFAULT_MAX_WORKERS = 4
 """Local workers by default: the CPU count, at most this (a full ISS frame needs about 3 GB per worker)."""
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]")
@@ -522,6 +525,11 @@ def _run(
                         "with fewer --workers if memory is short"
                     ) from None
                 except Exception as error:
+                    if isinstance(error, OSError) and error.errno in _STORAGE_FULL:
+                        raise AuromatError(
+                            f"the output storage is full ({error.strerror}) while writing {path.name}; {len(results)} frame(s) "
+                            "were converted before: free space and run again to resume (complete files are skipped)"
+                        ) from None
                     message = f"{type(error).__name__}: {error}" if not isinstance(error, AuromatError) else str(error)
                     log.error("frame %d (%s) failed: %s", index, path.name, message)
                     failures.append((path.name, message))

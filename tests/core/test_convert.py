@@ -7,6 +7,7 @@ fraction of a second.
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import multiprocessing
@@ -183,6 +184,25 @@ def test_failed_frame_is_reported_and_others_written(plugins, sequence, tmp_path
     assert len(summary.written) == 9
     assert [name for name, _ in summary.failures] == ["auromat_map_l2_20110918T115508_ISS029-E-8496.cdf"]
     assert "ISS029-E-8496.jpg" in summary.failures[0][1]
+
+
+def test_full_storage_stops_the_conversion_with_one_message(plugins, sequence, tmp_path, monkeypatch):
+    from auromat_cdf.writer import CdfExporter
+
+    write = CdfExporter.write
+    written = []
+
+    def write_until_full(self, mapping, path, **options):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        written.append(write(self, mapping, path, **options))
+        return written[-1]
+
+    monkeypatch.setattr(CdfExporter, "write", write_until_full)
+    with pytest.raises(AuromatError, match=r"^the output storage is full \(No space left on device\) while writing .*ISS029-E-8496\.cdf; "
+                                           r"3 frame\(s\) were converted before: free space and run again to resume"):
+        convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
 
 
 def test_provider_detection(plugins, sequence, tmp_path):
