@@ -18,7 +18,7 @@ import click
 from . import __version__
 from .errors import AuromatError
 from .mapping import MappingCollection
-from .options import TIME_FORMATS, provider_options
+from .options import TIME_FORMATS, check_period, provider_options
 from .plugins import get_plugins
 from .providers import frames_between
 from .registry import list_providers, open_data
@@ -135,6 +135,7 @@ def info_command(
     """
     if sum(value is not None for value in (identifier, time)) + (start is not None or end is not None) > 1:
         raise click.UsageError("give one of --id, --time, or a period (--start/--end)")
+    check_period(start, end)
     source = open_data(data, provider, **provider_options(altitude, provider_pairs))
     if identifier is not None:
         items = [source.get_by_id(identifier)]

@@ -46,7 +46,7 @@ from tqdm import tqdm
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .mapping import MappingCollection
-from .options import TIME_FORMATS, provider_options
+from .options import TIME_FORMATS, check_period, provider_options
 from .providers import frames_between
 from .registry import choose_provider, get_exporter, open_data
 
@@ -581,6 +581,7 @@ def convert_command(
 
     Re-running resumes: complete files are skipped, partial ones redone.
     """
+    check_period(start, end)
     if skip and overwrite:
         raise click.UsageError("--skip and --overwrite exclude each other", ctx)
     if without_geo and without_mag:

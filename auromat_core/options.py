@@ -6,7 +6,10 @@ import json
 import math
 import os
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+
+import click
 
 from .errors import InputError
 
@@ -16,6 +19,12 @@ TIME_FORMATS = (
     "%Y-%m-%d",
 )
 """UTC times every command accepts: ISO 8601 with ``T`` or a space, down to minutes or microseconds, or a date."""
+
+
+def check_period(start: datetime | None, end: datetime | None) -> None:
+    """Reject ``--end`` before ``--start`` (either may be open) as a usage error of the command."""
+    if start is not None and end is not None and end < start:
+        raise click.BadParameter(f"--end {end.isoformat()} is before --start {start.isoformat()}", param_hint="--end")
 
 
 def parse_key_values(pairs: Iterable[str], flag: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auromat_core.options import TIME_FORMATS
+from auromat_core.options import TIME_FORMATS, check_period
 
 from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
 
@@ -28,8 +28,7 @@ def download_esa_iss(
 
     Files already present are skipped and interrupted downloads resume.
     """
-    if start is not None and end is not None and end < start:
-        raise click.BadParameter(f"--end {end.isoformat()} is before --start {start.isoformat()}", param_hint="--end")
+    check_period(start, end)
     folder = Path(out_dir) if out_dir is not None else sequence_folder(sequence_id)
     with IssArchive(folder, sequence_id, base_url=base_url, use_raw=not no_raw, progress=not no_progress) as archive:
         summary = archive.download(start, end)

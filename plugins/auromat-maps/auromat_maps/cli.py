@@ -13,7 +13,7 @@ import click
 from tqdm.auto import tqdm
 
 from auromat_core import NoDataError, frames_between, open_data
-from auromat_core.options import TIME_FORMATS, parse_key_values, provider_options
+from auromat_core.options import TIME_FORMATS, check_period, parse_key_values, provider_options
 from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
@@ -124,6 +124,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
                  time: datetime | None, start: datetime | None, end: datetime | None, out: Path, dpi: float | None,
                  no_progress: bool) -> None:
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
+    check_period(start, end)
     prepare = _preparation(arcsec, resample_method, min_elevation)
     chosen = STYLES[style]
     options = _style_options(style, pairs)
@@ -177,6 +178,7 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float 
     The frames of a fixed camera share one map extent; for a moving camera, fix
     the extent with style options (e.g. -o center=[65,-147] -o width_km=2000).
     """
+    check_period(start, end)
     prepare = _preparation(arcsec, resample_method, min_elevation)
     options = _style_options(style, pairs)
     source = _open(data, provider, altitude, provider_pairs)

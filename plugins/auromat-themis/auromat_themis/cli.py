@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from auromat_core import InputError
-from auromat_core.options import TIME_FORMATS
+from auromat_core.options import TIME_FORMATS, check_period
 
 from .download import BASE_URL_ENV, DEFAULT_BASE_URL, download
 from .stations import STATIONS, parse_sites
@@ -36,8 +36,7 @@ def download_themis(
     Hours the server does not have are remembered for 30 days (.404 markers);
     interrupted downloads resume; files already present are skipped.
     """
-    if end < start:
-        raise click.BadParameter(f"--end {end.isoformat()} is before --start {start.isoformat()}", param_hint="--end")
+    check_period(start, end)
     summary = download(start, end, out_dir, sites=sites, base_url=base_url, skymaps=not no_skymaps, progress=not no_progress)
     click.echo(f"THEMIS: {summary} (in {out_dir})")
     summary.raise_for_failures("the THEMIS download")
