@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from auromat_core import InputError
+
+log = logging.getLogger(__name__)
 
 STATIONS: dict[str, str] = {
     "atha": "Athabasca",
@@ -55,6 +58,10 @@ def parse_sites(sites: str | list[str] | tuple[str, ...] | None) -> tuple[str, .
         raise InputError(f"invalid THEMIS site code(s) {', '.join(map(repr, bad))}: expected four letters such as 'gako'")
     if not codes:
         raise InputError("no THEMIS site given")
+    unknown = [code for code in codes if code not in STATIONS]
+    if unknown:
+        log.warning("THEMIS site(s) %s are not among the %d known stations (%s); used as given",
+                    ", ".join(map(repr, unknown)), len(STATIONS), ", ".join(STATIONS))
     return codes
 
 

@@ -69,6 +69,15 @@ def test_site_selection(two_sites: Path) -> None:
         ThemisProvider(two_sites, sites="gakona")
 
 
+def test_a_site_code_outside_the_array_is_used_with_a_warning(caplog) -> None:
+    from auromat_themis.stations import parse_sites
+
+    assert parse_sites("gako,GAKK") == ("gako", "gakk")
+    assert "THEMIS site(s) 'gakk' are not among the 24 known stations (atha, chbg," in caplog.text and "used as given" in caplog.text
+    caplog.clear()
+    assert parse_sites(["fykn", "gako"]) == ("fykn", "gako") and not caplog.text
+
+
 def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, caplog) -> None:
     provider = ThemisProvider(two_sites, sites="inuv", allow_later_skymap=True)
     assert len(provider) == 0
