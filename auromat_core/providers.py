@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import bisect
 import builtins
+import difflib
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -48,10 +49,23 @@ def identifier_index(identifiers: Sequence[str], identifier: str, where: str) ->
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise NoDataError(f"no mapping with identifier {identifier!r} in {where}")
+        raise unknown_identifier(identifiers, identifier, where)
     names = ", ".join(identifiers[index] for index in matches[:AMBIGUOUS_NAMES_SHOWN])
     more = f" and {len(matches) - AMBIGUOUS_NAMES_SHOWN} more" if len(matches) > AMBIGUOUS_NAMES_SHOWN else ""
     raise NoDataError(f"identifier {identifier!r} is ambiguous in {where}; it matches {len(matches)}: {names}{more}")
+
+
+def unknown_identifier(identifiers: Sequence[str], identifier: str, where: str) -> NoDataError:
+    """The error for an ``identifier`` that matches none of ``identifiers``, naming the most similar ones."""
+    close = difflib.get_close_matches(identifier, identifiers, n=3, cutoff=0.6)
+    if not close:  # a mistyped unique part, e.g. "8942" for "ISS029-E-8492": compare with the ends of the names
+        tails = {name[-len(identifier):]: name for name in identifiers}
+        close = [tails[tail] for tail in difflib.get_close_matches(identifier, list(tails), n=3, cutoff=0.7)]
+    if close:
+        hint = f"; did you mean {', '.join(close)}?"
+    else:
+        hint = f" (it has {len(identifiers)}, e.g. {identifiers[0]})" if identifiers else " (it has none)"
+    return NoDataError(f"no mapping with identifier {identifier!r} in {where}{hint}")
 
 
 def frames_between(source: Provider, start: datetime | None = None, end: datetime | None = None) -> builtins.range:

@@ -144,8 +144,19 @@ def test_get_by_id_exact_substring_and_ambiguous():
     assert provider.get_by_id("-10").time == T0 + timedelta(minutes=1)
     with pytest.raises(NoDataError, match="ambiguous.*ISS030-E-1, ISS030-E-10, ISS030-E-2"):
         provider.get_by_id("ISS030")
-    with pytest.raises(LookupError, match="no mapping with identifier 'ISS029'"):
+    with pytest.raises(LookupError, match=r"no mapping with identifier 'ISS029' in .*; did you mean [^?]*ISS030-E-2[^?]*\?$"):
         provider.get_by_id("ISS029")
+
+
+def test_an_unknown_identifier_names_the_most_similar_ones():
+    names = [f"ISS029-E-{frame}" for frame in range(8490, 8500)]
+    provider = SyntheticProvider([T0 + timedelta(minutes=i) for i in range(10)], names)
+    with pytest.raises(NoDataError, match=r"'8942' in .*; did you mean [^?]*ISS029-E-8492[^?]*\?$"):
+        provider.get_by_id("8942")  # a mistyped unique part
+    with pytest.raises(NoDataError, match=r"'zzzz' in .* \(it has 10, e.g. ISS029-E-8490\)$"):
+        provider.get_by_id("zzzz")
+    with pytest.raises(NoDataError, match=r"'x' in .* \(it has none\)$"):
+        SyntheticProvider([], []).get_by_id("x")
 
 
 def test_an_ambiguous_identifier_names_the_first_matches_and_the_count():

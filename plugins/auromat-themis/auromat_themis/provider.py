@@ -29,7 +29,7 @@ import numpy as np
 
 from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
 from auromat_core.options import bool_option, number_option
-from auromat_core.providers import identifier_index
+from auromat_core.providers import identifier_index, unknown_identifier
 
 from .brightness import METHODS, scale_brightness
 from .geometry import PixelGeometry, pixel_geometry, station_gcrs
@@ -322,11 +322,13 @@ class ThemisProvider(Provider):
         """
         try:
             return super().get_by_id(identifier)
-        except NoDataError as error:
+        except NoDataError:
             members = self._member_identifiers()
-            if not any(identifier in name for name in members):
-                raise error
-            return self._mapping(identifier_index(members, identifier, repr(self)))
+            if any(identifier in name for name in members):
+                return self._mapping(identifier_index(members, identifier, repr(self)))
+            if any(identifier in name for name in self.identifiers):
+                raise  # ambiguous among the time steps
+            raise unknown_identifier([*members, *self.identifiers], identifier, repr(self)) from None
 
     def _member_identifiers(self) -> list[str]:
         if self._members is None:

@@ -113,6 +113,8 @@ def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
     assert isinstance(single, Mapping) and single.identifier == "fykn.2011.01.06.17.00.06"
     with pytest.raises(NoDataError, match="ambiguous"):
         provider.get_by_id("fykn.2011.01.06.17.00")
+    with pytest.raises(NoDataError, match=r"'fykn.17.00.06' in .*; did you mean fykn.2011.01.06.17.00.06[,?]"):
+        provider.get_by_id("fykn.17.00.06")  # the site's identifiers are among the suggestions
 
 
 def test_sequence_and_range(sav_provider, frame_epochs) -> None:
