@@ -107,11 +107,12 @@ class NetcdfExporter:
         compression
             Deflate level 0 (none) to 9, with shuffle.
         float32_coordinates, coordinate_precision
-            Coordinate storage, see :class:`~auromat_core.encoding.CoordinateEncoding`.
+            Coordinate storage of pixel grids, see :class:`~auromat_core.encoding.CoordinateEncoding`.
         magnetic_model
             Registered magnetic model for MLat/MLT.
         use_1d
-            Write 1-D lat/lon axes when the mapping is plate carrée.
+            Write 1-D lat/lon axes when the mapping is plate carrée; they are
+            exact float64 whatever the coordinate storage (they are small).
         metadata
             Global attributes overriding the mapping's metadata.
 
