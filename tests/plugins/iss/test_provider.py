@@ -235,16 +235,20 @@ def test_full_frame_raw_with_the_real_solution(server: ArchiveServer, tmp_path: 
 
 
 
-def test_raw_sequence_without_a_bad_pixel_list_is_developed_unrepaired(
-    server: ArchiveServer, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    sequence = 31
+def serve_edited(server: ArchiveServer, sequence: int, edit) -> None:
+    """Serve sequence ``sequence`` with its api.json changed by ``edit(document)``."""
     server.add_sequence(sequence)
     path = f"/api/georef_seqs/{sequence}"
     document = json.loads(server.files[path])
-    del document["raw_bad_pixels_uri"]
+    edit(document)
     server.files[path] = json.dumps(document).encode()
-    provider = make_provider(tmp_path, base_url, sequence)
+
+
+def test_raw_sequence_without_a_bad_pixel_list_is_developed_unrepaired(
+    server: ArchiveServer, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    serve_edited(server, 31, lambda document: document.pop("raw_bad_pixels_uri"))
+    provider = make_provider(tmp_path, base_url, 31)
     with caplog.at_level(logging.WARNING):
         image = provider.get_by_id(KEYS[0]).image
     assert "has no raw_bad_pixels_uri: the RAW images are developed without repairing bad pixels" in caplog.text
@@ -259,17 +263,16 @@ def test_raw_sequence_without_a_bad_pixel_list_is_developed_unrepaired(
 def test_a_solution_time_that_disagrees_with_the_archive_is_reported(
     server: ArchiveServer, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sequence = 32
-    server.add_sequence(sequence)
-    path = f"/api/georef_seqs/{sequence}"
-    document = json.loads(server.files[path])
-    document["images"][KEYS[0]]["date"] = (TIMES[0] + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%f")
-    server.files[path] = json.dumps(document).encode()
+    def shift(seconds: float):
+        return lambda document: document["images"][KEYS[0]].update(
+            date=(TIMES[0] + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        )
+
+    serve_edited(server, 32, shift(1))
+    serve_edited(server, 33, shift(-10))
     with caplog.at_level(logging.WARNING):
-        make_provider(tmp_path, base_url, sequence).get_by_id(KEYS[0])  # within max_time_offset
+        make_provider(tmp_path / "32", base_url, 32).get_by_id(KEYS[0])  # within max_time_offset
         assert "differs from its date" not in caplog.text
-        document["images"][KEYS[0]]["date"] = (TIMES[0] - timedelta(seconds=10)).strftime("%Y-%m-%dT%H:%M:%S.%f")
-        server.files[path] = json.dumps(document).encode()
-        mapping = make_provider(tmp_path / "other", base_url, sequence).get_by_id(KEYS[0])
+        mapping = make_provider(tmp_path / "33", base_url, 33).get_by_id(KEYS[0])
     assert mapping.time == TIMES[0]
     assert f"DATE-OBS {TIMES[0].isoformat()} of {KEYS[0]} differs from its date" in caplog.text and "by 10.0 s" in caplog.text
