@@ -283,7 +283,22 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
                 for future in futures:
                     future.cancel()
 
-            yield (pool.submit, concurrent.futures.as_completed, cancel)
+            try:
+                yield (pool.submit, concurrent.futures.as_completed, cancel)
+            except BaseException:
+                _terminate_workers(pool)
+                raise
+
+
+def _terminate_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    """Stop the workers of an aborted conversion now instead of waiting for their frames.
+
+    After one worker was killed the others can block forever on a queue lock it
+    held, and a worker started while the pool broke is not stopped by the pool
+    itself (CPython 3.11); there is no public way to stop them before Python 3.14.
+    """
+    for process in list((pool._processes or {}).values()):  # noqa: SLF001
+        process.terminate()
 
 
 class _ShownMessages:
@@ -511,7 +526,10 @@ def _run(
     if not todo:
         return results, failures
     with _executor(workers, scheduler, shown) as (submit, as_completed, cancel):
-        futures = {submit(convert_frame, job, index, identifier, str(path)): (index, path) for index, identifier, path in todo}
+        try:
+            futures = {submit(convert_frame, job, index, identifier, str(path)): (index, path) for index, identifier, path in todo}
+        except concurrent.futures.BrokenExecutor:
+            raise _worker_ended("at the start", 0) from None
         bar = tqdm(total=len(futures), unit="frame", desc=f"convert to {format}", disable=not progress, dynamic_ncols=True)
         try:
             for future in as_completed(list(futures)):
@@ -519,11 +537,7 @@ def _run(
                 try:
                     results.append(future.result())
                 except concurrent.futures.BrokenExecutor:
-                    raise AuromatError(
-                        f"a worker process ended abruptly (killed, or out of memory?) while converting {path.name}; "
-                        f"{len(results)} frame(s) were converted before: run again to resume (complete files are skipped), "
-                        "with fewer --workers if memory is short"
-                    ) from None
+                    raise _worker_ended(f"while converting {path.name}", len(results)) from None
                 except Exception as error:
                     if isinstance(error, OSError) and error.errno in _STORAGE_FULL:
                         raise AuromatError(
@@ -540,6 +554,13 @@ def _run(
         finally:
             bar.close()
     return results, failures
+
+
+def _worker_ended(when: str, converted: int) -> AuromatError:
+    return AuromatError(
+        f"a worker process ended abruptly (killed, or out of memory?) {when}; {converted} frame(s) were converted "
+        "before: run again to resume (complete files are skipped), with fewer --workers if memory is short"
+    )
 
 
 @click.command("convert", no_args_is_help=True)
