@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import re
 import sys
+import threading
 import time as timing
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -354,16 +355,33 @@ class _Relay(logging.Handler):
             logger.handle(record)
 
 
+RELAY_STOP_SECONDS = 10.0
+"""How long the end of a conversion waits for the last worker log records."""
+
+
 @contextlib.contextmanager
 def _relayed_worker_logs(context: Any, shown: _ShownMessages) -> Iterator[Any]:
-    """A queue for the workers' log records, relayed to this process until the block ends."""
+    """A queue for the workers' log records, relayed to this process until the block ends.
+
+    A worker killed while writing a record leaves the queue's write lock taken:
+    the end of the block then waits at most :data:`RELAY_STOP_SECONDS` for the
+    relay, and the process does not wait for the queue at exit.
+    """
     queue = context.Queue()
-    listener = logging.handlers.QueueListener(queue, _Relay(shown))
-    listener.start()
+    relay = _Relay(shown)
+    thread = threading.Thread(target=_relay_records, args=(queue, relay), name="auromat-log-relay", daemon=True)
+    thread.start()
     try:
         yield queue
     finally:
-        listener.stop()
+        queue.cancel_join_thread()
+        queue.put(None)
+        thread.join(RELAY_STOP_SECONDS)
+
+
+def _relay_records(queue: Any, relay: logging.Handler) -> None:
+    while (record := queue.get()) is not None:
+        relay.handle(record)
 
 
 def _init_worker(queue: Any, level: int) -> None:

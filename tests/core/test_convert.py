@@ -357,3 +357,25 @@ def test_worker_log_messages_are_shown_once(caplog):
         relay.handle(logging.LogRecord(logger.name, logging.WARNING, __file__, 1, message, None, None))
     relay.handle(logging.LogRecord(logger.name, logging.DEBUG, __file__, 1, "below the level", None, None))
     assert [r.getMessage() for r in caplog.records] == ["skymap x used early", "frame 3 has no pixels", "frame 4 has no pixels"]
+
+
+def test_worker_log_records_are_relayed_and_a_locked_queue_does_not_hang(caplog, monkeypatch):
+    """Records reach this process; a queue whose write lock a killed worker kept only delays the end briefly."""
+    from types import SimpleNamespace
+
+    from auromat_core import convert as convert_module
+    from auromat_core.convert import _relayed_worker_logs, _ShownMessages
+
+    context = multiprocessing.get_context("spawn")
+    record = logging.LogRecord("auromat_core.test_relay", logging.WARNING, __file__, 1, "from a worker", None, None)
+    with caplog.at_level(logging.INFO), _relayed_worker_logs(context, _ShownMessages()) as queue:
+        queue.put(record)
+    assert [r.getMessage() for r in caplog.records] == ["from a worker"]
+    stuck = context.Queue()
+    stuck._wlock.acquire()  # as a worker SIGKILLed while writing a record leaves it
+    monkeypatch.setattr(convert_module, "RELAY_STOP_SECONDS", 0.2)
+    start = time.monotonic()
+    with _relayed_worker_logs(SimpleNamespace(Queue=lambda: stuck), _ShownMessages()):
+        pass
+    assert time.monotonic() - start < 5
+    stuck._wlock.release()
