@@ -7,6 +7,7 @@ shows the traceback), 2 usage error. Plugins add sub-commands through the
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import sys
@@ -21,7 +22,7 @@ from .mapping import MappingCollection
 from .options import TIME_FORMATS, check_period, provider_options
 from .plugins import get_plugins
 from .providers import frames_between
-from .registry import list_providers, open_data
+from .registry import list_providers, open_data, provider_options_of
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +77,34 @@ def plugins_command(as_json: bool) -> None:
 
 @click.command("list-providers")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def list_providers_command(as_json: bool) -> None:
+@click.option("--options", "with_options", is_flag=True, help="Also list each provider's options (-p KEY=VALUE) and defaults.")
+def list_providers_command(as_json: bool, with_options: bool) -> None:
     """List the data providers the installed plugins offer."""
     rows = [{"name": r.name, "description": r.description, "plugin": r.plugin} for r in list_providers()]
+    if with_options:
+        for row, registration in zip(rows, list_providers()):
+            known = provider_options_of(registration.obj)
+            row["options"] = None if known is None else {name: _default_text(default) for name, default in known.items()}
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     width = max((len(row["name"]) for row in rows), default=0)
     for row in rows:
         click.echo(f"{row['name']:<{width}}  {row['description']}  [{row['plugin']}]")
+        if with_options:
+            options = row["options"]
+            listed = "any" if options is None else ", ".join(f"{name}={default}" for name, default in options.items()) or "none"
+            click.echo(f"{'':<{width}}  options: {listed}")
+
+
+def _default_text(default: Any) -> str:
+    """An option's default as the command line would write it (JSON where it has a JSON form)."""
+    if default is inspect.Parameter.empty:
+        return "(required)"
+    try:
+        return json.dumps(default)
+    except TypeError:
+        return repr(default)
 
 
 def _summary(mapping: Any) -> dict[str, Any]:

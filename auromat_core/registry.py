@@ -131,15 +131,26 @@ def open_data(path: str | os.PathLike, provider: str | None = None, **options: A
         raise InputError(f"provider {registration.name!r} cannot open {path} with options {options}: {error}") from None
 
 
+def provider_options_of(factory: Any) -> dict[str, Any] | None:
+    """The options a provider factory takes after its path, with their defaults (``inspect.Parameter.empty``: none).
+
+    None when the factory accepts any keyword or has no signature to ask.
+    """
+    try:
+        parameters = list(inspect.signature(factory).parameters.values())
+    except (TypeError, ValueError):  # a builtin or C callable
+        return None
+    if not parameters or any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    return {p.name: p.default for p in parameters[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
 def _check_options(registration: Registration, options: dict[str, Any]) -> None:
     """Raise :class:`InputError` naming the options the provider's factory does not take, and those it does."""
-    try:
-        parameters = list(inspect.signature(registration.obj).parameters.values())
-    except (TypeError, ValueError):  # no signature to ask (a builtin or C callable)
+    known = provider_options_of(registration.obj)
+    if known is None:
         return
-    if not parameters or any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
-        return
-    accepted = [p.name for p in parameters[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    accepted = list(known)
     unknown = [name for name in options if name not in accepted]
     if not unknown:
         return

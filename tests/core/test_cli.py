@@ -13,11 +13,18 @@ from auromat_core import hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.errors import InputError
 
+UNSET = object()
+
+
+def open_camera(path, altitude=110.0, sites=None, *, percentiles=(1.0, 99.5), key=UNSET):
+    """A provider factory with options of several kinds."""
+
 
 class CommandsPlugin:
     @hookimpl
     def register_providers(self, register):
         register("camera", object, "a camera for the CLI test")
+        register("optioned", open_camera, "a camera with options")
 
     @hookimpl
     def register_commands(self, cli):
@@ -62,13 +69,23 @@ def test_list_providers_json(run):
     result = run("list-providers", "--json")
     assert result.exit_code == 0
     assert json.loads(result.output) == [
-        {"name": "camera", "description": "a camera for the CLI test", "plugin": "commands-plugin"}
+        {"name": "camera", "description": "a camera for the CLI test", "plugin": "commands-plugin"},
+        {"name": "optioned", "description": "a camera with options", "plugin": "commands-plugin"},
     ]
+    options = {row["name"]: row["options"] for row in json.loads(run("list-providers", "--json", "--options").output)}
+    assert options["camera"] is None, "object() takes any keyword: nothing to list"
+    assert options["optioned"] == {"altitude": "110.0", "sites": "null", "percentiles": "[1.0, 99.5]", "key": repr(UNSET)}
 
 
 def test_list_providers_table(run):
     result = run("list-providers")
-    assert result.output.strip() == "camera  a camera for the CLI test  [commands-plugin]"
+    assert result.output.strip().splitlines() == [
+        "camera    a camera for the CLI test  [commands-plugin]",
+        "optioned  a camera with options  [commands-plugin]",
+    ]
+    listed = run("list-providers", "--options").output.strip().splitlines()
+    assert listed[1] == "          options: any"
+    assert listed[3] == "          options: altitude=110.0, sites=null, percentiles=[1.0, 99.5], key=" + repr(UNSET)
 
 
 def test_plugins_json_lists_builtins_and_hooks(run):
