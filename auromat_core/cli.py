@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 import click
+from tqdm import tqdm
 
 from . import __version__
 from .errors import AuromatError
@@ -142,12 +143,13 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.option("--time", "time", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only the mapping nearest to this UTC time.")
 @click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings from this UTC time on.")
 @click.option("--end", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings up to this UTC time (inclusive).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (once all are mapped; a progress bar on stderr meanwhile).")
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
               help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")
+@click.option("--no-progress", is_flag=True, help="With --json: hide the progress bar.")
 def info_command(
     data: str, provider: str | None, altitude: float | None, identifier: str | None, time: Any, start: Any, end: Any, as_json: bool,
-    provider_pairs: tuple[str, ...],
+    provider_pairs: tuple[str, ...], no_progress: bool,
 ) -> None:
     """Map data and print a summary: time, bounding box, centroid, pixel scale.
 
@@ -162,8 +164,10 @@ def info_command(
     elif time is not None:
         items = [source.get(time)]
     else:
-        frames_between(source, start, end)
+        count = len(frames_between(source, start, end))
         items = source.sequence(start, end)
+        if as_json:
+            items = tqdm(items, total=count, desc="info", unit="frame", disable=no_progress)
     summaries = (_summary(m) for item in items for m in (item if isinstance(item, MappingCollection) else [item]))
     if as_json:
         click.echo(json.dumps(list(summaries), indent=2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -194,6 +195,12 @@ def test_info_command_over_a_period_in_either_time_form(themis_fixtures: Path) -
     assert listed == [f"gako.2011.01.06.17.00.{second}" for second in (30, 33, 36, 39)]
     both = CliRunner().invoke(build_cli(), [*arguments, "--time", "2011-01-06T17:00:30"])
     assert both.exit_code == 2 and "give one of --id, --time, or a period (--start/--end)" in both.output
+    as_json = CliRunner().invoke(build_cli(), [*arguments, "--end", "2011-01-06T17:00:40", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    assert [entry["identifier"] for entry in json.loads(as_json.stdout)] == listed
+    assert "info: 100%" in as_json.stderr and "4/4" in as_json.stderr
+    quiet = CliRunner().invoke(build_cli(), [*arguments, "--end", "2011-01-06T17:00:40", "--json", "--no-progress"])
+    assert quiet.exit_code == 0 and "info:" not in quiet.stderr
     later = CliRunner().invoke(build_cli(), [*arguments[:-1], "2011-01-06T18:00:00"])
     assert later.exit_code == 1
     assert later.output.strip().endswith("gako, 110 km) has no frames between 2011-01-06 18:00:00 and the end")
