@@ -81,9 +81,10 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--options", "with_options", is_flag=True, help="Also list each provider's options (-p KEY=VALUE) and defaults.")
 def list_providers_command(as_json: bool, with_options: bool) -> None:
     """List the data providers the installed plugins offer."""
-    rows = [{"name": r.name, "description": r.description, "plugin": r.plugin} for r in list_providers()]
+    registrations = list_providers()
+    rows = [{"name": r.name, "description": r.description, "plugin": r.plugin} for r in registrations]
     if with_options:
-        for row, registration in zip(rows, list_providers()):
+        for row, registration in zip(rows, registrations):
             known = provider_options_of(registration.obj)
             row["options"] = None if known is None else {name: _default_text(default) for name, default in known.items()}
     if as_json:

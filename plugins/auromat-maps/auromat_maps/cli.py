@@ -134,8 +134,8 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
         source = _open(data, provider, altitude, provider_pairs)
         drawable: Any = prepare(_one_mapping(source, style, identifier, time))
         options = _with_solution(style, options, data, drawable)
-    elif chosen.takes == "wcs-sequence" and provider is None and _wcs_files(data):
-        drawable = _wcs_in_period(data, _wcs_files(data), start, end)
+    elif chosen.takes == "wcs-sequence" and provider is None and (solutions := _wcs_files(data)):
+        drawable = _wcs_in_period(data, solutions, start, end)
     else:
         source = _open(data, provider, altitude, provider_pairs)
         frames = tqdm(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",
