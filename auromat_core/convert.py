@@ -49,7 +49,7 @@ from .hookspecs import hookimpl
 from .mapping import MappingCollection
 from .options import TIME_FORMATS, check_period, provider_options
 from .providers import frames_between
-from .registry import choose_provider, get_exporter, open_data
+from .registry import check_options, choose_provider, exporter_options_of, get_exporter, open_data
 
 log = logging.getLogger(__name__)
 
@@ -477,7 +477,7 @@ def convert(
     scheduler
         Address of a Dask scheduler; the frames then run on its workers.
     export_options
-        Options of the exporter's ``write``.
+        Options of the exporter's ``write`` (and of its ``file_name``).
     progress
         Show a progress bar (frames, rate, ETA).
 
@@ -492,6 +492,8 @@ def convert(
     registration = choose_provider(data_path, provider)
     factory = registration.obj
     exporter = get_exporter(format)
+    export = dict(export_options or {})
+    check_options("exporter", format, exporter_options_of(exporter), export)
     options = dict(provider_options or {})
     shown = _ShownMessages()
     with shown.watching():
@@ -501,7 +503,6 @@ def convert(
     out_dir = Path(out).resolve() if out is not None else base / "converted"
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_partial_files(out_dir)
-    export = dict(export_options or {})
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
     outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}
     names = [path for paths in outputs.values() for path in paths]
@@ -601,8 +602,8 @@ def _worker_ended(when: str, converted: int) -> AuromatError:
 @click.option("--overwrite", is_flag=True, help="Rewrite existing output files.")
 @click.option("--workers", type=click.IntRange(min=0), help="Local worker processes [default: CPU count, at most 4; 0: none].")
 @click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask distributed scheduler, e.g. tcp://host:8786.")
-@click.option("--compression", type=click.IntRange(0, 9), default=4, show_default=True, help="Deflate/GZIP level.")
-@click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True, help="Largest coordinate rounding error, metres.")
+@click.option("--compression", type=click.IntRange(0, 9), help="Deflate/GZIP level [default: the exporter's].")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True), help="Largest coordinate rounding error, metres [default: the exporter's].")
 @click.option("--exact-coordinates", is_flag=True, help="Store exact float64 coordinates (no rounding).")
 @click.option("--float32-coordinates", is_flag=True, help="Store float32 coordinates.")
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
@@ -613,7 +614,7 @@ def convert_command(
     ctx: click.Context, data: Path, format_: str, provider: str | None, altitude: float | None, resample: bool,
     resolution: float, grid: str, method: str, without_bounds: bool, without_mag: bool, without_geo: bool,
     start: datetime | None, end: datetime | None, out: Path | None, skip: bool, overwrite: bool,
-    workers: int | None, scheduler: str | None, compression: int, precision: float,
+    workers: int | None, scheduler: str | None, compression: int | None, precision: float | None,
     exact_coordinates: bool, float32_coordinates: bool, provider_pairs: tuple[str, ...], no_progress: bool,
 ) -> None:
     """Convert a data folder into one CDF or netCDF file per mapping.
@@ -625,22 +626,13 @@ def convert_command(
         raise click.UsageError("--skip and --overwrite exclude each other", ctx)
     if without_geo and without_mag:
         raise click.UsageError("--without-geo and --without-mag exclude each other: a file needs lat/lon or MLat/MLT", ctx)
-    if exact_coordinates and float32_coordinates:
-        raise click.UsageError("--exact-coordinates and --float32-coordinates exclude each other", ctx)
     if not resample:
         for name in ("resolution", "grid", "method"):
             if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT:
                 raise click.UsageError(f"--{name} needs --resample", ctx)
     if scheduler is not None and workers is not None:
         raise click.UsageError("--workers is for local processes; the Dask cluster's workers run with --scheduler", ctx)
-    export_options: dict[str, Any] = {"compression": compression, "float32_coordinates": float32_coordinates,
-                                      "coordinate_precision": None if exact_coordinates else precision}
-    if without_bounds:
-        export_options["include_bounds"] = False
-    if without_mag:
-        export_options["include_mag"] = False
-    if without_geo:
-        export_options["include_geo"] = False
+    export_options = _export_options(ctx, format_, compression, precision, exact_coordinates, float32_coordinates, without_bounds, without_mag, without_geo)
     summary = convert(
         data, format_,
         provider=provider,
@@ -654,6 +646,34 @@ def convert_command(
         name, message = summary.failures[0]
         total = len(summary.failures) + len(summary.results)
         raise AuromatError(f"{len(summary.failures)} of {total} frame(s) failed; first: {name}: {message}")
+
+
+def _export_options(
+    ctx: click.Context, format: str, compression: int | None, precision: float | None, exact_coordinates: bool,
+    float32_coordinates: bool, without_bounds: bool, without_mag: bool, without_geo: bool,
+) -> dict[str, Any]:
+    """The standard exporter options (:data:`auromat_core.exporters.STANDARD_OPTIONS`) set by flags; the exporter's defaults stand for the rest."""
+    if exact_coordinates and (float32_coordinates or precision is not None):
+        other = "--float32-coordinates" if float32_coordinates else "--precision"
+        raise click.UsageError(f"--exact-coordinates and {other} exclude each other", ctx)
+    flags: dict[str, tuple[str, Any]] = {}
+    if compression is not None:
+        flags["compression"] = ("--compression", compression)
+    if exact_coordinates:
+        flags["coordinate_precision"] = ("--exact-coordinates", None)
+    elif precision is not None:
+        flags["coordinate_precision"] = ("--precision", precision)
+    if float32_coordinates:
+        flags["float32_coordinates"] = ("--float32-coordinates", True)
+    for name, flag, given in (("include_bounds", "--without-bounds", without_bounds), ("include_mag", "--without-mag", without_mag),
+                              ("include_geo", "--without-geo", without_geo)):
+        if given:
+            flags[name] = (flag, False)
+    known = exporter_options_of(get_exporter(format))
+    refused = [flag for name, (flag, _) in flags.items() if known is not None and name not in known]
+    if refused:
+        raise InputError(f"exporter {format!r} does not take {', '.join(refused)}; its options are: {', '.join(known) or 'none'}")
+    return {name: value for name, (_, value) in flags.items()}
 
 
 @hookimpl

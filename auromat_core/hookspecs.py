@@ -28,10 +28,12 @@ Register = Callable[..., None]
 def register_providers(register: Register) -> None:
     """Register mapping providers: ``register(name, factory, description)``.
 
-    ``factory(**options)`` returns an object following
-    :class:`auromat_core.providers.Provider`. A factory may define
-    ``can_open(path) -> bool`` so that ``auromat convert`` can detect which
-    provider reads a data folder, and then ``factory(path, **options)`` opens it.
+    ``factory(path, **options)`` (a provider of a data folder; others take no
+    path) returns an object following :class:`auromat_core.providers.Provider`;
+    its keyword parameters are the provider's options. A factory may define
+    ``can_open(path)``, returning a bool or a confidence number, so that
+    ``auromat convert`` can detect which provider reads a data folder (the most
+    confident one wins).
     """
 
 
@@ -41,7 +43,10 @@ def register_exporters(register: Register) -> None:
 
     The exporter follows :class:`auromat_core.exporters.Exporter`: an
     ``extension`` such as ``".cdf"`` and ``write(mapping, path, **options)``,
-    which must write atomically (see :func:`auromat_core.io.atomic_output`).
+    which must write atomically (see :func:`auromat_core.io.atomic_output`)
+    and takes those of :data:`auromat_core.exporters.STANDARD_OPTIONS` that
+    apply to its format. It may name its files with ``file_name(identifier,
+    time, **options)`` (:class:`auromat_core.exporters.NamingExporter`).
     """
 
 

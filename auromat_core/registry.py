@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
+from collections.abc import Mapping as MappingABC
 from typing import Any
 
 from .errors import AuromatError, InputError, NoDataError
@@ -124,37 +125,49 @@ def open_data(path: str | os.PathLike, provider: str | None = None, **options: A
         the provider does not accept ``options``.
     """
     registration = choose_provider(path, provider)
-    _check_options(registration, options)
+    check_options("provider", registration.name, provider_options_of(registration.obj), options)
     try:
         return registration.obj(path, **options)
     except TypeError as error:
         raise InputError(f"provider {registration.name!r} cannot open {path} with options {options}: {error}") from None
 
 
-def provider_options_of(factory: Any) -> dict[str, Any] | None:
-    """The options a provider factory takes after its path, with their defaults (``inspect.Parameter.empty``: none).
+def keyword_options(function: Any, positional: int) -> dict[str, Any] | None:
+    """The options ``function`` takes after its first ``positional`` parameters, with their defaults.
 
-    None when the factory accepts any keyword or has no signature to ask.
+    A default of ``inspect.Parameter.empty`` means none. None when the function
+    accepts any keyword or has no signature to ask (no parameters at all, as
+    that of a class without ``__init__``, counts as none to ask).
     """
     try:
-        parameters = list(inspect.signature(factory).parameters.values())
+        parameters = list(inspect.signature(function).parameters.values())
     except (TypeError, ValueError):  # a builtin or C callable
         return None
     if not parameters or any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
         return None
-    return {p.name: p.default for p in parameters[1:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    return {p.name: p.default for p in parameters[positional:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
-def _check_options(registration: Registration, options: dict[str, Any]) -> None:
-    """Raise :class:`InputError` naming the options the provider's factory does not take, and those it does."""
-    known = provider_options_of(registration.obj)
+def provider_options_of(factory: Any) -> dict[str, Any] | None:
+    """The options a provider factory takes after its path (see :func:`keyword_options`)."""
+    return keyword_options(factory, 1)
+
+
+def exporter_options_of(exporter: Any) -> dict[str, Any] | None:
+    """The options of an exporter's ``write`` after the mapping and the path (see :func:`keyword_options`)."""
+    return keyword_options(exporter.write, 2)
+
+
+def check_options(kind: str, name: str, known: dict[str, Any] | None, options: MappingABC[str, Any]) -> None:
+    """Raise :class:`InputError` naming the ``options`` that the ``kind`` ``name`` does not take (``known``: those it does)."""
     if known is None:
         return
     accepted = list(known)
-    unknown = [name for name in options if name not in accepted]
+    unknown = [option for option in options if option not in accepted]
     if not unknown:
         return
-    hints = [f"{name!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(name, accepted, n=1)) else repr(name) for name in unknown]
-    raise InputError(
-        f"provider {registration.name!r} has no option {', '.join(hints)}; its options are: {', '.join(accepted) or 'none'}"
-    )
+    hints = [
+        f"{option!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(option, accepted, n=1)) else repr(option)
+        for option in unknown
+    ]
+    raise InputError(f"{kind} {name!r} has no option {', '.join(hints)}; its options are: {', '.join(accepted) or 'none'}")

@@ -30,8 +30,9 @@ from auromat_cdf import read_cdf
 from auromat_netcdf import read_netcdf
 from auromat_spacecraft import SpacecraftProvider
 from click.testing import CliRunner
+from spacepy import pycdf
 
-from auromat_core import AuromatError, InputError, NoDataError, Provider, get_exporter, hookimpl
+from auromat_core import AuromatError, InputError, NoDataError, Provider, atomic_output, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
 from tests.conftest import write_sequence
@@ -283,6 +284,8 @@ def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
         (["--format", "cdf", "--skip", "--overwrite"], "--skip and --overwrite exclude each other"),
         (["--format", "cdf", "--resolution", "50"], "--resolution needs --resample"),
         (["--format", "cdf", "--method", "nearest"], "--method needs --resample"),
+        (["--format", "cdf", "--exact-coordinates", "--precision", "2"], "--exact-coordinates and --precision exclude each other"),
+        (["--format", "cdf", "--exact-coordinates", "--float32-coordinates"], "--exact-coordinates and --float32-coordinates exclude each other"),
     ],
 )
 def test_cli_usage_errors(plugins, sequence, arguments, message):
@@ -332,6 +335,60 @@ def test_cli_resamples_with_the_chosen_method(plugins, sequence, tmp_path):
     mean, nearest = (read_netcdf(tmp_path / method / "ISS029-E-8502.nc") for method in ("mean", "nearest"))
     assert mean.metadata["resampled_method"] == "mean" and nearest.metadata["resampled_method"] == "nearest"
     assert mean.shape == nearest.shape and not np.array_equal(mean.image, nearest.image)
+
+
+class _NpzExporter:
+    """A third party's exporter that takes none of the standard options."""
+
+    extension = ".npz"
+
+    def write(self, mapping, path, *, compressed: bool = True):
+        with atomic_output(path) as partial, open(partial, "wb") as file:
+            (np.savez_compressed if compressed else np.savez)(file, image=mapping.image, lat=mapping.lat)
+        return Path(path)
+
+
+@pytest.fixture
+def npz_plugins(plugins):
+    class NpzPlugin:
+        @hookimpl
+        def register_exporters(self, register):
+            register("npz", _NpzExporter(), "image and latitudes in a numpy archive")
+
+    plugins.register(NpzPlugin(), name="npz-plugin")
+    return plugins
+
+
+def test_cli_converts_with_an_exporter_that_takes_no_standard_option(npz_plugins, sequence, tmp_path):
+    arguments = ["convert", "--data", str(sequence), "--format", "npz", "--workers", "0", "--start", "2011-09-18T11:55:25"]
+    result = CliRunner().invoke(build_cli(), [*arguments, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    with np.load(tmp_path / "ISS029-E-8502.npz") as stored:
+        np.testing.assert_array_equal(stored["image"], SpacecraftProvider(sequence).load(9).image)
+    refused = CliRunner().invoke(build_cli(), [*arguments, "--out", str(tmp_path / "refused"), "--compression", "1", "--without-bounds"])
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "Error: exporter 'npz' does not take --compression, --without-bounds; its options are: compressed\n"
+    )
+    assert not (tmp_path / "refused").exists()
+
+
+def test_misspelled_export_option_is_named_before_any_frame(npz_plugins, sequence, tmp_path):
+    with pytest.raises(InputError, match=r"^exporter 'npz' has no option 'compresed' \(did you mean 'compressed'\?\); its options are: compressed$"):
+        convert(sequence, "npz", out=tmp_path / "out", workers=0, progress=False, export_options={"compresed": False})
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_leaves_unset_export_options_to_the_exporter(plugins, sequence, tmp_path):
+    arguments = ["convert", "--data", str(sequence), "--format", "cdf", "--workers", "0", "--start", "2011-09-18T11:55:25"]
+    levels = {}
+    for name, flags in (("default", []), ("level1", ["--compression", "1"])):
+        result = CliRunner().invoke(build_cli(), [*arguments, "--out", str(tmp_path / name), *flags])
+        assert result.exit_code == 0, result.output
+        (path,) = (tmp_path / name).iterdir()
+        with pycdf.CDF(str(path)) as cdf:
+            levels[name] = cdf["mlat"].compress()[1]
+    assert levels == {"default": 4, "level1": 1}
 
 
 def test_remove_partial_files_only_touches_partials_of_ended_processes(tmp_path):

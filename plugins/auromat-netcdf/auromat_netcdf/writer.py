@@ -76,10 +76,6 @@ class NetcdfExporter:
 
     extension = ".nc"
 
-    def file_name(self, identifier: str, time: datetime, **_: Any) -> str:
-        """``<identifier>.nc``."""
-        return f"{identifier}{self.extension}"
-
     def write(
         self,
         mapping: Mapping,
