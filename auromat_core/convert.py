@@ -49,14 +49,14 @@ from .hookspecs import hookimpl
 from .mapping import MappingCollection
 from .options import TIME_FORMATS, check_period, provider_options
 from .providers import frames_between
-from .registry import check_options, choose_provider, exporter_options_of, get_exporter, open_data
+from .registry import check_options, choose_provider, exporter_options_of, get_exporter, list_exporters, open_data
 
 log = logging.getLogger(__name__)
 
 _STORAGE_FULL = (errno.ENOSPC, errno.EDQUOT)
 """Errors after which no further frame can be written."""
 DEFAULT_MAX_WORKERS = 4
-"""Local workers by default: the CPU count, at most this (a full ISS frame needs about 3 GB per worker)."""
+"""Local workers by default: the CPU count, at most this (a full 12-megapixel frame needs about 3 GB per worker)."""
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]")
 
 
@@ -582,9 +582,18 @@ def _worker_ended(when: str, converted: int) -> AuromatError:
     )
 
 
+class _FormatOption(click.Option):
+    """``--format``, whose help lists the installed exporters."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        names = ", ".join(registration.name for registration in list_exporters()) or "none installed"
+        self.help = f"Output format: an exporter name ({names})."
+        return super().get_help_record(ctx)
+
+
 @click.command("convert", no_args_is_help=True)
 @click.option("--data", type=click.Path(exists=True, path_type=Path), default=".", show_default=True, help="Data folder (or file) to convert.")
-@click.option("--format", "format_", required=True, help="Output format: an exporter name (cdf, netcdf).")
+@click.option("--format", "format_", cls=_FormatOption, required=True, help="Output format: an exporter name.")
 @click.option("--provider", help="Provider name (default: detected from the data).")
 @click.option("--altitude", type=float, help="Mapping altitude in km (default: the provider's).")
 @click.option("--resample", is_flag=True, help="Resample every mapping onto a plate-carree grid.")
@@ -617,7 +626,7 @@ def convert_command(
     workers: int | None, scheduler: str | None, compression: int | None, precision: float | None,
     exact_coordinates: bool, float32_coordinates: bool, provider_pairs: tuple[str, ...], no_progress: bool,
 ) -> None:
-    """Convert a data folder into one CDF or netCDF file per mapping.
+    """Convert a data folder into one file per mapping.
 
     Re-running resumes: complete files are skipped, partial ones redone.
     """

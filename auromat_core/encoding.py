@@ -1,7 +1,5 @@
 """Format-independent storage encodings for exporters: coordinate precision, image fill values, metadata types, corners.
 
-Shared by the CDF and netCDF plugins (and any other exporter).
-
 Coordinates
     By default coordinate arrays are float64 values rounded to a multiple of a
     power of two, the coarsest one for which the horizontal position error

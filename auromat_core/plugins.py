@@ -49,7 +49,7 @@ FIRST_PARTY_PACKAGES: dict[str, dict[str, str]] = {
     },
     "magnetic model": {},
 }
-"""Names contributed by first-party plugins, to tell users what to install."""
+"""Names contributed by first-party plugins, to tell users what to install (``tests/plugins/test_first_party_names.py`` keeps it exact)."""
 
 
 class PluginLoadWarning(RuntimeWarning):

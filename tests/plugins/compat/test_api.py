@@ -115,6 +115,7 @@ def test_convert_script_without_options_describes_them(capsys: pytest.CaptureFix
         convert_main([])
     captured = capsys.readouterr()
     description = captured.out + captured.err
-    assert "Convert a data folder into one CDF or netCDF file per mapping" in description
+    assert "Convert a data folder into one file per mapping" in description
+    assert "an exporter name (cdf, netcdf)" in " ".join(description.split())
     assert all(option in description for option in ("--format", "--without-geo", "--without-bounds"))
     assert "Missing option" not in description
