@@ -9,9 +9,11 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from auromat_core import download as download_module
 from auromat_core.download import (
     DownloadSummary,
     RemoteFileNotFound,
@@ -145,12 +147,13 @@ def test_retries_exhausted_raise_and_write_nothing(server, tmp_path: Path) -> No
     assert not target.exists()
 
 
-def test_back_off_doubles(server, tmp_path: Path) -> None:
+def test_back_off_doubles(server, tmp_path: Path, monkeypatch) -> None:
     base, behaviour = server
     behaviour.failures_left["/flaky"] = 2
-    started = time.monotonic()
+    delays: list[float] = []
+    monkeypatch.setattr(download_module, "time", SimpleNamespace(sleep=delays.append, time=time.time))
     download_file(f"{base}/flaky", tmp_path / "f", retries=2, backoff=0.2, timeout=10, progress=False)
-    assert time.monotonic() - started >= 0.2 + 0.4
+    assert delays == [0.2, 0.4]
 
 
 def test_connection_cut_mid_file_resumes_with_range(server, tmp_path: Path, content: bytes) -> None:
