@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import gc
 import inspect
-import os
 import warnings
 import weakref
 from collections.abc import Iterator
@@ -113,8 +112,10 @@ class ProviderContract:
         assert len(times) == len(provider.times)
 
     def test_members_known_before_loading_are_those_loaded(self, provider: Any) -> None:
-        for index in sorted({0, len(provider) - 1}):
-            members = provider.members(index)
+        named = {index: provider.members(index) for index in sorted({0, len(provider) - 1})}
+        if all(members is None for members in named.values()):
+            pytest.skip("the provider names no members before loading (members() is None)")
+        for index, members in named.items():
             if members is not None:
                 assert [(m.identifier, m.time) for m in _members(provider.load(index))] == list(members)
 
@@ -203,6 +204,5 @@ class DrawStyleContract:
             fig.savefig(path, dpi=40)
             pixels = plt.imread(path)
             assert np.ptp(pixels[..., :3]) > 0, "the figure is blank"
-            assert os.path.getsize(path) > 0
         finally:
             plt.close(fig)

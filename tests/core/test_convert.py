@@ -250,7 +250,8 @@ def test_a_killed_worker_stops_the_conversion_with_one_clear_error(plugins, sequ
 
 @pytest.mark.slow
 def test_dask_cluster(plugins, sequence, tmp_path):
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
         summary = convert(sequence, "cdf", out=tmp_path, scheduler=cluster.scheduler_address, progress=False)
     assert len(summary.written) == 10 and not summary.failures

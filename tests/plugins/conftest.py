@@ -116,12 +116,6 @@ def check_template_sequence(
     return frames, templated, templates[0]
 
 
-@pytest.fixture
-def make_mapping() -> Callable[..., Mapping]:
-    """:func:`synthetic_mapping`."""
-    return synthetic_mapping
-
-
 GEOD = pyproj.Geod(ellps="WGS84")
 
 

@@ -177,7 +177,7 @@ def _compare_with_baseline(figure, name: str, tmp_path: Path, tol: float, dpi: f
     if os.environ.get(GENERATE_ENV) == "1":
         BASELINE_DIR.mkdir(exist_ok=True)
         expected.write_bytes(actual.read_bytes())
-        return
+        pytest.fail(f"baseline {expected} written; look at it and run the tests again without {GENERATE_ENV}")
     assert expected.is_file(), f"missing baseline {expected}; generate it with {GENERATE_ENV}=1"
     result = compare_images(str(expected), str(actual), tol=tol, in_decorator=True)
     assert result is None, f"{name}: image differs from the baseline: {result}"
