@@ -81,8 +81,15 @@ Method = Literal["mean", "nearest", "linear"]
 
 _SNAP_TOLERANCE = 1e-9
 """Box limits within this many grid steps of a grid point snap to that point."""
-_NEIGHBOURS = 4
-"""Nearest source centers whose pixels/triangles are searched for a target point."""
+_WALK_STEPS = 16
+"""Steps a walk from the source center nearest to a target point may take to the cell holding the point.
+
+Near the horizon source pixels are long, thin and sheared, so the one holding a
+point is often not among the centers nearest to it; but a walk through the pixel
+grid, each step jumping by the point's position relative to the current cell,
+reaches it in one or two steps."""
+_WALK_JUMP = 8
+"""Rows or columns one step of a walk may jump."""
 _BARYCENTRIC_TOLERANCE = 1e-9
 _WORKERS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 """Threads of mean rebinning (numpy releases the GIL in its loops)."""
@@ -413,18 +420,12 @@ class _Source:
         return _unit_vectors(lat[rows, cols], lon[rows, cols])
 
     def inside(self, points: np.ndarray) -> np.ndarray:
-        """Whether each point (n, 3) lies in a defined source pixel (tested: the nearest centers')."""
-        rows, cols, found = self.nearest(points, _NEIGHBOURS)
-        inside = np.zeros(len(points), dtype=bool)
-        for j in range(rows.shape[1]):
-            todo = np.flatnonzero(~inside & found[:, j])
-            r, c = rows[todo, j], cols[todo, j]
-            p = points[todo]
-            tl, tr = self.vectors(r, c, True), self.vectors(r, c + 1, True)
-            br, bl = self.vectors(r + 1, c + 1, True), self.vectors(r + 1, c, True)
-            hit = _barycentric(p, tl, tr, br)[1] | _barycentric(p, tl, br, bl)[1]
-            inside[todo[hit]] = True
-        return inside
+        """Whether each point (n, 3) lies in a defined source pixel."""
+        rows, cols, found = self.nearest(points, 1)
+        frame = self.frame
+        rows, cols, found, _ = _walk(points, frame.lat_bounds, frame.lon_bounds, rows[:, 0], cols[:, 0], found[:, 0])
+        found[found] = frame.defined[rows[found], cols[found]]
+        return found
 
     def values(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """(n, c + 1) image channels and elevation of source centers."""
@@ -438,43 +439,80 @@ class _Source:
         return values
 
     def interpolate_linear(self, points: np.ndarray) -> np.ndarray:
-        """Linear interpolation in the triangles of the center grid around the nearest centers."""
+        """Linear interpolation in the triangles of the center grid (two per quad of 4 neighbouring centers)."""
         frame = self.frame
-        h, w = frame.shape
         result = np.full((len(points), frame.image.shape[2] + 1), np.nan)
-        found = np.zeros(len(points), dtype=bool)
-        near_rows, near_cols, near_found = self.nearest(points, _NEIGHBOURS)
-        # the 8 triangles sharing a center: 2 per quad of 4 centers, 4 quads around it
-        triangles = []
-        for dr in (-1, 0):
-            for dc in (-1, 0):
-                q00, q01, q11, q10 = (dr, dc), (dr, dc + 1), (dr + 1, dc + 1), (dr + 1, dc)
-                triangles += [(q00, q01, q11), (q00, q11, q10)]
-        for j in range(near_rows.shape[1]):
-            for triangle in triangles:
-                todo = np.flatnonzero(~found & near_found[:, j])
-                if todo.size == 0:
-                    continue
-                vertex_rows = [near_rows[todo, j] + dr for dr, _ in triangle]
-                vertex_cols = [near_cols[todo, j] + dc for _, dc in triangle]
-                usable = np.ones(todo.size, dtype=bool)
-                for r, c in zip(vertex_rows, vertex_cols):
-                    usable &= (r >= 0) & (r < h) & (c >= 0) & (c < w)
-                for r, c in zip(vertex_rows, vertex_cols):
-                    usable[usable] = frame.defined[r[usable], c[usable]]
-                todo = todo[usable]
-                vertex_rows = [r[usable] for r in vertex_rows]
-                vertex_cols = [c[usable] for c in vertex_cols]
-                a, b, c = (self.vectors(r, cc) for r, cc in zip(vertex_rows, vertex_cols))
-                weights, inside = _barycentric(points[todo], a, b, c)
-                hit = todo[inside]
-                values = sum(
-                    weights[inside, i, np.newaxis] * self.values(r[inside], cc[inside])
-                    for i, (r, cc) in enumerate(zip(vertex_rows, vertex_cols))
-                )
-                result[hit] = values
-                found[hit] = True
+        if min(frame.shape) < 2:
+            return result
+        rows, cols, found = self.nearest(points, 1)
+        rows, cols, found, triangles = _walk(points, frame.lat, frame.lon, rows[:, 0], cols[:, 0], found[:, 0])
+        for triangle, vertices in enumerate(_TRIANGLES):
+            todo = np.flatnonzero(found & (triangles == triangle))
+            corners = [(rows[todo] + dr, cols[todo] + dc) for dr, dc in vertices]
+            weights, _ = _barycentric(points[todo], *(_unit_vectors(frame.lat[r, c], frame.lon[r, c]) for r, c in corners))
+            result[todo] = sum(weights[:, i, np.newaxis] * self.values(r, c) for i, (r, c) in enumerate(corners))
         return result
+
+
+_TRIANGLES = (((0, 0), (0, 1), (1, 1)), ((0, 0), (1, 1), (1, 0)))
+"""The two triangles of a quad of grid nodes, as row and column offsets from its top-left node."""
+_EDGE_STEPS = np.array([(-1, 0), (1, 0), (0, -1), (0, 1)])
+"""The step across the top, bottom, left and right edge of a quad."""
+
+
+def _walk(
+    points: np.ndarray, lat: np.ndarray, lon: np.ndarray, rows: np.ndarray, cols: np.ndarray, active: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The quads of a grid of nodes at ``lat``, ``lon`` (NaN where undefined) that hold ``points`` (unit vectors).
+
+    Quad ``(r, c)`` has the nodes ``(r, c)``, ``(r, c + 1)``, ``(r + 1, c + 1)``
+    and ``(r + 1, c)``, split into the two :data:`_TRIANGLES`. Each ``active``
+    point walks from quad ``(rows, cols)``: at every step it either lies in one of
+    the quad's triangles or jumps by its affine position relative to the quad (at
+    least across the nearest edge, at most :data:`_WALK_JUMP`). A walk ends
+    without a quad where it would leave the grid or the quad has no estimate
+    (undefined nodes). Returns the quad rows, columns, whether it was found and
+    which triangle holds the point.
+    """
+    last_row, last_col = lat.shape[0] - 2, lat.shape[1] - 2
+    rows, cols = np.clip(rows, 0, last_row), np.clip(cols, 0, last_col)
+    found = np.zeros(len(points), dtype=bool)
+    triangles = np.zeros(len(points), dtype=np.int8)
+    todo = np.flatnonzero(active)
+    for _ in range(_WALK_STEPS):
+        if todo.size == 0:
+            break
+        r, c, p = rows[todo], cols[todo], points[todo]
+        tl, tr, br, bl = (_unit_vectors(lat[r + dr, c + dc], lon[r + dr, c + dc]) for dr, dc in ((0, 0), (0, 1), (1, 1), (1, 0)))
+        first = _barycentric(p, tl, tr, br)[1]
+        hit = first | _barycentric(p, tl, br, bl)[1]
+        found[todo[hit]] = True
+        triangles[todo[hit]] = np.where(first[hit], 0, 1)
+        miss = ~hit
+        todo, r, c = todo[miss], r[miss], c[miss]
+        u, v = _quad_coordinates(p[miss], tl[miss], tr[miss], br[miss], bl[miss])
+        step = np.column_stack([np.floor(v), np.floor(u)])
+        stuck = np.isfinite(u) & np.isfinite(v) & (step == 0).all(axis=1)
+        step[stuck] = _EDGE_STEPS[np.argmin(np.column_stack([v, 1 - v, u, 1 - u])[stuck], axis=1)]
+        moving = np.isfinite(step).all(axis=1)
+        step = np.clip(step[moving], -_WALK_JUMP, _WALK_JUMP).astype(np.intp)
+        todo, r, c = todo[moving], r[moving] + step[:, 0], c[moving] + step[:, 1]
+        within = (r >= 0) & (r <= last_row) & (c >= 0) & (c <= last_col)
+        todo = todo[within]
+        rows[todo], cols[todo] = r[within], c[within]
+    return rows, cols, found, triangles
+
+
+def _quad_coordinates(p: np.ndarray, tl: np.ndarray, tr: np.ndarray, br: np.ndarray, bl: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Affine position (u across the columns, v down the rows; 0-1 inside) of points ``p`` relative to quads, by least squares."""
+    middle = (tl + tr + br + bl) / 4
+    across, down = (tr - tl + br - bl) / 2, (bl - tl + br - tr) / 2
+    offset = p - middle
+    aa, ad, dd = (np.einsum("ij,ij->i", x, y) for x, y in ((across, across), (across, down), (down, down)))
+    ao, do = np.einsum("ij,ij->i", across, offset), np.einsum("ij,ij->i", down, offset)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        determinant = aa * dd - ad * ad
+        return (dd * ao - ad * do) / determinant + 0.5, (aa * do - ad * ao) / determinant + 0.5
 
 
 def _interpolate(frame: Mapping, method: Method, lat_grid: np.ndarray, lon_grid: np.ndarray) -> np.ndarray:

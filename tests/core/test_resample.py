@@ -309,6 +309,62 @@ def test_interpolation_does_not_extrapolate_beyond_the_footprint(method):
     assert result.defined[cell_inside].mean() > 0.95
 
 
+SHEARED_ORIGIN = (60.0131, 10.0007)
+
+
+def sheared_mapping(h: int = 12, w: int = 400) -> Mapping:
+    """Pixels as near a photo's horizon: 0.5° tall, 0.002° wide (aspect about 500) and sheared by 5 columns per row.
+
+    Elevation is linear in the pixel column: ``10 + 0.1 * column`` at the centers.
+    The first corner is off the target grids, so no target point lies on a source edge.
+    """
+    rows, cols = np.mgrid[0 : h + 1, 0 : w + 1]
+    lat_bounds, lon_bounds = SHEARED_ORIGIN[0] + 0.5 * rows, SHEARED_ORIGIN[1] + 0.002 * cols + 0.01 * rows
+    lat, lon = (corner_mean(bounds) for bounds in (lat_bounds, lon_bounds))
+    return Mapping(
+        lat_bounds=lat_bounds, lon_bounds=lon_bounds, lat=lat, lon=lon, elevation=10.0 + 0.1 * sheared_column(lat, lon),
+        image=np.zeros((h, w), dtype=np.uint8), altitude=110.0, time=TIME, camera_position=CAMERA, identifier="sheared",
+    )
+
+
+def corner_mean(bounds: np.ndarray) -> np.ndarray:
+    return (bounds[:-1, :-1] + bounds[1:, :-1] + bounds[:-1, 1:] + bounds[1:, 1:]) / 4
+
+
+def sheared_column(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """The (fractional) pixel column of :func:`sheared_mapping` at ``lat``, ``lon``, 0 at the first pixel's center."""
+    return (lon - SHEARED_ORIGIN[1] - 0.02 * (lat - SHEARED_ORIGIN[0])) / 0.002 - 0.5
+
+
+def cells_inside(mapping: Mapping, result: Mapping, px_per_deg: float, polygon: np.ndarray) -> np.ndarray:
+    """Which cells of ``result`` have all 4 corners inside ``polygon``."""
+    box = mapping.bounding_box
+    lat_grid, lon_grid = snapped_grid(box.lat_south, box.lon_west, box.lat_north, box.lon_east, (px_per_deg, px_per_deg))
+    lat_edges, lon_edges = cell_edges(lat_grid, lon_grid)
+    inside = points_in_polygon(*np.meshgrid(lat_edges, wrap(lon_edges), indexing="ij"), polygon)
+    cells = inside[:-1, :-1] & inside[1:, :-1] & inside[:-1, 1:] & inside[1:, 1:]
+    assert cells.shape == result.shape
+    return cells
+
+
+def test_long_sheared_pixels_leave_no_holes():
+    """Each cell inside the footprint is found (for linear: with its center between the source centers),
+    also where the pixel holding it is not among those with the nearest centers."""
+    mapping = sheared_mapping()
+    nearest = resample(mapping, px_per_deg=20, method="nearest")
+    footprint = cells_inside(mapping, nearest, 20, mapping.outline)
+    assert footprint.sum() > 1500
+    assert_array_equal(nearest.defined, footprint)
+    linear = resample(mapping, px_per_deg=20, method="linear")
+    ring = np.concatenate([np.column_stack([m.lat[i], m.lon[i]]) for m, i in ((mapping, np.s_[0, :]), (mapping, np.s_[:, -1]),
+                                                                            (mapping, np.s_[-1, ::-1]), (mapping, np.s_[::-1, 0]))])
+    within_centers = footprint & points_in_polygon(linear.lat, linear.lon, ring)
+    assert within_centers.sum() > 1400
+    assert_array_equal(linear.defined, within_centers)
+    expected = 10.0 + 0.1 * sheared_column(linear.lat, linear.lon)
+    assert_allclose(linear.elevation[linear.defined], expected[linear.defined], atol=0.005)
+
+
 def test_nearest_takes_the_value_of_the_nearest_source_center():
     mapping = circle_mapping()
     result = resample(mapping, px_per_deg=3, method="nearest")
