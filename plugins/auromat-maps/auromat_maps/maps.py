@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import ndimage
 
@@ -151,8 +153,22 @@ def _stereographic(
             gridlines.xformatter = FuncFormatter(lon_formatter)
     ax.set_title(time_title(m.time for m in items) if title is None else title, fontsize=10)
     if bottom_title:
-        ax.text(0.5, -0.16, bottom_title, transform=ax.transAxes, ha="center", va="top", fontsize=9)
+        _bottom_title(figure, ax, bottom_title)
     return figure, ax
+
+
+BOTTOM_TITLE_OFFSET_PT = 16.0
+"""Distance of a map's bottom title below the map, clear of the longitude labels."""
+BOTTOM_TITLE_SIZE_PT = 9.0
+
+
+def _bottom_title(figure: Figure, ax: Axes, text: str) -> None:
+    """Write ``text`` centred below the map, with the bottom margin it needs to stay on the figure."""
+    needed = (BOTTOM_TITLE_OFFSET_PT + 1.5 * BOTTOM_TITLE_SIZE_PT) / 72.0 / figure.get_size_inches()[1]
+    if figure.subplotpars.bottom < needed:
+        figure.subplots_adjust(bottom=needed)
+    ax.annotate(text, (0.5, 0.0), xycoords="axes fraction", xytext=(0.0, -BOTTOM_TITLE_OFFSET_PT), textcoords="offset points",
+                ha="center", va="top", fontsize=BOTTOM_TITLE_SIZE_PT)
 
 
 def draw_stereographic(

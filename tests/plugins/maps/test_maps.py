@@ -301,8 +301,27 @@ def test_mlat_mlt_stereographic_is_centred_on_the_magnetic_box(iss_masked, rende
     magnetic = iss_masked.magnetic()
     mlat = magnetic.mlat[iss_masked.defined]
     assert ax.projection.proj4_params["lat_0"] == pytest.approx(np.mean([mlat.min(), mlat.max()]), abs=1.0)
-    assert any(t.get_text() == "MLat/MLT" for t in ax.texts)
     render(figure)
+    (title,) = [t for t in ax.texts if t.get_text() == "MLat/MLT"]
+    renderer = figure.canvas.get_renderer()
+    shown, map_box = title.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert shown.y0 >= 0 and shown.y1 < map_box.y0, "the bottom title is below the map and on the figure"
+
+
+@pytest.mark.parametrize("fig_height", [3.0, 5.0, 8.0])
+def test_bottom_title_is_on_the_figure_below_the_labels(scandinavia_mapping, fig_height) -> None:
+    from cartopy.mpl.gridliner import Gridliner
+
+    figure, ax = draw_stereographic(scandinavia_mapping, bottom_title="Tromsø 110 km", fig_height=fig_height, land=False, coastlines=False)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()
+    (title,) = [t for t in ax.texts if t.get_text() == "Tromsø 110 km"]
+    shown = title.get_window_extent(renderer)
+    (gridliner,) = [artist for artist in ax.artists if isinstance(artist, Gridliner)]
+    labels = [label.get_window_extent(renderer) for label in gridliner.bottom_label_artists if label.get_visible()]
+    assert labels, "the map has longitude labels at the bottom"
+    assert shown.y0 >= 0 and shown.x0 >= 0 and shown.x1 <= figure.bbox.x1
+    assert shown.y1 < min(label.y0 for label in labels)
 
 
 def test_polar_map_has_midnight_at_the_bottom(iss_masked, render) -> None:
