@@ -23,7 +23,7 @@ from .errors import (
 from .hookspecs import hookimpl
 from .io import atomic_output
 from .keogram import Keogram, keogram
-from .mapping import MagneticCoordinates, Mapping, MappingCollection
+from .mapping import SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
 from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled, frames_between
 from .registry import (
     choose_provider,
@@ -50,6 +50,7 @@ except importlib.metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "SOLUTION_PATH_KEY",
     "AuromatError",
     "CalibrationError",
     "DownloadError",

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from .geodesy import Location
     from .outline import PixelScales
 
+SOLUTION_PATH_KEY = "wcs_path"
+"""Metadata key naming the astrometric solution (``.wcs`` file) a photo's mapping was computed from."""
+
 
 class MagneticCoordinates(NamedTuple):
     """Magnetic latitude (deg) and magnetic local time (hours) of corners and centers."""

@@ -10,7 +10,7 @@ from auromat_core import InputError, Mapping, MappingCollection
 
 from .figures import FigAx, as_figax, image_figure
 from .stars import StarCatalogue, bright_stars, stars_in_image
-from .wcsutil import WcsLike, as_wcs, pixel_directions
+from .wcsutil import WcsLike, names_solution, photo_wcs, pixel_directions
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
         if mask.shape != mapping.shape:
             raise InputError(f"intersects_earth has shape {mask.shape}, expected the image shape {mapping.shape}")
         return mask[::stride, ::stride]
-    if wcs is None:
+    if wcs is None and not names_solution(mapping):
         if use_mapping_altitude:
             return mapping.defined[::stride, ::stride]
         raise InputError(
@@ -138,7 +138,7 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
     from auromat_core.geometry.engine import map_directions
 
     y, x = np.mgrid[0:mapping.shape[0]:stride, 0:mapping.shape[1]:stride]
-    directions = pixel_directions(as_wcs(wcs), x, y)
+    directions = pixel_directions(photo_wcs(mapping, wcs), x, y)
     if use_mapping_altitude:
         return np.isfinite(map_directions(mapping.camera_position, directions, mapping.time, mapping.altitude).lat)
     return rays_hit_earth(mapping.camera_position, directions, mapping.time)
@@ -161,7 +161,7 @@ def draw_horizon(
 
     The limb is the boundary of the pixels whose line of sight hits the WGS84
     ellipsoid: from ``intersects_earth`` if given, else computed from ``wcs``
-    and the camera position. With ``use_mapping_altitude`` the Earth is inflated
+    (default: the solution the mapping names) and the camera position. With ``use_mapping_altitude`` the Earth is inflated
     by the mapping altitude (e.g. a cloud-top height); without a WCS the
     boundary of the mapping's defined pixels is drawn then. Nothing is drawn
     (a warning is logged) when the Earth fills the whole photo or none of it.
@@ -218,7 +218,7 @@ def draw_reference_stars(
         atmosphere up to the mapping altitude are in front of them).
     """
     mapping = one_camera(mapping, "reference-stars")
-    solution = as_wcs(mapping if wcs is None else wcs)
+    solution = photo_wcs(mapping, wcs)
     stars = catalogue if catalogue is not None else bright_stars(mapping.time)
     if max_magnitude is not None:
         stars = stars.brighter_than(max_magnitude)

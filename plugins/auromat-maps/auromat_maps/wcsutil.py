@@ -1,6 +1,7 @@
 """Celestial WCS of a photo: from an astropy WCS, a FITS header, a ``.wcs`` path or a mapping.
 
-A mapping names its ``.wcs`` file in ``metadata["wcs_path"]``.
+A photo's mapping names its ``.wcs`` file in ``metadata["wcs_path"]``
+(:data:`auromat_core.SOLUTION_PATH_KEY`; the spacecraft provider sets it).
 
 Pixel convention (astrometry.net's): ``x`` is the image column, ``y`` the image
 row counted from the top, and the center of pixel ``[row, col]`` is at
@@ -18,17 +19,13 @@ import numpy as np
 from astropy.io import fits
 from astropy.wcs import WCS, FITSFixedWarning
 
-from auromat_core import Mapping, WcsError
+from auromat_core import SOLUTION_PATH_KEY, Mapping, WcsError
 
 WcsLike = WCS | fits.Header | str | os.PathLike | Mapping
 
 
-WCS_PATH_KEY = "wcs_path"
-"""Metadata key of a mapping that names the ``.wcs`` file it was computed from."""
-
-
 def _header_from_mapping(mapping: Mapping) -> fits.Header | None:
-    path = mapping.metadata.get(WCS_PATH_KEY)
+    path = mapping.metadata.get(SOLUTION_PATH_KEY)
     if path and Path(path).is_file():
         return read_header(path)
     return None
@@ -55,7 +52,7 @@ def as_header(source: WcsLike) -> fits.Header:
         if header is None:
             raise WcsError(
                 f"mapping {source.identifier} carries no celestial WCS (no existing file in its metadata "
-                f"{WCS_PATH_KEY!r}); pass wcs=<astropy WCS, FITS header or .wcs path>"
+                f"{SOLUTION_PATH_KEY!r}); pass wcs=<astropy WCS, FITS header or .wcs path>"
             )
         return header
     if isinstance(source, (str, os.PathLike)):
@@ -78,6 +75,33 @@ def as_wcs(source: WcsLike) -> WCS:
     if not wcs.has_celestial or wcs.naxis != 2:
         raise WcsError(f"the WCS is not a 2-D celestial WCS (CTYPE {list(wcs.wcs.ctype)})")
     return wcs
+
+
+def names_solution(mapping: Mapping) -> bool:
+    """Whether ``mapping`` names an existing ``.wcs`` file in its metadata."""
+    path = mapping.metadata.get(SOLUTION_PATH_KEY)
+    return bool(path) and Path(path).is_file()
+
+
+def photo_wcs(mapping: Mapping, wcs: WcsLike | None = None) -> WCS:
+    """The WCS of the photo ``mapping`` shows: ``wcs``, else the one the mapping names.
+
+    Raises
+    ------
+    WcsError
+        When there is none, or it describes a photo of another size than the
+        mapping (a resampled or binned mapping is not in the photo's pixels).
+    """
+    source = mapping if wcs is None else wcs
+    header = None if isinstance(source, WCS) else as_header(source)
+    solution = as_wcs(source if header is None else header)
+    size = image_size(header if header is not None else fits.Header(), solution)
+    if size is not None and size != (mapping.shape[1], mapping.shape[0]):
+        raise WcsError(
+            f"mapping {mapping.identifier} has {mapping.shape[1]}x{mapping.shape[0]} pixels, but its WCS is that of a "
+            f"{size[0]}x{size[1]} photo: draw on the mapping of the photo itself, not a resampled or binned one"
+        )
+    return solution
 
 
 def cd_matrix(wcs: WCS) -> np.ndarray:

@@ -29,7 +29,7 @@ import attrs
 import numpy as np
 from astropy.io import fits
 
-from auromat_core import InputError, Mapping
+from auromat_core import SOLUTION_PATH_KEY, InputError, Mapping
 from auromat_core.geometry.ellipsoid import WGS84_A_KM
 from auromat_core.geometry.engine import intersects_earth as engine_intersects_earth
 from auromat_core.geometry.engine import map_grid
@@ -262,7 +262,8 @@ def map_photo(
     norad_id, tle_folder, spacetrack
         Orbit source when a position must be computed (see module docstring).
     metadata
-        Flat dict stored in the mapping.
+        Flat dict stored in the mapping; a solution read from a file is named
+        in it as ``SOLUTION_PATH_KEY`` (``wcs_path``, the absolute path) unless given.
     identifier
         Defaults to the image file's base name (for arrays: the WCS file's).
     raw_options, lens_correction
@@ -279,6 +280,8 @@ def map_photo(
     camera = SpacecraftCamera(solution, pose)
     lat_bounds, lon_bounds, lat, lon, elevation = camera.map(altitude)
     info = dict(metadata or {})
+    if solution.path is not None:
+        info.setdefault(SOLUTION_PATH_KEY, str(solution.path.resolve()))
     return Mapping(
         lat_bounds=lat_bounds,
         lon_bounds=lon_bounds,

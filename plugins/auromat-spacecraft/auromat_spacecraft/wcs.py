@@ -115,6 +115,8 @@ class WcsSolution:
         The FITS header.
     source
         Name used in error messages (the file path).
+    path
+        The ``.wcs`` file read, if any.
 
     Raises
     ------
@@ -122,9 +124,10 @@ class WcsSolution:
         Naming ``source`` and the offending keyword.
     """
 
-    def __init__(self, header: fits.Header, source: str = "<header>") -> None:
+    def __init__(self, header: fits.Header, source: str = "<header>", path: str | os.PathLike | None = None) -> None:
         self.header = header
         self.source = str(source)
+        self.path = None if path is None else Path(path)
         self.width = self._positive_int("IMAGEW")
         self.height = self._positive_int("IMAGEH")
         self.date_obs = self._date_obs()
@@ -138,7 +141,7 @@ class WcsSolution:
     @classmethod
     def from_file(cls, path: str | os.PathLike) -> WcsSolution:
         """Read and validate a ``.wcs`` file."""
-        return cls(read_header(path), str(path))
+        return cls(read_header(path), str(path), path)
 
     @classmethod
     def load(cls, path_or_header: str | os.PathLike | fits.Header | WcsSolution) -> WcsSolution:

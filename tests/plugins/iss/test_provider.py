@@ -17,7 +17,7 @@ from auromat_spacecraft import LensCorrection, RawOptions, map_photo
 from auromat_spacecraft.images import read_raw
 from PIL import Image
 
-from auromat_core import NoDataError, detect_providers, get_provider
+from auromat_core import SOLUTION_PATH_KEY, NoDataError, detect_providers, get_provider
 from auromat_core.testing import ProviderContract
 from tests.plugins.iss.archive import (
     BLUE,
@@ -168,6 +168,7 @@ def test_metadata_merge(base_url: str, tmp_path: Path) -> None:
     assert first.metadata["exposure"] == 0.5 and second.metadata["exposure"] == 1.0
     assert second.metadata == {
         "mission": "ISS029", "camera": "Nikon D3S", "exposure": 1.0, "date": "2011-09-18T11:54:59", "frame": 8494,
+        SOLUTION_PATH_KEY: str((tmp_path / f"{KEYS[1]}.wcs").resolve()),
     }
 
 

@@ -19,7 +19,7 @@ from auromat_maps.stars import StarCatalogue, bright_stars
 from matplotlib.contour import ContourSet
 from PIL import Image
 
-from auromat_core import InputError, MappingCollection, WcsError
+from auromat_core import SOLUTION_PATH_KEY, InputError, Mapping, MappingCollection, WcsError
 
 
 def _contour_vertices(ax) -> list[tuple[float, np.ndarray]]:
@@ -67,7 +67,15 @@ def test_horizon_at_the_mapping_altitude(iss_mapping, iss_wcs) -> None:
     assert distance.min() > 6345 + 110 and distance.max() < 6380 + 110, (distance.min(), distance.max())
 
 
-def test_horizon_of_the_mapped_region_without_camera_model(iss_mapping) -> None:
+@pytest.fixture(scope="module")
+def iss_without_solution(iss_mapping, iss_wcs) -> Mapping:
+    """ISS029-E-8492 without the name of its ``.wcs`` in the metadata."""
+    assert iss_mapping.metadata == {SOLUTION_PATH_KEY: str(iss_wcs.resolve())}
+    return iss_mapping.replace(metadata={})
+
+
+def test_horizon_of_the_mapped_region_without_camera_model(iss_without_solution) -> None:
+    iss_mapping = iss_without_solution
     figure, ax = draw_horizon(iss_mapping, use_mapping_altitude=True, scale=0.1)
     vertices = np.concatenate([v for _, v in _contour_vertices(ax)])
     rows = np.round(vertices[:, 1]).astype(int).clip(0, iss_mapping.shape[0] - 1)
@@ -77,9 +85,9 @@ def test_horizon_of_the_mapped_region_without_camera_model(iss_mapping) -> None:
     assert np.mean(~above & below) > 0.9, "the line separates sky (above) from the mapped Earth (below)"
 
 
-def test_horizon_needs_a_camera_model_or_mask(iss_mapping, caplog) -> None:
+def test_horizon_needs_a_camera_model_or_mask(iss_mapping, iss_without_solution, caplog) -> None:
     with pytest.raises(InputError, match="intersects_earth"):
-        draw_horizon(iss_mapping)
+        draw_horizon(iss_without_solution)
     with pytest.raises(InputError, match="shape"):
         draw_horizon(iss_mapping, intersects_earth=np.ones((3, 3), dtype=bool))
     mask = np.zeros(iss_mapping.shape, dtype=bool)
@@ -118,9 +126,27 @@ def test_reference_stars_from_a_given_catalogue(iss_mapping, iss_wcs) -> None:
     assert [t.get_text() for t in ax.texts] == ["a"]
 
 
-def test_reference_stars_need_a_wcs(iss_mapping) -> None:
+def test_reference_stars_need_a_wcs(iss_without_solution) -> None:
     with pytest.raises(WcsError, match="carries no celestial WCS"):
-        draw_reference_stars(iss_mapping)
+        draw_reference_stars(iss_without_solution)
+
+
+def test_photo_styles_use_the_solution_the_mapping_names(iss_mapping, iss_wcs) -> None:
+    for style in (draw_horizon, draw_reference_stars):
+        named = style(iss_mapping, scale=0.1)[1]
+        given = style(iss_mapping, wcs=iss_wcs, scale=0.1)[1]
+        assert [v.tolist() for _, v in _contour_vertices(named)] == [v.tolist() for _, v in _contour_vertices(given)]
+        assert [c.get_offsets().tolist() for c in named.collections] == [c.get_offsets().tolist() for c in given.collections]
+
+
+@pytest.mark.parametrize("style", [draw_horizon, draw_reference_stars])
+def test_photo_styles_refuse_a_resampled_mapping(iss_resampled, iss_wcs, style) -> None:
+    assert iss_resampled.metadata[SOLUTION_PATH_KEY] == str(iss_wcs.resolve())
+    h, w = iss_resampled.shape
+    expected = rf"mapping ISS029-E-8492 has {w}x{h} pixels, but its WCS is that of a 4256x2832 photo: .* not a resampled or binned one"
+    for wcs in (None, iss_wcs):
+        with pytest.raises(WcsError, match=expected):
+            style(iss_resampled, wcs=wcs)
 
 
 def test_bright_star_catalogue_positions() -> None:

@@ -23,7 +23,7 @@ from auromat_spacecraft.orbit import read_tle_file
 from auromat_spacecraft.wcs import WcsSolution, read_header
 from skyfield.api import EarthSatellite, load
 
-from auromat_core import InputError, NoDataError, WcsError
+from auromat_core import SOLUTION_PATH_KEY, InputError, NoDataError, WcsError
 from tests.conftest import astropy_wcs
 
 WGS84_A = 6378.137
@@ -123,7 +123,10 @@ def test_mapping_properties(iss_mapping) -> None:
 
 def test_array_image_and_identifier(iss_image, iss_wcs: Path) -> None:
     mapping = map_photo(iss_image[:, :, :1], iss_wcs, altitude=0.0, metadata={"mission": "ISS029"})
-    assert mapping.identifier == "ISS029-E-8492" and mapping.metadata == {"mission": "ISS029"}
+    assert mapping.identifier == "ISS029-E-8492"
+    assert mapping.metadata == {"mission": "ISS029", SOLUTION_PATH_KEY: str(iss_wcs.resolve())}, "the solution file is named"
+    with_header = map_photo(iss_image[:, :, :1], read_header(iss_wcs), altitude=0.0, identifier="from-header")
+    assert with_header.metadata == {}, "a header read elsewhere names no file"
     assert mapping.image.shape == (2832, 4256, 1)
     assert mapping.altitude == 0.0
 

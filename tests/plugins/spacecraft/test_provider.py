@@ -15,7 +15,7 @@ from auromat_spacecraft.provider import SpacecraftProvider
 from auromat_spacecraft.spacetrack import SpaceTrack
 from auromat_spacecraft.wcs import read_header, write_header
 
-from auromat_core import InputError, NoDataError, detect_providers, get_provider
+from auromat_core import SOLUTION_PATH_KEY, InputError, NoDataError, detect_providers, get_provider
 from auromat_core.testing import ProviderContract
 
 SEQ_TIMES = [
@@ -169,8 +169,9 @@ def test_metadata_json_merge(sample_files, tmp_path: Path) -> None:
     }
     (folder / "metadata.json").write_text(json.dumps(document))
     provider = SpacecraftProvider(folder)
-    assert provider.get_by_id("A").metadata == {"mission": "ISS029", "lens": "Nikkor 14-24"}
-    assert provider.get_by_id("B").metadata == {"mission": "ISS029", "lens": "Nikkor 24", "frame": 8493}
+    solution = {name: {SOLUTION_PATH_KEY: str((folder / f"{name}.wcs").resolve())} for name in "AB"}
+    assert provider.get_by_id("A").metadata == {"mission": "ISS029", "lens": "Nikkor 14-24", **solution["A"]}
+    assert provider.get_by_id("B").metadata == {"mission": "ISS029", "lens": "Nikkor 24", "frame": 8493, **solution["B"]}
     (folder / "metadata.json").write_text(json.dumps({"sequence_metadata": {"nested": {"a": 1}}}))
     with pytest.raises(InputError, match="nested"):
         SpacecraftProvider(folder)
