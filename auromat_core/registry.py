@@ -23,8 +23,12 @@ def get_provider(name: str, *args: Any, **options: Any) -> Any:
     ------
     auromat_core.errors.UnknownNameError
         Listing the available providers and, for first-party names, the package to install.
+    auromat_core.errors.InputError
+        Naming the options the provider does not take (and the most similar one it does).
     """
-    return get_plugins().lookup("provider", name).obj(*args, **options)
+    factory = get_plugins().lookup("provider", name).obj
+    check_options("provider", name, keyword_options(factory, len(args)), options)
+    return factory(*args, **options)
 
 
 def get_provider_factory(name: str) -> Any:

@@ -45,6 +45,31 @@ def test_registered_provider_is_found_by_name(auromat_plugins):
     assert (registration.description, registration.plugin) == ("a camera", "camera-plugin")
 
 
+class FolderCamera:
+    """A provider of a data folder with two options."""
+
+    def __init__(self, path, altitude=110.0, sites=None):
+        self.path, self.altitude, self.sites = path, altitude, sites
+
+
+class PathlessCamera:
+    """A provider without a data folder."""
+
+    def __init__(self, start=None):
+        self.start = start
+
+
+def test_get_provider_names_a_mistyped_option(auromat_plugins):
+    register_providers(auromat_plugins, "cameras", ("folder", FolderCamera, "a folder"), ("pathless", PathlessCamera, "none"))
+    with pytest.raises(InputError, match=r"^provider 'folder' has no option 'altitud' \(did you mean 'altitude'\?\); its options are: altitude, sites$"):
+        auromat_core.get_provider("folder", "/data", altitud=90)
+    assert auromat_core.get_provider("folder", "/data", altitude=90).altitude == 90
+    assert auromat_core.get_provider("folder", path="/data", sites=["gako"]).sites == ["gako"]
+    assert auromat_core.get_provider("pathless", start=5).start == 5
+    with pytest.raises(InputError, match=r"^provider 'pathless' has no option 'begin'; its options are: start$"):
+        auromat_core.get_provider("pathless", begin=5)
+
+
 def test_duplicate_names_are_an_error_naming_both_plugins(auromat_plugins):
     auromat_plugins.register(CameraPlugin(), name="first")
     auromat_plugins.register(CameraPlugin(), name="second")

@@ -17,7 +17,8 @@ __all__ = ["ResampleProvider", "resample", "resampleMLatMLT"]
 
 
 def _options(pxPerDeg: float | Sequence[float] | None, arcsecPerPx: float | None, method: str) -> dict[str, Any]:  # noqa: N803
-    return {"px_per_deg": pxPerDeg, "arcsec_per_px": arcsecPerPx, "method": method}
+    """The core's options; ``arcsecPerPx`` wins over ``pxPerDeg``, as in the original."""
+    return {"px_per_deg": None if arcsecPerPx is not None else pxPerDeg, "arcsec_per_px": arcsecPerPx, "method": method}
 
 
 def resample(

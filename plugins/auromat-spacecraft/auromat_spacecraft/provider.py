@@ -3,7 +3,8 @@
 Folder mode: every ``*.wcs`` in ``wcs_folder`` (default: the image folder) pairs
 with the image ``<same base><extension>`` in ``image_folder``; images without a
 solution are listed by :attr:`SpacecraftProvider.unsolved_ids`. List mode: equal
-length sequences of images (paths or arrays) and solutions (paths or headers).
+length sequences of images (paths or arrays) and solutions (paths or headers);
+an array's identifier is its ``.wcs`` file's name, or ``photo-<DATE-OBS>``.
 A ``metadata.json`` (``{"sequence_metadata": {...}, "image_metadata": {id: {...}}}``)
 next to the images gives each mapping ``sequence_metadata`` overlaid by its
 ``image_metadata`` entry.
@@ -199,7 +200,7 @@ class SpacecraftProvider(Provider):
             solution = WcsSolution.load(wcs)
             if isinstance(image, np.ndarray):
                 solution.check_image_shape(image.shape, f"image array for {solution.source}")
-                identifier = Path(solution.source).stem
+                identifier = solution.path.stem if solution.path is not None else f"photo-{solution.date_obs:%Y%m%dT%H%M%S}"
             else:
                 identifier = Path(image).stem
             entries.append(_Entry(identifier, image, solution, self._time(solution)))
@@ -245,6 +246,19 @@ class SpacecraftProvider(Provider):
     def unsolved_ids(self) -> list[str]:
         """Identifiers of images in the folder that have no ``.wcs`` solution."""
         return list(self._unsolved)
+
+    def solution_path(self, identifier: str) -> Path | None:
+        """The ``.wcs`` file of the photo ``identifier`` (None when its solution was given as a header).
+
+        Raises
+        ------
+        KeyError
+            For an identifier the provider does not have.
+        """
+        for entry in self._entries:
+            if entry.identifier == identifier:
+                return entry.solution.path
+        raise KeyError(identifier)
 
     def metadata_for(self, identifier: str) -> dict[str, Any]:
         """``sequence_metadata`` overlaid by ``image_metadata[identifier]``."""

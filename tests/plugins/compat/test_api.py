@@ -72,6 +72,19 @@ def test_lazy_mappings_and_lookups(seq_folder: Path) -> None:
     assert MaskByElevationProvider(provider).range == (first, last)
 
 
+def test_provider_of_image_arrays_and_solutions(seq_wcs_paths: list[Path]) -> None:
+    from auromat.mapping.spacecraft import SpacecraftMappingProvider
+    from auromat_spacecraft import read_header
+
+    images = [np.zeros((2832, 4256), np.uint8)] * 2
+    provider = SpacecraftMappingProvider(images, seq_wcs_paths[:2])
+    assert [provider.wcsPath(identifier) for identifier in ("ISS029-E-8493", "ISS029-E-8494")] == seq_wcs_paths[:2]
+    assert provider.getById("8494").wcsPath == seq_wcs_paths[1]
+    headers = SpacecraftMappingProvider(images, [read_header(path) for path in seq_wcs_paths[:2]])
+    with pytest.raises(InputError, match=r"^photo photo-20110918T115459 has no \.wcs file: its solution was given as a FITS header$"):
+        headers.wcsPath("photo-20110918T115459")
+
+
 def test_collections_and_resampling_of_core_mappings() -> None:
     from auromat.mapping.mapping import MappingCollection, wrap
     from auromat.resample import resample
@@ -95,6 +108,9 @@ def test_collections_and_resampling_of_core_mappings() -> None:
     resampled = resample(collection, pxPerDeg=1)
     assert isinstance(resampled, MappingCollection) and resampled[0].isPlateCarree
     assert resampled[0].latsCenter.shape[0] < 20
+    by_scale = resample(collection, pxPerDeg=1, arcsecPerPx=1800)
+    assert by_scale[0].latsCenter.shape == resample(collection, arcsecPerPx=1800)[0].latsCenter.shape, "arcsecPerPx wins"
+    assert by_scale[0].latsCenter.shape[0] > resampled[0].latsCenter.shape[0]
 
 
 def test_download_script_forwards_to_the_auromat_command(capsys: pytest.CaptureFixture[str]) -> None:

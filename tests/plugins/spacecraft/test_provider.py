@@ -107,6 +107,16 @@ def test_list_mode_checks_sizes(seq_wcs: list[Path]) -> None:
         SpacecraftProvider([np.zeros((2832, 4256), np.uint8)], seq_wcs[:2])
 
 
+def test_list_mode_names_solutions_and_header_photos(seq_provider: SpacecraftProvider, seq_wcs: list[Path]) -> None:
+    assert seq_provider.solution_path("ISS029-E-8497") == seq_wcs[4]
+    with pytest.raises(KeyError):
+        seq_provider.solution_path("ISS029-E-8492")
+    image = np.zeros((2832, 4256), np.uint8)
+    headers = SpacecraftProvider([image, image], [read_header(seq_wcs[0]), read_header(seq_wcs[1])])
+    assert headers.identifiers == ["photo-20110918T115459", "photo-20110918T115502"]
+    assert headers.solution_path("photo-20110918T115459") is None
+
+
 # -- folders of synthetic photos --------------------------------------------------
 
 

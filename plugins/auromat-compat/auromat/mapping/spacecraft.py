@@ -20,8 +20,8 @@ import numpy as np
 from astropy.io import fits
 from auromat_spacecraft import SpacecraftProvider, SpaceTrack, intersects_earth, is_consistent, read_header
 
+from auromat_core import InputError, Provider
 from auromat_core import Mapping as CoreMapping
-from auromat_core import Provider
 
 from .mapping import BaseMapping, BaseMappingProvider, translated
 
@@ -119,7 +119,7 @@ class SpacecraftMappingProvider(PhotoMappingProvider):
     ----------
     imageSequenceFolder, wcsFolder
         Folders (``wcsFolder`` defaults to the image folder), or equal-length
-        lists of image paths and ``.wcs`` paths.
+        lists of images (paths or arrays) and solutions (``.wcs`` paths or FITS headers).
     imageFileExtension
         E.g. ``"jpg"``; auto-detected when None.
     timeshift
@@ -136,8 +136,8 @@ class SpacecraftMappingProvider(PhotoMappingProvider):
 
     def __init__(
         self,
-        imageSequenceFolder: str | os.PathLike | Sequence[str | os.PathLike],  # noqa: N803
-        wcsFolder: str | os.PathLike | Sequence[str | os.PathLike] | None = None,  # noqa: N803
+        imageSequenceFolder: str | os.PathLike | Sequence[str | os.PathLike | np.ndarray],  # noqa: N803
+        wcsFolder: str | os.PathLike | Sequence[str | os.PathLike | fits.Header] | None = None,  # noqa: N803
         imageFileExtension: str | None = None,  # noqa: N803
         timeshift: timedelta | None = None,
         noradId: int | str | None = None,  # noqa: N803
@@ -152,19 +152,13 @@ class SpacecraftMappingProvider(PhotoMappingProvider):
             image_extension=imageFileExtension, norad_id=noradId, tle_folder=tleFolder, spacetrack=spacetrack,
         )
         super().__init__(provider, pose)
-        if isinstance(imageSequenceFolder, (str, os.PathLike)):
-            self._wcs_folder: Path | None = Path(wcsFolder if wcsFolder is not None else imageSequenceFolder)  # type: ignore[arg-type]
-            self._wcs_files: dict[str, Path] = {}
-        else:
-            self._wcs_folder = None
-            pairs = zip(imageSequenceFolder, wcsFolder or [], strict=True)
-            self._wcs_files = {Path(image).stem: Path(wcs) for image, wcs in pairs}
 
     def wcsPath(self, identifier: str) -> Path:  # noqa: N802
         """The ``.wcs`` file of the photo ``identifier``."""
-        if self._wcs_folder is not None:
-            return self._wcs_folder / f"{identifier}.wcs"
-        return self._wcs_files[identifier]
+        path = self.provider.solution_path(identifier)
+        if path is None:
+            raise InputError(f"photo {identifier} has no .wcs file: its solution was given as a FITS header")
+        return path
 
     @property
     def unsolvedIds(self) -> list[str]:  # noqa: N802
