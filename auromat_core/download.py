@@ -82,13 +82,24 @@ class _Unreachable(_Retryable):
 
 
 def redact_url(url: str) -> str:
-    """``url`` without user name, password and query values, fit for logs and errors."""
+    """``url`` without user name, password and query values, fit for logs and errors (also when malformed)."""
     parts = urlsplit(url)
-    netloc = parts.hostname or ""
-    if parts.port:
-        netloc += f":{parts.port}"
+    if not parts.netloc:  # no scheme://: whatever comes before an "@" may be credentials
+        return url.rpartition("@")[2].partition("?")[0]
+    netloc = parts.netloc.rpartition("@")[2]
     query = urlencode([(key, "...") for key, _ in parse_qsl(parts.query, keep_blank_values=True)])
     return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def check_url(url: str) -> None:
+    """Raise :class:`ServerUnreachable` (naming the redacted URL) unless ``url`` is http(s) with a host and a valid port."""
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ServerUnreachable(f"{redact_url(url)}: not an http:// or https:// URL with a host name and a valid port")
 
 
 def part_path(path: str | os.PathLike) -> Path:
@@ -162,7 +173,8 @@ def download_file(
     RemoteFileNotFound
         On HTTP 404 (a :class:`~auromat_core.errors.DownloadError`).
     ServerUnreachable
-        When no attempt could connect (a :class:`~auromat_core.errors.DownloadError`).
+        When no attempt could connect, or ``url`` is not an http(s) URL (a
+        :class:`~auromat_core.errors.DownloadError`).
     DownloadError
         On any other HTTP error, or when all attempts failed; the partial
         file is kept for a later resume.
@@ -171,6 +183,7 @@ def download_file(
     if path.exists():
         log.debug("%s exists, not downloading %s", path, redact_url(url))
         return path
+    check_url(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     own_session = session is None
     session = session or new_session()

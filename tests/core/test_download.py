@@ -267,6 +267,26 @@ def test_secrets_are_not_in_errors() -> None:
     assert redact_url("https://user:secret@host:8443/a/b?token=abc&x=1") == "https://host:8443/a/b?token=...&x=..."
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://alice:S3cretPw@127.0.0.1:99999/x/file.cdf",
+        "ftp://alice:S3cretPw@127.0.0.1/x/file.cdf",
+        "alice:S3cretPw@127.0.0.1/x/file.cdf",
+        "http://:S3cretPw@/x/file.cdf",
+    ],
+)
+def test_a_malformed_url_is_refused_without_its_secrets(url: str, tmp_path: Path) -> None:
+    with pytest.raises(ServerUnreachable, match="not an http:// or https:// URL with a host name and a valid port") as error:
+        download_file(url, tmp_path / "file.cdf", retries=0, progress=False)
+    assert "S3cretPw" not in str(error.value) and "alice" not in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_redacting_a_url_with_an_impossible_port() -> None:
+    assert redact_url("http://bob:PwX99@127.0.0.1:99999/api/?key=K") == "http://127.0.0.1:99999/api/?key=..."
+
+
 def test_markers_expire(tmp_path: Path) -> None:
     target = tmp_path / "hour.cdf"
     assert not is_marked_missing(target)
