@@ -147,7 +147,7 @@ class SpacecraftProvider(Provider):
 
     def _scan_folders(self) -> tuple[list[_Entry], list[str]]:
         image_folder = Path(self.image_folder)
-        wcs_folder = Path(self.wcs_folder) if self.wcs_folder is not None else image_folder
+        wcs_folder = Path(path_option("wcs_folder", self.wcs_folder)) if self.wcs_folder is not None else image_folder
         for folder, option in ((image_folder, "image_folder"), (wcs_folder, "wcs_folder")):
             if not folder.is_dir():
                 raise InputError(f"{option} {folder} is not a folder")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
-from auromat_core.options import bool_option, number_option
+from auromat_core.options import bool_option, number_option, path_option
 from auromat_core.providers import identifier_index, unknown_identifier
 
 from .brightness import METHODS, scale_brightness
@@ -114,7 +114,7 @@ class ThemisProvider(Provider):
             low = high = math.nan
         if not low < high:
             raise InputError(f"percentiles must be (low, high) with 0 <= low < high <= 100, got {percentiles!r}")
-        self.sites = parse_sites(sites if sites is None or isinstance(sites, str) else list(sites))
+        self.sites = parse_sites(list(sites) if isinstance(sites, Iterable) and not isinstance(sites, str) else sites)
         self.altitude = number_option("altitude", altitude, 0.0)
         self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         self.min_elevation = None if min_elevation is None else number_option("min_elevation", min_elevation, -90.0, 90.0)
@@ -127,7 +127,7 @@ class ThemisProvider(Provider):
         )
         self.group_window = number_option("group_window", group_window, 0.0)
         self._inputs, self.folder = self._resolve_inputs(l1_dir)
-        self.skymap_dir = Path(skymap_dir) if skymap_dir is not None else self.folder
+        self.skymap_dir = Path(path_option("skymap_dir", skymap_dir)) if skymap_dir is not None else self.folder
         if not self.skymap_dir.is_dir():
             raise InputError(f"skymap folder {self.skymap_dir} does not exist")
         self._index()

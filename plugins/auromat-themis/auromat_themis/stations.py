@@ -47,10 +47,12 @@ def parse_sites(sites: str | list[str] | tuple[str, ...] | None) -> tuple[str, .
     Raises
     ------
     InputError
-        For a code that is not four letters/digits (upper case is accepted and lowered).
+        For anything but strings, or a code that is not four letters/digits (upper case is accepted and lowered).
     """
     if sites is None:
         return None
+    if not isinstance(sites, (str, list, tuple)) or not all(isinstance(item, str) for item in sites):
+        raise InputError(f"sites must be site codes, comma-separated or a list such as ['gako', 'fykn'], got {sites!r}")
     items = sites.split(",") if isinstance(sites, str) else list(sites)
     codes = tuple(dict.fromkeys(item.strip().lower() for item in items if item.strip()))
     bad = [code for code in codes if not SITE_CODE.fullmatch(code)]

@@ -225,6 +225,7 @@ def test_spacetrack_true_is_a_session_with_the_stored_credentials(sample_files, 
         ("lens_correction", "poly3", r"lens_correction must be a LensCorrection object .*, got 'poly3'"),
         ("timeshift", "late", r"timeshift must be a number, got 'late'"),
         ("tle_folder", 5, r"tle_folder must be a file or folder path, got 5"),
+        ("wcs_folder", 5, r"wcs_folder must be a file or folder path, got 5"),
         ("image_extension", 1, r"image_extension must be a file extension such as '.jpg', got 1"),
     ],
 )

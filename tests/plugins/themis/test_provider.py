@@ -99,6 +99,9 @@ def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, cap
         ({"percentiles": (99, 1)}, r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got \(99, 1\)"),
         ({"percentiles": 5}, r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got 5"),
         ({"allow_later_skymap": "tru"}, "allow_later_skymap must be true or false, got 'tru'"),
+        ({"sites": [5]}, r"sites must be site codes, comma-separated or a list such as \['gako', 'fykn'\], got \[5\]"),
+        ({"sites": True}, r"sites must be site codes, comma-separated or a list such as \['gako', 'fykn'\], got True"),
+        ({"skymap_dir": 5}, "skymap_dir must be a file or folder path, got 5"),
     ],
 )
 def test_invalid_options_name_the_option(l1_file: Path, option, message) -> None:
