@@ -29,8 +29,34 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 _CHANNELS = {"red": 0, "green": 1, "blue": 2}
 
 
+MAX_FIGURE_PIXELS = 32768
+"""Largest width or height of a figure, in pixels (the Agg renderer's limit is 65536)."""
+MIN_LINE_DELTA = 0.01
+"""Finest spacing of grid lines, degrees."""
+
+
+def check_line_delta(line_delta: float) -> float:
+    """``line_delta`` if it is a spacing of grid lines from :data:`MIN_LINE_DELTA` to 180 degrees, else an :class:`InputError`."""
+    if not MIN_LINE_DELTA <= line_delta <= 180.0:
+        raise InputError(f"line_delta must be from {MIN_LINE_DELTA} to 180 degrees, got {line_delta}")
+    return line_delta
+
+
+def check_size(width_in: float, height_in: float, dpi: float, what: str = "figure") -> None:
+    """Raise :class:`InputError` unless a figure of ``width_in`` x ``height_in`` inches at ``dpi`` is positive and at most
+    :data:`MAX_FIGURE_PIXELS` on each side."""
+    if not (dpi > 0 and width_in > 0 and height_in > 0):
+        raise InputError(f"{what} size must be positive, got {width_in:g} x {height_in:g} in at {dpi:g} dpi")
+    if max(width_in, height_in) * dpi > MAX_FIGURE_PIXELS:
+        raise InputError(
+            f"{what} of {width_in:g} x {height_in:g} in at {dpi:g} dpi would be {width_in * dpi:.0f} x {height_in * dpi:.0f} px; "
+            f"at most {MAX_FIGURE_PIXELS} px on each side"
+        )
+
+
 def new_figure(width: float = 8.0, height: float = 5.0, dpi: float = 100.0) -> Figure:
-    """A headless figure of ``width`` x ``height`` inches."""
+    """A headless figure of ``width`` x ``height`` inches (see :func:`check_size`)."""
+    check_size(width, height, dpi)
     figure = Figure(figsize=(width, height), dpi=dpi)
     FigureCanvasAgg(figure)
     return figure
@@ -165,14 +191,15 @@ def save_fig(
         Close the figure after writing.
     """
     figure, _ = as_figax(figax)
-    chosen = [name for name, value in (("dpi", dpi), ("width_px", width_px), ("height_px", height_px)) if value]
+    chosen = [name for name, value in (("dpi", dpi), ("width_px", width_px), ("height_px", height_px)) if value is not None]
     if len(chosen) > 1:
         raise InputError(f"save_fig: give at most one of dpi, width_px, height_px (got {', '.join(chosen)})")
     width_in, height_in = figure.get_size_inches()
-    if width_px:
+    if width_px is not None:
         dpi = width_px / width_in
-    elif height_px:
+    elif height_px is not None:
         dpi = height_px / height_in
+    check_size(width_in, height_in, figure.dpi if dpi is None else dpi, f"image {os.fspath(path)}")
     suffix = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
     if not suffix:
         raise InputError(f"save_fig: {path} has no file extension to choose the format (e.g. .png, .pdf)")

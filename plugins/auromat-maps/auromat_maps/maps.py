@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,7 +17,7 @@ from auromat_core import InputError, Mapping
 from auromat_core.boundingbox import BoundingBox
 
 from .cities import add_cities
-from .figures import Drawable, FigAx, as_drawable, members, new_figure, time_title
+from .figures import Drawable, FigAx, as_drawable, check_line_delta, members, new_figure, time_title
 from .land import add_coastlines, add_land
 from .mesh import Coloring, draw_all
 from .offline import resolution_for
@@ -127,6 +128,11 @@ def _stereographic(
     items = members(mappings)
     if size_factor <= 0:
         raise InputError(f"size_factor must be > 0, got {size_factor}")
+    check_line_delta(line_delta)
+    if bounding_box is not None and not isinstance(bounding_box, BoundingBox):
+        raise InputError(f"bounding_box must be a BoundingBox (set it from Python), got {bounding_box!r}")
+    if center is not None and not (-90.0 <= center[0] <= 90.0 and math.isfinite(center[1])):
+        raise InputError(f"center must be (lat, lon) with -90 <= lat <= 90, got {center!r}")
     box = bounding_box if bounding_box is not None else _box_of(items, coordinates)
     lat0, lon0 = center if center is not None else box.center
     size = box.size
@@ -341,7 +347,7 @@ def draw_mlat_mlt_polar(
     ax.set_facecolor("white")
     draw_all(ax, mappings, _projector(ax), Coloring(items, cmap=cmap, vmin=vmin, vmax=vmax), coordinates=coordinates,
              lon_reference=0.0, zorder=1.0, rasterized=rasterized)
-    parallels = np.arange(90.0 - line_delta, rim - 1e-9, -line_delta) * sign
+    parallels = np.arange(90.0 - check_line_delta(line_delta), rim - 1e-9, -line_delta) * sign
     ax.gridlines(crs=ccrs.PlateCarree(globe=projection.globe), draw_labels=False, xlocs=np.arange(-180.0, 180.0, 45.0),
                  ylocs=np.sort(parallels), zorder=4, **GRID_STYLE)
     for sm_lon in np.arange(-180.0, 180.0, 45.0):

@@ -47,6 +47,8 @@ class Coloring:
                  vmin: float | None = None, vmax: float | None = None) -> None:
         import matplotlib
 
+        if cmap not in matplotlib.colormaps:
+            raise InputError(f"cmap {cmap!r} is not a matplotlib colormap, e.g. 'gray', 'viridis', 'inferno'")
         self.cmap = matplotlib.colormaps[cmap]
         gray = [m for m in mappings if m.image.shape[2] == 1]
         if gray and (vmin is None or vmax is None):

@@ -8,7 +8,7 @@ import numpy as np
 
 from auromat_core import InputError, Mapping, MappingCollection
 
-from .figures import FigAx, as_figax, image_figure
+from .figures import FigAx, as_figax, check_line_delta, image_figure
 from .stars import StarCatalogue, bright_stars, stars_in_image
 from .wcsutil import WcsLike, names_solution, photo_wcs, pixel_directions
 
@@ -94,8 +94,7 @@ def draw_grid_overlay(
         Figure pixels per image pixel.
     """
     mapping = one_camera(mapping, "grid-overlay")
-    if line_delta <= 0:
-        raise InputError(f"line_delta must be > 0 degrees, got {line_delta}")
+    check_line_delta(line_delta)
     if not mapping.defined.any():
         raise InputError(f"mapping {mapping.identifier}: no pixel is defined, so there is no grid to draw")
     figure, ax = _photo_figax(mapping, figax, image, None, scale)

@@ -87,6 +87,27 @@ def test_style_option_values_of_the_wrong_type_are_one_line_errors(iss_fixtures,
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["-o", "line_delta=0"], "line_delta must be from 0.01 to 180 degrees, got 0"),
+        (["-o", "line_delta=1e-9"], "line_delta must be from 0.01 to 180 degrees, got 1e-09"),
+        (["-o", "center=[1000, 0]"], "center must be (lat, lon) with -90 <= lat <= 90, got [1000, 0]"),
+        (["-o", "cmap=notacmap"], "cmap 'notacmap' is not a matplotlib colormap, e.g. 'gray', 'viridis', 'inferno'"),
+        (["-o", "fig_width=-3"], "figure size must be positive, got -3 x 5 in at 100 dpi"),
+        (["-o", "fig_height=1e9"], "figure of 8 x 1e+09 in at 100 dpi would be 800 x 100000000000 px; at most 32768 px on each side"),
+        (["-o", "bounding_box=[1, 2, 3, 4]"], "bounding_box must be a BoundingBox (set it from Python), got [1, 2, 3, 4]"),
+        (["--dpi", "1e6"], "would be 8000000 x 5000000 px; at most 32768 px on each side"),
+    ],
+)
+def test_style_option_values_out_of_range_are_one_line_errors(themis_fixtures, tmp_path, arguments, message) -> None:
+    result = _run("draw", "stereographic", "--data", str(themis_fixtures), "-p", "allow_later_skymap=true",
+                  "--id", "gako.2011.01.06.17.00.00", "--out", str(tmp_path / "m.png"), *arguments)
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and message in result.output and len(result.output.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_draw_without_id_or_time_draws_the_only_mapping(iss_fixtures, tmp_path) -> None:
     from tests.conftest import write_sequence
 
