@@ -263,8 +263,10 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
             raise AuromatError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
         try:
             client = Client(scheduler, timeout="30s")
-        except (OSError, TimeoutError) as error:
-            raise AuromatError(f"cannot connect to the Dask scheduler at {scheduler}: {error}") from None
+        except (OSError, TimeoutError, ValueError) as error:
+            raise AuromatError(
+                f"cannot connect to the Dask scheduler at {scheduler}: {error} (expected an address such as tcp://host:8786)"
+            ) from None
         try:
             yield (functools.partial(client.submit, pure=False), as_completed, client.cancel)
         finally:
@@ -501,6 +503,7 @@ def convert(
         indices = frames_between(source, start, end)
     base = data_path if data_path.is_dir() else data_path.parent
     out_dir = Path(out).resolve() if out is not None else base / "converted"
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     remove_partial_files(out_dir)
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
@@ -523,7 +526,13 @@ def convert(
     )
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
-    results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
+    try:
+        results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):  # only an empty folder goes
+                out_dir.rmdir()
+        raise
     written = tuple(Path(path) for result in results for path in result.paths)
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
 

@@ -248,6 +248,12 @@ def test_a_killed_worker_stops_the_conversion_with_one_clear_error(plugins, sequ
     assert_converted(tmp_path, sequence, read_cdf, "*.cdf")
 
 
+def test_a_scheduler_address_without_port_is_one_error_and_leaves_no_folder(plugins, sequence, tmp_path):
+    with pytest.raises(AuromatError, match=r"^cannot connect to the Dask scheduler at notanaddress: .*port.* \(expected an address such as tcp://host:8786\)$"):
+        convert(sequence, "cdf", out=tmp_path / "out", scheduler="notanaddress", progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_dask_cluster(plugins, sequence, tmp_path):
     from dask import distributed
