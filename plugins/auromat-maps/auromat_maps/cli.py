@@ -107,8 +107,8 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
     return source.load(0)
 
 
-@click.command("draw", no_args_is_help=True)
-@click.argument("style", type=click.Choice(sorted(STYLES)))
+@click.command("draw", no_args_is_help=True, epilog=f"STYLE: {', '.join(sorted(STYLES))}.")
+@click.argument("style", type=click.Choice(sorted(STYLES)), metavar="STYLE")
 @_source_options
 @click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it); "
               "not needed when the data holds one.")
@@ -131,9 +131,13 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
     if chosen.takes == "mapping":
         if identifier is not None and time is not None:
             raise click.UsageError(f"style {style} draws one mapping: give --id or --time, not both")
+        if start is not None or end is not None:
+            raise click.UsageError(f"style {style} draws one mapping: choose it with --id or --time (--start/--end are for sequence styles)")
         source = _open(data, provider, altitude, provider_pairs)
         drawable: Any = prepare(_one_mapping(source, style, identifier, time))
         options = _with_solution(style, options, data, drawable)
+    elif identifier is not None or time is not None:
+        raise click.UsageError(f"style {style} draws a sequence: choose its frames with --start and --end (--id/--time are for one mapping)")
     elif chosen.takes == "wcs-sequence" and provider is None and (solutions := _wcs_files(data)):
         drawable = _wcs_in_period(data, solutions, start, end)
     else:
@@ -160,8 +164,9 @@ class _Frames:
         return self.figures
 
 
-@click.command("movie", no_args_is_help=True)
-@click.argument("style", type=click.Choice(sorted(name for name, style in STYLES.items() if style.takes == "mapping")))
+@click.command("movie", no_args_is_help=True,
+               epilog=f"STYLE: {', '.join(sorted(name for name, style in STYLES.items() if style.takes == 'mapping'))}.")
+@click.argument("style", type=click.Choice(sorted(name for name, style in STYLES.items() if style.takes == "mapping")), metavar="STYLE")
 @_source_options
 @click.option("--start", help="First UTC time (default: the first frame).", **_PERIOD)
 @click.option("--end", help="Last UTC time (default: the last frame).", **_PERIOD)

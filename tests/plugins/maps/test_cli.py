@@ -108,6 +108,21 @@ def test_style_option_values_out_of_range_are_one_line_errors(themis_fixtures, t
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("style", "arguments", "message"),
+    [
+        ("keogram", ["--id", "gako.2011.01.06.17.00.30"], "style keogram draws a sequence: choose its frames with --start and --end"),
+        ("keogram", ["--time", "2011-01-06T17:00:30"], "style keogram draws a sequence: choose its frames with --start and --end"),
+        ("plot", ["--id", "gako.2011.01.06.17.00.30", "--start", "2011-01-06T17:00:40"],
+         "style plot draws one mapping: choose it with --id or --time (--start/--end are for sequence styles)"),
+    ],
+)
+def test_draw_refuses_selections_the_style_does_not_use(themis_fixtures, tmp_path, style, arguments, message) -> None:
+    result = _run("draw", style, "--data", str(themis_fixtures), "-p", "allow_later_skymap=true", "--out", str(tmp_path / "m.png"), *arguments)
+    assert result.exit_code == 2 and message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_draw_without_id_or_time_draws_the_only_mapping(iss_fixtures, tmp_path) -> None:
     from tests.conftest import write_sequence
 
