@@ -220,7 +220,28 @@ class WcsSolution:
             raise self._error("NORADID", f"must be a NORAD catalogue number, found {value!r}")
         return str(int(text))
 
+    def _pixel_matrix(self) -> None:
+        """Raise unless CD1_1..CD2_2 (or PCi_j and CDELTi) form a regular pixel-to-sky matrix.
+
+        astropy would replace a singular matrix by the identity (1 degree per pixel) with only a warning.
+        """
+        cd = [f"CD{i}_{j}" for i in (1, 2) for j in (1, 2)]
+        if any(key in self.header for key in cd):
+            keys, matrix = "CD1_1..CD2_2", np.array([self._float(key) or 0.0 for key in cd]).reshape(2, 2)
+        else:
+            scale = [self._float(f"CDELT{i}") for i in (1, 2)]
+            if None in scale:
+                raise self._error("CD1_1..CD2_2", "are missing, and so is CDELT1/CDELT2 (the pixel scale)")
+            pc = [self._float(f"PC{i}_{j}") for i in (1, 2) for j in (1, 2)]
+            identity = (1.0, 0.0, 0.0, 1.0)
+            keys = "PC1_1..PC2_2 with CDELT1/CDELT2"
+            matrix = np.array([identity[n] if value is None else value for n, value in enumerate(pc)]).reshape(2, 2)
+            matrix = matrix * np.array(scale)[:, np.newaxis]
+        if np.linalg.det(matrix) == 0.0:
+            raise self._error(keys, f"form a singular matrix {matrix.tolist()}: no pixel scale and orientation")
+
     def _celestial_wcs(self) -> WCS:
+        self._pixel_matrix()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", FITSFixedWarning)

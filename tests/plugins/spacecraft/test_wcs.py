@@ -104,6 +104,18 @@ def test_other_projection_uses_astropy(iss_wcs: Path) -> None:
     assert angle_between(solution.directions(x, y), astropy_directions(header, x, y)).max() < 1e-12
 
 
+def test_pc_and_cdelt_describe_the_same_solution_as_cd(iss_wcs: Path) -> None:
+    with_cd = read_header(iss_wcs)
+    header = with_cd.copy()
+    for i in (1, 2):
+        header[f"CDELT{i}"] = 0.025
+        for j in (1, 2):
+            header[f"PC{i}_{j}"] = header.pop(f"CD{i}_{j}") / 0.025
+    solution = WcsSolution(header, "pc")
+    x, y = random_pixels(solution, 500)
+    assert angle_between(solution.directions(x, y), WcsSolution(with_cd).directions(x, y)).max() < 1e-12
+
+
 def test_date_obs_with_and_without_fraction(iss_wcs: Path) -> None:
     header = read_header(iss_wcs)
     header["DATE-OBS"] = "2012-01-25T09:27:08.06"
@@ -143,6 +155,11 @@ def message_of(error: pytest.ExceptionInfo) -> str:
         (lambda h: (h.set("DATESHIF", 1.0), h.set("POSXSHIF", 3600.0)), "POSYSHIF"),
         (lambda h: (h.set("CTYPE1", "LINEAR"), h.set("CTYPE2", "LINEAR")), "CTYPE1/CTYPE2"),
         (lambda h: (h.set("CTYPE1", "GLON-TAN"), h.set("CTYPE2", "GLAT-TAN")), "CTYPE1/CTYPE2"),
+        (lambda h: [h.set(f"CD{i}_{j}", 0.0) for i in (1, 2) for j in (1, 2)], "CD1_1..CD2_2 form a singular matrix"),
+        (lambda h: (h.set("CD1_1", h["CD1_2"]), h.set("CD2_1", h["CD2_2"])), "CD1_1..CD2_2 form a singular matrix"),
+        (lambda h: [h.remove(f"CD{i}_{j}") for i in (1, 2) for j in (1, 2)], "CD1_1..CD2_2 are missing, and so is CDELT1/CDELT2"),
+        (lambda h: ([h.remove(f"CD{i}_{j}") for i in (1, 2) for j in (1, 2)], h.set("CDELT1", 0.01), h.set("CDELT2", 0.0)),
+         "PC1_1..PC2_2 with CDELT1/CDELT2 form a singular matrix"),
     ],
 )
 def test_invalid_keywords_name_file_and_keyword(iss_wcs: Path, tmp_path: Path, change, keyword: str) -> None:
