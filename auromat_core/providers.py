@@ -55,8 +55,11 @@ def identifier_index(identifiers: Sequence[str], identifier: str, where: str) ->
     raise NoDataError(f"identifier {identifier!r} is ambiguous in {where}; it matches {len(matches)}: {names}{more}")
 
 
-def unknown_identifier(identifiers: Sequence[str], identifier: str, where: str) -> NoDataError:
-    """The error for an ``identifier`` that matches none of ``identifiers``, naming the most similar ones."""
+def unknown_identifier(identifiers: Sequence[str], identifier: str, where: str, summary: str | None = None) -> NoDataError:
+    """The error for an ``identifier`` that matches none of ``identifiers``, naming the most similar ones.
+
+    Without similar ones it says how many there are and gives an example, or ``summary`` instead.
+    """
     close = difflib.get_close_matches(identifier, identifiers, n=3, cutoff=0.6)
     if not close:  # a mistyped unique part, e.g. "8942" for "ISS029-E-8492": compare with the ends of the names
         tails = {name[-len(identifier):]: name for name in identifiers}
@@ -64,7 +67,7 @@ def unknown_identifier(identifiers: Sequence[str], identifier: str, where: str) 
     if close:
         hint = f"; did you mean {', '.join(close)}?"
     else:
-        hint = f" (it has {len(identifiers)}, e.g. {identifiers[0]})" if identifiers else " (it has none)"
+        hint = f" (it has {summary or f'{len(identifiers)}, e.g. {identifiers[0]}'})" if identifiers else " (it has none)"
     return NoDataError(f"no mapping with identifier {identifier!r} in {where}{hint}")
 
 

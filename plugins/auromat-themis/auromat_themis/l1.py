@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import attrs
@@ -32,6 +32,8 @@ L1_GLOB = "thg_l1_asf_*.cdf"
 FILL_VALUE = 65535
 """FILLVAL of ``thg_asf_<site>``: pixels without a measurement."""
 
+HOUR_TOLERANCE = timedelta(minutes=1)
+"""How far frames of an hour file may lie outside the hour its name gives."""
 _UNIX_EPOCH = datetime(1970, 1, 1)
 _VARIABLE = re.compile(r"thg_asf_([a-z0-9]{4})")
 
@@ -76,8 +78,9 @@ class L1File:
     Raises
     ------
     InputError
-        If the file is not a readable CDF, lacks the THEMIS variables, or
-        holds another site than expected (one line naming the file).
+        If the file is not a readable CDF, lacks the THEMIS variables, holds
+        another site than expected, or frames of another hour than its name
+        gives (one line naming the file).
     """
 
     def __init__(self, path: str | Path, site: str | None = None) -> None:
@@ -104,6 +107,8 @@ class L1File:
         if np.any(np.diff(self.times.astype(np.int64)) < 0):
             order = np.argsort(self.times, kind="stable")
             self.records, self.times = self.records[order], self.times[order]
+        if name is not None and len(self.times):
+            self._check_hour(name.hour)
 
     def __repr__(self) -> str:
         return f"L1File({str(self.path)!r}, site={self.site!r}, {len(self.times)} frames)"
@@ -144,6 +149,15 @@ class L1File:
         except pycdf.CDFError as error:
             raise InputError(f"{self.path}: cannot read frame {record} of {self.image_variable} ({error})") from None
         return frame
+
+    def _check_hour(self, hour: datetime) -> None:
+        """Raise unless the frames lie in the hour the file name gives (within :data:`HOUR_TOLERANCE`)."""
+        first, last = (self.times[i].astype(datetime) for i in (0, -1))
+        if first < hour - HOUR_TOLERANCE or last >= hour + timedelta(hours=1) + HOUR_TOLERANCE:
+            raise InputError(
+                f"{self.path}: frames from {first:%Y-%m-%d %H:%M:%S} to {last:%Y-%m-%d %H:%M:%S}, "
+                f"but the file name says hour {hour:%Y-%m-%d %H}:00"
+            )
 
     def _site_in_file(self, cdf: pycdf.CDF, expected: str | None, name: L1Name | None) -> str:
         sites = sorted({m[1] for key in cdf for m in [_VARIABLE.fullmatch(key)] if m})

@@ -328,7 +328,8 @@ class ThemisProvider(Provider):
                 return self._mapping(identifier_index(members, identifier, repr(self)))
             if any(identifier in name for name in self.identifiers):
                 raise  # ambiguous among the time steps
-            raise unknown_identifier([*members, *self.identifiers], identifier, repr(self)) from None
+            summary = f"{len(members)} site frames in {len(self)} time steps, e.g. {members[0]} in {self.identifiers[0]}" if members else None
+            raise unknown_identifier([*members, *self.identifiers], identifier, repr(self), summary) from None
 
     def _member_identifiers(self) -> list[str]:
         if self._members is None:

@@ -79,6 +79,15 @@ def test_file_of_another_site_than_asked(l1_file: Path) -> None:
     assert str(l1_file) in message and "site gako" in message and "fykn" in message and "\n" not in message
 
 
+def test_file_named_for_another_hour(tmp_path: Path, l1_file: Path) -> None:
+    renamed = tmp_path / "thg_l1_asf_gako_2011010618_v01.cdf"
+    shutil.copy(l1_file, renamed)
+    expected = (rf"^{renamed}: frames from 2011-01-06 17:00:00 to 2011-01-06 17:01:06, "
+                r"but the file name says hour 2011-01-06 18:00$")
+    with pytest.raises(InputError, match=expected):
+        L1File(renamed)
+
+
 def test_file_named_for_another_site(tmp_path: Path, l1_file: Path) -> None:
     renamed = tmp_path / "thg_l1_asf_fykn_2011010617_v01.cdf"
     shutil.copy(l1_file, renamed)

@@ -119,6 +119,8 @@ def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
         provider.get_by_id("fykn.2011.01.06.17.00")
     with pytest.raises(NoDataError, match=r"'fykn.17.00.06' in .*; did you mean fykn.2011.01.06.17.00.06[,?]"):
         provider.get_by_id("fykn.17.00.06")  # the site's identifiers are among the suggestions
+    with pytest.raises(NoDataError, match=r"'nothere' in .* \(it has 46 site frames in 23 time steps, e.g. gako.2011.01.06.17.00.00 in THEMIS"):
+        provider.get_by_id("nothere")
 
 
 def test_sequence_and_range(sav_provider, frame_epochs) -> None:
