@@ -30,6 +30,7 @@ import logging.handlers
 import multiprocessing
 import os
 import re
+import signal
 import sys
 import threading
 import time as timing
@@ -283,14 +284,19 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
         ) as pool:
 
             def cancel(futures: Sequence[Any]) -> None:
-                for future in futures:
-                    future.cancel()
+                # stopping the workers fails every pending future; cancelling one here first would make
+                # the pool's thread fail a cancelled future (InvalidStateError)
+                _terminate_workers(pool)
 
             try:
                 yield (pool.submit, concurrent.futures.as_completed, cancel)
             except BaseException:
                 _terminate_workers(pool)
                 raise
+
+
+WORKER_STOP_SECONDS = 5.0
+"""How long an aborted conversion waits for each terminated worker to end."""
 
 
 def _terminate_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
@@ -300,8 +306,11 @@ def _terminate_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     held, and a worker started while the pool broke is not stopped by the pool
     itself (CPython 3.11); there is no public way to stop them before Python 3.14.
     """
-    for process in list((pool._processes or {}).values()):  # noqa: SLF001
+    processes = list((pool._processes or {}).values())  # noqa: SLF001
+    for process in processes:
         process.terminate()
+    for process in processes:
+        process.join(WORKER_STOP_SECONDS)
 
 
 class _ShownMessages:
@@ -394,6 +403,7 @@ def _init_worker(queue: Any, level: int) -> None:
     destroyed after the modules are torn down, and files they hold open
     (a provider's CDF files) fail to close then.
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(queue)]
     root.setLevel(level)
@@ -529,6 +539,7 @@ def convert(
     try:
         results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
     except BaseException:
+        remove_partial_files(out_dir)  # of the workers stopped (this process removes its own)
         if created:
             with contextlib.suppress(OSError):  # only an empty folder goes
                 out_dir.rmdir()

@@ -62,6 +62,19 @@ def ended_pid() -> int:
     return int(ended.stdout)
 
 
+def live_processes_of_group(group: int) -> list[int]:
+    """Processes of process group ``group`` that are not zombies (a container may have no init to reap them)."""
+    live = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            live.append(int(stat.parent.name))
+    return live
+
+
 def position_error_m(a, b) -> float:
     defined = np.isfinite(a.lat)
     _, _, distance = GEOD.inv(a.lon[defined], a.lat[defined], b.lon[defined], b.lat[defined])
@@ -284,6 +297,26 @@ def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
     assert rerun.returncode == 0, rerun.stderr
     assert f"skipped {len(finished)} existing" in rerun.stdout
     assert_converted(out, sequence, read_cdf, "*.cdf")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_workers_and_leaves_only_complete_files(iss_fixtures, tmp_path):
+    data = write_sequence(iss_fixtures, tmp_path / "data", 4)  # about a second per frame
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "auromat_core", "convert", "--data", str(data), "--format", "cdf", "--out", str(out), "--workers", "2"]
+    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 1 and "Aborted!" in stderr and "Traceback" not in stderr, stderr
+    assert live_processes_of_group(process.pid) == [], "no worker is left"
+    finished = complete_files(out, "*.cdf")
+    assert 1 <= len(finished) < 10
+    assert sorted(p.name for p in out.iterdir()) == [p.name for p in finished], "no partial file is left"
+    for path in finished:
+        read_cdf(path)
 
 
 @pytest.mark.parametrize(
