@@ -32,6 +32,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 import time as timing
 import uuid
@@ -47,6 +48,7 @@ from tqdm import tqdm
 
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
+from .io import make_folder
 from .mapping import MappingCollection
 from .options import TIME_FORMATS, check_period, provider_options
 from .providers import frames_between
@@ -278,10 +280,11 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
             yield (inline.submit, inline.as_completed, inline.cancel)
     else:
         context = multiprocessing.get_context("spawn")
-        with _relayed_worker_logs(context, shown) as queue, concurrent.futures.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_init_worker,
-            initargs=(queue, logging.getLogger().getEffectiveLevel()),
-        ) as pool:
+        with _relayed_worker_logs(context, shown) as queue:
+            pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=_init_worker,
+                initargs=(queue, logging.getLogger().getEffectiveLevel()),
+            )
 
             def cancel(futures: Sequence[Any]) -> None:
                 # stopping the workers fails every pending future; cancelling one here first would make
@@ -292,7 +295,10 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
                 yield (pool.submit, concurrent.futures.as_completed, cancel)
             except BaseException:
                 _terminate_workers(pool)
+                with contextlib.suppress(OSError):  # CPython 3.11 may wake the thread of a broken pool through a closed pipe
+                    pool.shutdown(wait=True)
                 raise
+            pool.shutdown(wait=True)
 
 
 WORKER_STOP_SECONDS = 5.0
@@ -514,7 +520,8 @@ def convert(
     base = data_path if data_path.is_dir() else data_path.parent
     out_dir = Path(out).resolve() if out is not None else base / "converted"
     created = not out_dir.exists()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_folder(out_dir)
+    _check_writable(out_dir)
     remove_partial_files(out_dir)
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
     outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}
@@ -548,6 +555,15 @@ def convert(
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
 
 
+def _check_writable(folder: Path) -> None:
+    """Raise :class:`InputError` unless a file can be created in ``folder``."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise InputError(f"{folder}: the output folder is not writable ({error.strerror or error})") from None
+
+
 def _outputs(source: Any, index: int, target: Path, exporter: Any, out_dir: Path, export: MappingABC[str, Any]) -> list[Path]:
     """The files frame ``index`` becomes: ``target``, or one per member of a collection the provider names before loading."""
     members = source.members(index) if hasattr(source, "members") else None
@@ -566,26 +582,26 @@ def _run(
         return results, failures
     with _executor(workers, scheduler, shown) as (submit, as_completed, cancel):
         try:
-            futures = {submit(convert_frame, job, index, identifier, str(path)): (index, path) for index, identifier, path in todo}
+            futures = {submit(convert_frame, job, index, identifier, str(path)): (index, identifier) for index, identifier, path in todo}
         except concurrent.futures.BrokenExecutor:
             raise _worker_ended("at the start", 0) from None
         bar = tqdm(total=len(futures), unit="frame", desc=f"convert to {format}", disable=not progress, dynamic_ncols=True)
         try:
             for future in as_completed(list(futures)):
-                index, path = futures[future]
+                index, identifier = futures[future]
                 try:
                     results.append(future.result())
                 except concurrent.futures.BrokenExecutor:
-                    raise _worker_ended(f"while converting {path.name}", len(results)) from None
+                    raise _worker_ended(f"while converting {identifier}", len(results)) from None
                 except Exception as error:
                     if isinstance(error, OSError) and error.errno in _STORAGE_FULL:
                         raise AuromatError(
-                            f"the output storage is full ({error.strerror}) while writing {path.name}; {len(results)} frame(s) "
+                            f"the output storage is full ({error.strerror}) while writing frame {identifier}; {len(results)} frame(s) "
                             "were converted before: free space and run again to resume (complete files are skipped)"
                         ) from None
                     message = f"{type(error).__name__}: {error}" if not isinstance(error, AuromatError) else str(error)
-                    log.error("frame %d (%s) failed: %s", index, path.name, message)
-                    failures.append((path.name, message))
+                    log.error("frame %d (%s) failed: %s", index, identifier, message)
+                    failures.append((identifier, message))
                 bar.update(1)
         except BaseException:
             cancel(list(futures))

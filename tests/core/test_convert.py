@@ -198,7 +198,7 @@ def test_failed_frame_is_reported_and_others_written(plugins, sequence, tmp_path
     (broken / "ISS029-E-8496.jpg").write_bytes(b"\xff\xd8 truncated")
     summary = convert(broken, "cdf", workers=0, progress=False)
     assert len(summary.written) == 9
-    assert [name for name, _ in summary.failures] == ["auromat_map_l2_20110918T115508_ISS029-E-8496.cdf"]
+    assert [name for name, _ in summary.failures] == ["ISS029-E-8496"]
     assert "ISS029-E-8496.jpg" in summary.failures[0][1]
 
 
@@ -215,7 +215,7 @@ def test_full_storage_stops_the_conversion_with_one_message(plugins, sequence, t
         return written[-1]
 
     monkeypatch.setattr(CdfExporter, "write", write_until_full)
-    with pytest.raises(AuromatError, match=r"^the output storage is full \(No space left on device\) while writing .*ISS029-E-8496\.cdf; "
+    with pytest.raises(AuromatError, match=r"^the output storage is full \(No space left on device\) while writing frame ISS029-E-8496; "
                                            r"3 frame\(s\) were converted before: free space and run again to resume"):
         convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
@@ -311,12 +311,27 @@ def test_ctrl_c_stops_the_workers_and_leaves_only_complete_files(iss_fixtures, t
     os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1 and "Aborted!" in stderr and "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while live_processes_of_group(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # a terminated worker may still be exiting
     assert live_processes_of_group(process.pid) == [], "no worker is left"
     finished = complete_files(out, "*.cdf")
     assert 1 <= len(finished) < 10
     assert sorted(p.name for p in out.iterdir()) == [p.name for p in finished], "no partial file is left"
     for path in finished:
         read_cdf(path)
+
+
+def test_an_unwritable_output_folder_is_one_error_before_any_frame(plugins, sequence):
+    with pytest.raises(InputError, match=r"^/proc: the output folder is not writable \("):
+        convert(sequence, "cdf", out="/proc", workers=0, progress=False)
+
+
+def test_a_file_in_the_way_of_the_output_folder_is_named(plugins, sequence, tmp_path):
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(NotADirectoryError, match="a file, not a folder") as error:
+        convert(sequence, "cdf", out=tmp_path / "taken" / "out", workers=0, progress=False)
+    assert error.value.filename == str(tmp_path / "taken")
 
 
 @pytest.mark.parametrize(
