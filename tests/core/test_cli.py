@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import click
 import pytest
@@ -141,3 +143,34 @@ def test_end_before_start_is_a_usage_error(run, tmp_path, command):
 def test_plugin_adds_download_subcommand(run):
     result = run("download", "camera")
     assert (result.exit_code, result.output) == (0, "downloaded\n")
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly():
+    """``auromat plugins | head -0``: writing to a closed pipe is no error worth a message."""
+    command = [sys.executable, "-m", "auromat_core", "plugins"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 1
+    assert stderr == ""
+
+
+def test_log_records_are_written_above_progress_bars(capsys):
+    import logging
+
+    from tqdm import tqdm
+
+    from auromat_core.cli import _AboveProgressBars
+
+    logger = logging.getLogger("auromat_core.test_above_bars")
+    handler = _AboveProgressBars()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    try:
+        with tqdm(total=3, file=sys.stderr, desc="frames") as bar:
+            bar.update(1)
+            logger.warning("frame 1 has no pixels")
+    finally:
+        logger.removeHandler(handler)
+    lines = capsys.readouterr().err.split("\n")
+    assert "WARNING auromat_core.test_above_bars: frame 1 has no pixels" in [line.split("\r")[-1] for line in lines]
