@@ -21,7 +21,7 @@ from tqdm import tqdm
 from . import __version__
 from .errors import AuromatError
 from .mapping import MappingCollection
-from .options import TIME_FORMATS, check_period, provider_options
+from .options import UTC_TIME, check_period, provider_options
 from .plugins import get_plugins
 from .providers import frames_between
 from .registry import list_providers, open_data, provider_options_of
@@ -155,9 +155,9 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.option("--provider", help="Provider name (default: detected from the data).")
 @click.option("--altitude", type=float, help="Mapping altitude, km (default: the provider's, 110 km for cameras; files: as stored).")
 @click.option("--id", "identifier", help="Only the mapping with this identifier (or unique part of it).")
-@click.option("--time", "time", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only the mapping nearest to this UTC time.")
-@click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings from this UTC time on.")
-@click.option("--end", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Only mappings up to this UTC time (inclusive).")
+@click.option("--time", "time", type=UTC_TIME, metavar="TIME", help="Only the mapping nearest to this UTC time.")
+@click.option("--start", type=UTC_TIME, metavar="TIME", help="Only mappings from this UTC time on.")
+@click.option("--end", type=UTC_TIME, metavar="TIME", help="Only mappings up to this UTC time (inclusive).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (once all are mapped; a progress bar on stderr meanwhile).")
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
               help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")

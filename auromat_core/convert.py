@@ -50,7 +50,7 @@ from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .io import make_folder
 from .mapping import MappingCollection
-from .options import TIME_FORMATS, check_period, provider_options
+from .options import UTC_TIME, check_period, provider_options
 from .providers import frames_between
 from .registry import check_options, choose_provider, exporter_options_of, get_exporter, list_exporters, open_data
 
@@ -640,8 +640,8 @@ class _FormatOption(click.Option):
 @click.option("--without-bounds", is_flag=True, help="Do not write pixel corners.")
 @click.option("--without-mag", is_flag=True, help="Do not write MLat/MLT.")
 @click.option("--without-geo", is_flag=True, help="Do not write geodetic lat/lon (readers recover them from MLat/MLT).")
-@click.option("--start", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="First time (UTC), e.g. 2011-09-18T11:54:00.")
-@click.option("--end", type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Last time (UTC, inclusive).")
+@click.option("--start", type=UTC_TIME, metavar="TIME", help="First time (UTC), e.g. 2011-09-18T11:54:00.")
+@click.option("--end", type=UTC_TIME, metavar="TIME", help="Last time (UTC, inclusive).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: DATA/converted].")
 @click.option("--skip", is_flag=True, help="Skip existing output files (the default).")
 @click.option("--overwrite", is_flag=True, help="Rewrite existing output files.")

@@ -1,4 +1,4 @@
-"""Options of providers and styles: command-line ``KEY=VALUE`` pairs, checked numbers and booleans."""
+"""Options of commands, providers and styles: UTC times, command-line ``KEY=VALUE`` pairs, checked numbers and booleans."""
 
 from __future__ import annotations
 
@@ -12,13 +12,29 @@ from typing import Any
 import click
 
 from .errors import InputError
+from .timeutil import as_utc
 
-TIME_FORMATS = (
-    "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M",
-    "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-)
-"""UTC times every command accepts: ISO 8601 with ``T`` or a space, down to minutes or microseconds, or a date."""
+
+class UtcTime(click.ParamType):
+    """A UTC time on the command line: ISO 8601 with ``T`` or a space, down to a date or to microseconds.
+
+    A ``Z`` or an offset such as ``+00:00`` is accepted and the time converted to
+    UTC; the value is a naive UTC :class:`~datetime.datetime`.
+    """
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return as_utc(datetime.fromisoformat(str(value).strip()))
+        except ValueError:
+            self.fail(f"{value!r} is not a time such as 2011-09-18T11:54:00 or 2011-09-18 (UTC; Z or +00:00 may follow)", param, ctx)
+
+
+UTC_TIME = UtcTime()
+"""The type of every time option of the commands (``--start``, ``--end``, ``--time``)."""
 
 
 def check_period(start: datetime | None, end: datetime | None) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 
+import click
 import pytest
 
 from auromat_core import InputError
-from auromat_core.options import bool_option, instance_option, number_option, parse_key_values, path_option
+from auromat_core.options import UTC_TIME, bool_option, instance_option, number_option, parse_key_values, path_option
 
 
 def test_key_values_are_json_where_they_parse() -> None:
@@ -60,3 +62,24 @@ def test_path_options_take_strings_and_paths() -> None:
     assert path_option("tle_folder", None) is None
     with pytest.raises(InputError, match=r"^tle_folder must be a file or folder path, got 5$"):
         path_option("tle_folder", 5)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2011-09-18T11:54:00", datetime(2011, 9, 18, 11, 54)),
+        ("2011-09-18 11:54", datetime(2011, 9, 18, 11, 54)),
+        ("2011-09-18", datetime(2011, 9, 18)),
+        ("2011-09-18T11:54:56.123456", datetime(2011, 9, 18, 11, 54, 56, 123456)),
+        ("2011-09-18T11:54:00Z", datetime(2011, 9, 18, 11, 54)),
+        ("2011-09-18T11:54:00+00:00", datetime(2011, 9, 18, 11, 54)),
+        ("2011-09-18T13:54:00+02:00", datetime(2011, 9, 18, 11, 54)),
+    ],
+)
+def test_utc_times_of_the_commands(text, expected):
+    assert UTC_TIME.convert(text, None, None) == expected
+
+
+def test_a_time_that_is_not_one_says_what_is_expected():
+    with pytest.raises(click.BadParameter, match=r"'18/09/2011' is not a time such as 2011-09-18T11:54:00 or 2011-09-18"):
+        UTC_TIME.convert("18/09/2011", None, None)

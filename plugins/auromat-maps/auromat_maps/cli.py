@@ -13,7 +13,7 @@ import click
 from tqdm.auto import tqdm
 
 from auromat_core import NoDataError, frames_between, open_data
-from auromat_core.options import TIME_FORMATS, check_period, parse_key_values, provider_options
+from auromat_core.options import UTC_TIME, check_period, parse_key_values, provider_options
 from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
@@ -23,7 +23,7 @@ from .wcsutil import photo_time, read_header
 
 log = logging.getLogger(__name__)
 
-_PERIOD = {"type": click.DateTime(TIME_FORMATS), "metavar": "TIME"}
+_PERIOD = {"type": UTC_TIME, "metavar": "TIME"}
 
 
 def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from auromat_core import InputError
-from auromat_core.options import TIME_FORMATS, check_period
+from auromat_core.options import UTC_TIME, check_period
 
 from .download import BASE_URL_ENV, DEFAULT_BASE_URL, download
 from .stations import STATIONS, parse_sites
@@ -21,8 +21,8 @@ def _sites(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 
 
 @click.command("themis")
-@click.option("--start", required=True, type=click.DateTime(TIME_FORMATS), metavar="TIME", help="Start of the period (UTC).")
-@click.option("--end", required=True, type=click.DateTime(TIME_FORMATS), metavar="TIME", help="End of the period (UTC, inclusive).")
+@click.option("--start", required=True, type=UTC_TIME, metavar="TIME", help="Start of the period (UTC).")
+@click.option("--end", required=True, type=UTC_TIME, metavar="TIME", help="End of the period (UTC, inclusive).")
 @click.option("--site", "sites", callback=_sites, help=f"Comma-separated site codes (default: all {len(STATIONS)}), e.g. gako,fykn.")
 @click.option("--base-url", envvar=BASE_URL_ENV, default=DEFAULT_BASE_URL, show_default=True, help=f"Archive root holding thg/ (or ${BASE_URL_ENV}).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True, help="Local root of the THEMIS layout.")
