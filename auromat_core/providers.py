@@ -25,6 +25,8 @@ from .options import number_option
 from .timeutil import as_utc, period_phrase
 
 MappingLike = Mapping | MappingCollection
+SUFFIX_ONLY_CONFIDENCE = 0.5
+"""How sure a file provider is that it opens a file of its suffix that holds no mapping (see ``can_open``)."""
 IGNORED_NAMES_SHOWN = 5
 """File names a warning about ignored files lists at most."""
 AMBIGUOUS_NAMES_SHOWN = 10
@@ -332,12 +334,19 @@ class MappingFileProvider(Provider):
         return files
 
     @classmethod
-    def can_open(cls, path: str | os.PathLike) -> bool:
-        """Whether ``path`` is a mapping file of this format or a folder containing one."""
+    def can_open(cls, path: str | os.PathLike) -> bool | float:
+        """Whether ``path`` is a mapping file of this format or a folder containing one.
+
+        A file with the format's suffix that holds no mapping, or cannot be read,
+        gets :data:`SUFFIX_ONLY_CONFIDENCE`: unless another provider claims it,
+        opening it then says what is wrong with it.
+        """
         path = Path(path)
         if path.is_dir():
             return any(cls.is_mapping_file(p) for p in cls._candidates(path))
-        return cls.is_mapping_file(path)
+        if cls.is_mapping_file(path):
+            return True
+        return SUFFIX_ONLY_CONFIDENCE if path.is_file() and path.suffix.lower() == cls.suffix else False
 
     @property
     def times(self) -> Sequence[datetime]:

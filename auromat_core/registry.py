@@ -114,7 +114,7 @@ def choose_provider(path: str | os.PathLike, provider: str | None = None) -> Reg
         return candidates[0]
     if not candidates:
         able = ", ".join(r.name for r in list_providers() if hasattr(r.obj, "can_open")) or "none installed"
-        raise NoDataError(f"no installed provider can open {path} (providers that detect folders: {able}); choose one with --provider")
+        raise NoDataError(f"no installed provider can open {path} (providers that detect their data: {able}); choose one with --provider")
     names = ", ".join(r.name for r in candidates)
     raise AuromatError(f"several providers can open {path}: {names}; choose one with --provider")
 
