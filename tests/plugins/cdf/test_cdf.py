@@ -19,6 +19,7 @@ from spacepy.pycdf import istp
 
 from auromat_core import ExportError, InputError, Mapping, detect_providers, get_exporter, get_provider, open_data
 from auromat_core.magnetic import DipoleModel
+from auromat_core.providers import SUFFIX_ONLY_CONFIDENCE
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
@@ -295,7 +296,9 @@ def test_invalid_compression_is_rejected(tmp_path):
 def test_can_open(cdf_folder, themis_fixtures, tmp_path):
     assert CdfProvider.can_open(cdf_folder)
     assert CdfProvider.can_open(next(cdf_folder.glob("auromat_*.cdf")))
-    assert not CdfProvider.can_open(themis_fixtures / "thg_l1_asf_gako_2011010617_v01.cdf")
+    l1_file = themis_fixtures / "thg_l1_asf_gako_2011010617_v01.cdf"
+    assert CdfProvider.can_open(l1_file) == SUFFIX_ONLY_CONFIDENCE, "a CDF, but no mapping"
+    assert [registration.name for registration in detect_providers(l1_file)] == ["themis"]
     assert not CdfProvider.can_open(themis_fixtures)
     assert not CdfProvider.can_open(tmp_path)
 

@@ -11,6 +11,7 @@ import xarray as xr
 from auromat_netcdf import NetcdfExporter, NetcdfProvider, read_netcdf
 
 from auromat_core import ExportError, InputError, Mapping, detect_providers, get_exporter, get_provider, open_data
+from auromat_core.providers import SUFFIX_ONLY_CONFIDENCE
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
@@ -207,7 +208,7 @@ def test_reserved_metadata_key_leaves_no_file(tmp_path):
 def test_can_open(nc_folder, tmp_path, themis_fixtures):
     assert NetcdfProvider.can_open(nc_folder)
     assert NetcdfProvider.can_open(nc_folder / "frame-a.nc")
-    assert not NetcdfProvider.can_open(nc_folder / "notes.nc")
+    assert NetcdfProvider.can_open(nc_folder / "notes.nc") == SUFFIX_ONLY_CONFIDENCE, "a .nc file, but no mapping"
     assert not NetcdfProvider.can_open(themis_fixtures)
     assert not NetcdfProvider.can_open(tmp_path)
 
