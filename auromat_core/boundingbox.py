@@ -17,7 +17,7 @@ from .geodesy import Location
 
 __all__ = ["POLE_TEST_MAX_POINTS", "BoundingBox", "Size", "bounding_box_away_from_poles", "bounding_box_of"]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 POLE_TEST_MAX_POINTS = 50
 """Hull points (evenly sampled) used by :func:`bounding_box_of` for the pole test."""
@@ -169,7 +169,7 @@ class BoundingBox:
         warning is logged otherwise): the edges are shortest geodesics.
         """
         if not self.contains_pole and self.lon_span > 180.0:
-            logger.warning("%r spans more than 180° of longitude; its size is wrong", self)
+            log.warning("%r spans more than 180° of longitude; its size is wrong", self)
         return self._spherical_rectangle[1]
 
     @classmethod

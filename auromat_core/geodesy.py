@@ -43,7 +43,7 @@ __all__ = [
     "line",
 ]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 WGS84 = pyproj.Geod(ellps="WGS84")
 """The WGS84 ellipsoid used by every function of this module."""
@@ -172,7 +172,7 @@ def line(l1: Location, l2: Location, resolution_m: float = 1000) -> np.ndarray:
     n = int(s12 // resolution_m)
     ends = np.array([[l1.lat, l1.lon], [l2.lat, l2.lon]], dtype=np.float64)
     if n < 2:
-        logger.warning(
+        log.warning(
             "Geodesic of %.1f m has fewer than two points at %g m resolution; returning its ends",
             s12,
             resolution_m,
@@ -229,7 +229,7 @@ def contains_or_crosses_pole(points_latlon: npt.ArrayLike) -> PoleRelation:
             f"course changes around the polygon sum to {total:.3f}°, expected ±360, ±180 or 0: "
             "the polygon must not intersect itself"
         )
-    logger.debug("pole test: course change sum %.3f° over %d vertices", total, len(points))
+    log.debug("pole test: course change sum %.3f° over %d vertices", total, len(points))
     if abs(nearest) == 360.0:
         return "none"
     return "contains" if nearest == 0.0 else "crosses"

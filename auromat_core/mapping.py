@@ -336,15 +336,20 @@ class Mapping:
         return resample(self, **options)
 
     def check_invariants(self) -> None:
-        """Raise :class:`AssertionError` if a masking invariant is violated."""
+        """Raise :class:`AssertionError` if a masking invariant is violated (also under ``python -O``)."""
         corner = np.isfinite(self.lat_bounds)
         center = np.isfinite(self.lat)
-        assert np.array_equal(corner, np.isfinite(self.lon_bounds)), "corner lat/lon masks differ"
-        assert np.array_equal(center, np.isfinite(self.lon)), "center lat/lon masks differ"
-        assert np.array_equal(center, np.isfinite(self.elevation)), "elevation mask differs from center mask"
-        assert np.array_equal(center, self.defined), "image mask differs from center mask"
-        assert not (center & ~_center_all(corner)).any(), "a defined center has an undefined corner"
-        assert not (corner & ~_corner_any(center)).any(), "a defined corner has no defined center"
+        violations = {
+            "corner lat/lon masks differ": not np.array_equal(corner, np.isfinite(self.lon_bounds)),
+            "center lat/lon masks differ": not np.array_equal(center, np.isfinite(self.lon)),
+            "elevation mask differs from center mask": not np.array_equal(center, np.isfinite(self.elevation)),
+            "image mask differs from center mask": not np.array_equal(center, self.defined),
+            "a defined center has an undefined corner": bool((center & ~_center_all(corner)).any()),
+            "a defined corner has no defined center": bool((corner & ~_corner_any(center)).any()),
+        }
+        broken = [problem for problem, violated in violations.items() if violated]
+        if broken:
+            raise AssertionError(f"mapping {self.identifier}: {'; '.join(broken)}")
 
     def to_xarray(self) -> xarray.Dataset:
         """The mapping as an :class:`xarray.Dataset` with CF names and units."""

@@ -32,7 +32,7 @@ __all__ = [
     "polygon_centroid",
 ]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 DEFAULT_PIXEL_SAMPLE = 100_000
 """Pixels (evenly sampled among the fully defined ones) used by :func:`pixel_scales`."""
@@ -232,7 +232,7 @@ def outline_indices(mask: npt.ArrayLike) -> np.ndarray:
     contours = _trace(mask)
     regions = np.count_nonzero(contours.area > 0)
     if regions > 1:
-        logger.warning("the mask has %d separate regions; outlining the largest", regions)
+        log.warning("the mask has %d separate regions; outlining the largest", regions)
     return _contour_pixels(contours, np.array([np.argmax(contours.area)]))[0]
 
 
@@ -410,7 +410,7 @@ def pixel_scales(
         raise InputError("no pixel has four defined corners; cannot compute pixel scales")
     if pixels.size > limit:
         pixels = pixels[np.round(np.linspace(0, pixels.size - 1, limit)).astype(np.intp)]
-    logger.debug("pixel scales from %d pixels (grid stride %d)", pixels.size, stride)
+    log.debug("pixel scales from %d pixels (grid stride %d)", pixels.size, stride)
     index = np.unravel_index(pixels, full.shape)
     # one inverse solution over the three edge sets: TL->TR, TR->BR, TL->BR
     (tl_lat, tl_lon), (tr_lat, tr_lon), (br_lat, br_lon) = (

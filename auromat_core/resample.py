@@ -71,7 +71,7 @@ from .registry import get_magnetic_model
 
 __all__ = ["DEFAULT_PX_PER_DEG", "Resolution", "fixed_grid", "is_plate_carree", "resample", "resolution_for"]
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 DEFAULT_PX_PER_DEG = 25.0
 """Pixels per degree along both axes when neither a pixel scale nor a resolution is given."""
@@ -613,7 +613,7 @@ def _resample_frame(
         identifier=mapping.identifier,
         metadata={**mapping.metadata, **metadata},
     )
-    logger.debug(
+    log.debug(
         "resampled %s (%s, %s) to %dx%d px in %.3f s",
         mapping.identifier, grid, method, *result.shape, timing.perf_counter() - start,
     )
@@ -688,5 +688,5 @@ def resample(
         try:
             results.append(_resample_frame(member, frame, box, resolution, grid, method, magnetic_model, metadata))
         except InputError as error:  # options were checked: the member is too small for the grid
-            logger.info("dropping %s from collection %s: %s", member.identifier, collection.identifier, error)
+            log.info("dropping %s from collection %s: %s", member.identifier, collection.identifier, error)
     return MappingCollection(results, collection.identifier, collection.may_overlap)

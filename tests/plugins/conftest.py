@@ -12,7 +12,7 @@ import pyproj
 import pytest
 from auromat_spacecraft import map_photo
 
-from auromat_core import Mapping
+from auromat_core import InputError, Mapping, detect_providers, open_data
 from auromat_core.templates import Template, TemplateCache
 from tests.conftest import binned_header, binned_image
 
@@ -192,3 +192,13 @@ def write_dng(path: Path, cfa: np.ndarray, as_shot_red: float = 0.5) -> Path:
     converter = RAW2DNG()
     converter.options(tags, path="", compress=False)
     return Path(converter.convert(cfa, filename=str(path.with_suffix(""))))
+
+
+def assert_truncated_file_is_reported(written: Path, folder: Path, provider: str, format_name: str) -> None:
+    """A copy of the file ``written`` cut in half is detected as ``provider``'s, and opening it says it is unreadable."""
+    truncated = folder / written.name
+    truncated.parent.mkdir(parents=True, exist_ok=True)
+    truncated.write_bytes(written.read_bytes()[: written.stat().st_size // 2])
+    assert [registration.name for registration in detect_providers(truncated)] == [provider]
+    with pytest.raises(InputError, match=rf"^{truncated}: not a readable {format_name} file"):
+        open_data(truncated)

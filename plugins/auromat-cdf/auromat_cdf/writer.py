@@ -58,6 +58,7 @@ from auromat_core.encoding import (
     pole_attributes,
     signed_type,
 )
+from auromat_core.geometry.ellipsoid import WGS84_A_KM, WGS84_F
 from auromat_core.templates import Part, TemplateCache
 
 from .lock import IO_LOCK
@@ -67,8 +68,8 @@ log = logging.getLogger(__name__)
 const = pycdf.const
 
 EPOCH_VALID = (datetime(1957, 10, 4), datetime(2100, 1, 1))
-SEMI_MAJOR_AXIS_M = 6378137.0
-INVERSE_FLATTENING = 298.257223563
+SEMI_MAJOR_AXIS_M = WGS84_A_KM * 1000.0
+INVERSE_FLATTENING = 1.0 / WGS84_F
 _COMPRESS_MIN_VALUES = 1024
 """Smaller arrays are stored uncompressed (the CDF library warns when compression does not pay)."""
 _TT2000_FORMAT = "A29"

@@ -54,6 +54,7 @@ from auromat_core.encoding import (
     pole_attributes,
     signed_type,
 )
+from auromat_core.geometry.ellipsoid import WGS84_A_KM, WGS84_F
 from auromat_core.templates import Part, TemplateCache
 
 from .grid import Axes, plate_carree_axes, vertex_order, vertices
@@ -67,8 +68,8 @@ _MICROSECOND = timedelta(microseconds=1)
 CONVENTIONS = "CF-1.10"
 """The conventions the files follow (their ``Conventions`` attribute)."""
 _CHUNK_BYTES = 1 << 22
-SEMI_MAJOR_AXIS_M = 6378137.0
-INVERSE_FLATTENING = 298.257223563
+SEMI_MAJOR_AXIS_M = WGS84_A_KM * 1000.0
+INVERSE_FLATTENING = 1.0 / WGS84_F
 
 
 class NetcdfExporter:

@@ -111,8 +111,7 @@ class LensCorrection:
         if not cameras:
             raise InputError(f"camera {camera_maker!r} {camera_model!r} is not in the lensfun database")
         camera = cameras[0]
-        lenses = [lens for lens in database.find_lenses(camera, lens_maker, lens_model, loose_search=True)]
-        lenses = [lens for lens in lenses if lens.score >= min_score]
+        lenses = [lens for lens in database.find_lenses(camera, lens_maker, lens_model, loose_search=True) if lens.score >= min_score]
         if not lenses:
             raise InputError(
                 f"lens {lens_model!r} for camera {camera_model!r} is not in the lensfun database (score >= {min_score})"

@@ -16,7 +16,6 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,7 +33,6 @@ _POSITION_KEYS = ("POSX", "POSY", "POSZ")
 _SHIFTED_POSITION_KEYS = ("POSXSHIF", "POSYSHIF", "POSZSHIF")
 _HISTORY = "added by auromat Python library"
 
-RowDirections = Callable[[slice], np.ndarray]
 
 
 def read_header(path: str | os.PathLike) -> fits.Header:
@@ -429,4 +427,4 @@ def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-__all__ = ["RowDirections", "WcsSolution", "angle_between", "read_header", "with_photo_keywords", "write_header"]
+__all__ = ["WcsSolution", "angle_between", "read_header", "with_photo_keywords", "write_header"]

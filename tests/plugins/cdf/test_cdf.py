@@ -17,12 +17,13 @@ from auromat_cdf import CdfExporter, CdfProvider, read_cdf
 from spacepy import pycdf
 from spacepy.pycdf import istp
 
-from auromat_core import ExportError, InputError, Mapping, detect_providers, get_exporter, get_provider, open_data
+from auromat_core import ExportError, InputError, Mapping, detect_providers, get_exporter, get_provider
 from auromat_core.magnetic import DipoleModel
 from auromat_core.providers import SUFFIX_ONLY_CONFIDENCE
 from auromat_core.testing import ExporterContract, ProviderContract
 from tests.plugins.conftest import (
     assert_same_mapping,
+    assert_truncated_file_is_reported,
     check_template_sequence,
     mapping_files_folder,
     position_error_m,
@@ -385,10 +386,4 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
 
 
 def test_a_truncated_file_is_detected_and_why_it_cannot_be_read_is_said(tmp_path: Path) -> None:
-    path = write(synthetic_mapping(), tmp_path)
-    truncated = tmp_path / "truncated" / path.name
-    truncated.parent.mkdir()
-    truncated.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    assert [registration.name for registration in detect_providers(truncated)] == ["cdf"]
-    with pytest.raises(InputError, match=rf"^{truncated}: not a readable CDF file"):
-        open_data(truncated)
+    assert_truncated_file_is_reported(write(synthetic_mapping(), tmp_path), tmp_path / "truncated", "cdf", "CDF")
