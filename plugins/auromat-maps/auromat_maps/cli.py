@@ -17,7 +17,7 @@ from auromat_core.options import UTC_TIME, check_period, parse_key_values, provi
 from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
-from .movie import CODECS, create_movie
+from .movie import CODECS, check_movie, create_movie
 from .styles import STYLES, check_options
 from .wcsutil import photo_time, read_header
 
@@ -173,7 +173,7 @@ class _Frames:
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help=f"Output movie (format from the extension: {', '.join(sorted(CODECS))}).")
 @click.option("--fps", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True, help="Frames per second.")
-@click.option("--width", type=click.IntRange(min=2), help="Movie width in pixels (default: the figures').")
+@click.option("--width", type=click.IntRange(min=2), help="Movie width in pixels, even (default: the figures').")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def movie_command(style: str, data: Path, provider: str | None, altitude: float | None, arcsec: float | None, resample_method: str,
                   min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], start: datetime | None,
@@ -184,6 +184,7 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float 
     the extent with style options (e.g. -o center=[65,-147] -o width_km=2000).
     """
     check_period(start, end)
+    check_movie(out, fps, width)
     prepare = _preparation(arcsec, resample_method, min_elevation)
     options = _style_options(style, pairs)
     source = _open(data, provider, altitude, provider_pairs)

@@ -75,6 +75,19 @@ def frame_pixels(frame: Any) -> np.ndarray:
     return pixels[:, :, :3]
 
 
+def check_movie(path: str | os.PathLike, frame_rate: float, width: int | None = None, height: int | None = None) -> str:
+    """The ffmpeg scale filter of a movie at ``path``; an :class:`InputError` for an extension, rate or size it cannot have.
+
+    Lets a caller check what the user asked for before drawing any frame.
+    """
+    target = Path(path)
+    if target.suffix.lower() not in CODECS:
+        raise InputError(f"movie {target}: unsupported extension {target.suffix!r}; use one of {', '.join(CODECS)}")
+    if not frame_rate > 0:
+        raise InputError(f"movie frame_rate must be > 0, got {frame_rate}")
+    return _scale_filter(width, height)
+
+
 def _scale_filter(width: int | None, height: int | None) -> str:
     if width is None and height is None:
         return "pad=ceil(iw/2)*2:ceil(ih/2)*2"
@@ -141,11 +154,7 @@ def create_movie(
     """
     target = Path(path)
     extension = target.suffix.lower()
-    if extension not in CODECS:
-        raise InputError(f"movie {target}: unsupported extension {target.suffix!r}; use one of {', '.join(CODECS)}")
-    if not frame_rate > 0:
-        raise InputError(f"movie frame_rate must be > 0, got {frame_rate}")
-    scale = _scale_filter(width, height)
+    scale = check_movie(target, frame_rate, width, height)
     total = len(frames) if hasattr(frames, "__len__") else None
     iterator = iter(frames)
     executable = ffmpeg_executable()

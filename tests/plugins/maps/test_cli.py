@@ -191,6 +191,13 @@ def test_movie_errors(iss_fixtures, tmp_path) -> None:
     sequence_style = CliRunner().invoke(build_cli(), ["movie", "keogram", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.mp4")])
     assert sequence_style.exit_code == 2 and "'keogram' is not one of" in sequence_style.output
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "no data").mkdir()
+    for arguments, message in (
+        (["--out", str(tmp_path / "m.avi")], "unsupported extension '.avi'"),
+        (["--out", str(tmp_path / "m.mp4"), "--width", "5"], "movie width must be an even number of pixels >= 2, got 5"),
+    ):
+        refused = CliRunner().invoke(build_cli(), ["movie", "plot", "--data", str(tmp_path / "no data"), *arguments])
+        assert refused.exit_code == 1 and message in refused.output, "checked before the data is opened"
 
 
 def test_draw_a_sequence_style_with_progress(iss_fixtures, tmp_path) -> None:
