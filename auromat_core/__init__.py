@@ -20,7 +20,7 @@ from .errors import (
     UnknownNameError,
     WcsError,
 )
-from .hookspecs import hookimpl
+from .hookspecs import Register, hookimpl
 from .io import atomic_output
 from .keogram import Keogram, keogram
 from .mapping import SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
@@ -81,6 +81,7 @@ __all__ = [
     "get_provider",
     "get_provider_factory",
     "get_solver",
+    "Register",
     "hookimpl",
     "is_plate_carree",
     "keogram",

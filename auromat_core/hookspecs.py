@@ -22,6 +22,7 @@ hookspec = pluggy.HookspecMarker("auromat")
 hookimpl = pluggy.HookimplMarker("auromat")
 
 Register = Callable[..., None]
+"""The callback every ``register_*`` hook receives: ``register(name, obj, description)``."""
 
 
 @hookspec

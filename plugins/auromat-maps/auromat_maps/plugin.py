@@ -1,12 +1,14 @@
-"""auromat plugin hooks of auromat-maps: draw styles and the ``auromat draw`` command."""
+"""auromat plugin hooks of auromat-maps: draw styles and the ``auromat draw`` and ``auromat movie`` commands."""
 
 from __future__ import annotations
 
-from auromat_core import hookimpl
+import click
+
+from auromat_core import Register, hookimpl
 
 
 @hookimpl
-def register_draw_styles(register) -> None:
+def register_draw_styles(register: Register) -> None:
     """Register every style of :data:`auromat_maps.styles.STYLES`."""
     from .styles import STYLES
 
@@ -15,7 +17,7 @@ def register_draw_styles(register) -> None:
 
 
 @hookimpl
-def register_commands(cli) -> None:
+def register_commands(cli: click.Group) -> None:
     """Add ``auromat draw`` and ``auromat movie``."""
     from .cli import draw_command, movie_command
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from auromat_core import Mapping, Provider, hookimpl
+from auromat_core import Mapping, Provider, Register, hookimpl
 
 
 class GridCamera(Provider):
@@ -38,5 +38,5 @@ class GridCamera(Provider):
 
 
 @hookimpl
-def register_providers(register):
+def register_providers(register: Register) -> None:
     register("testcamera", GridCamera, "Synthetic grid camera from a third-party package")
