@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from . import __version__
 from .errors import AuromatError
-from .mapping import MappingCollection
+from .mapping import members_of
 from .options import UTC_TIME, check_period, provider_options
 from .plugins import get_plugins
 from .providers import frames_between
@@ -183,7 +183,7 @@ def info_command(
         items = source.sequence(start, end)
         if as_json:
             items = tqdm(items, total=count, desc="info", unit="frame", disable=no_progress)
-    summaries = (_summary(m) for item in items for m in (item if isinstance(item, MappingCollection) else [item]))
+    summaries = (_summary(m) for item in items for m in members_of(item))
     if as_json:
         click.echo(json.dumps(list(summaries), indent=2))
         return

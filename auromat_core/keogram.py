@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .errors import InputError, NoDataError
-from .mapping import Mapping, MappingCollection
+from .mapping import Mapping, MappingCollection, members_of
 from .providers import Provider
 from .registry import get_magnetic_model
 from .timeutil import as_utc, period_phrase
@@ -57,10 +57,6 @@ def _wrap(degrees: Any) -> Any:
 def _corners(bounds: np.ndarray) -> tuple[np.ndarray, ...]:
     """The four corner grids (h, w) of every pixel, as views of the (h+1, w+1) ``bounds``."""
     return bounds[:-1, :-1], bounds[:-1, 1:], bounds[1:, :-1], bounds[1:, 1:]
-
-
-def _members(item: Mapping | MappingCollection) -> list[Mapping]:
-    return list(item) if isinstance(item, MappingCollection) else [item]
 
 
 def _items(source: Any, start: datetime | None, end: datetime | None) -> Iterable[Mapping | MappingCollection]:
@@ -207,7 +203,7 @@ def keogram(
     rows: list[np.ndarray] = []
     axis = None if lats is None else np.asarray(lats, dtype=np.float64)
     for item in _items(source, start, end):
-        members = _members(item)
+        members = members_of(item)
         if meridian is None:
             meridian = _meridian(members[0], meridian_lon, magnetic, model)
         found = [meridian.pixels(m) for m in members]

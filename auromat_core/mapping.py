@@ -428,3 +428,8 @@ class MappingCollection(Sequence[Mapping]):
 
     def __repr__(self) -> str:
         return f"MappingCollection({self.identifier!r}, {len(self)} mappings)"
+
+
+def members_of(item: Mapping | MappingCollection) -> list[Mapping]:
+    """The mappings of a mapping (itself) or of a collection (its members)."""
+    return list(item) if isinstance(item, MappingCollection) else [item]

@@ -34,7 +34,7 @@ import numpy as np
 import pytest
 
 from .errors import AuromatError, NoDataError
-from .mapping import Mapping, MappingCollection
+from .mapping import Mapping, members_of
 from .plugins import Plugins, set_plugins
 
 
@@ -47,10 +47,6 @@ def auromat_plugins() -> Iterator[Plugins]:
         yield plugins
     finally:
         set_plugins(previous)
-
-
-def _members(item: Mapping | MappingCollection) -> list[Mapping]:
-    return list(item) if isinstance(item, MappingCollection) else [item]
 
 
 class ProviderContract:
@@ -74,7 +70,7 @@ class ProviderContract:
         offset = timedelta(seconds=provider.max_time_offset / 2)
         assert provider.contains(first + offset)
         result = provider.get(first + offset)
-        for mapping in _members(result):
+        for mapping in members_of(result):
             assert isinstance(mapping, Mapping)
             assert abs(mapping.time - first) <= timedelta(seconds=provider.max_time_offset)
             mapping.check_invariants()
@@ -117,7 +113,7 @@ class ProviderContract:
             pytest.skip("the provider names no members before loading (members() is None)")
         for index, members in named.items():
             if members is not None:
-                assert [(m.identifier, m.time) for m in _members(provider.load(index))] == list(members)
+                assert [(m.identifier, m.time) for m in members_of(provider.load(index))] == list(members)
 
     def test_sequence_bounds_are_inclusive(self, provider: Any) -> None:
         times = list(provider.times)
