@@ -552,6 +552,7 @@ def convert(
                 out_dir.rmdir()
         raise
     written = tuple(Path(path) for result in results for path in result.paths)
+    skipped += sum(not result.paths for result in results)  # completed meanwhile, by another run into the same folder
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
 
 

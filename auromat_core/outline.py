@@ -27,6 +27,7 @@ __all__ = [
     "centroid_latlon",
     "convex_hull_indices",
     "outline_indices",
+    "outline_regions",
     "pixel_scales",
     "polygon_area",
     "polygon_centroid",

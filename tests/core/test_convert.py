@@ -32,7 +32,7 @@ from auromat_spacecraft import SpacecraftProvider
 from click.testing import CliRunner
 from spacepy import pycdf
 
-from auromat_core import AuromatError, InputError, NoDataError, Provider, atomic_output, get_exporter, hookimpl
+from auromat_core import AuromatError, InputError, Mapping, NoDataError, Provider, atomic_output, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
 from tests.conftest import write_sequence
@@ -165,6 +165,42 @@ class _Twins(Provider):
 
     def load(self, index):
         raise AssertionError("nothing is loaded when the file names clash")
+
+
+class _Raced(Provider):
+    """Two frames; loading one finishes its file first, as another run into the same folder would."""
+
+    def __init__(self, path):
+        self.out = Path(path) / "out"
+
+    @property
+    def times(self):
+        return [datetime(2011, 9, 18, 11, 55), datetime(2011, 9, 18, 11, 56)]
+
+    @property
+    def identifiers(self):
+        return ["first", "second"]
+
+    def load(self, index):
+        if index == 0:
+            (self.out / "first.nc").write_bytes(b"written by another run")
+        lat_bounds, lon_bounds = np.meshgrid(np.linspace(70, 69, 3), np.linspace(18, 20, 4), indexing="ij")
+        lat, lon = ((b[:-1, :-1] + b[1:, 1:]) / 2 for b in (lat_bounds, lon_bounds))
+        return Mapping(lat_bounds=lat_bounds, lon_bounds=lon_bounds, lat=lat, lon=lon, elevation=np.full(lat.shape, 45.0),
+                       image=np.zeros(lat.shape, np.uint8), altitude=110, time=self.times[index], camera_position=[2100.0, 700.0, 5980.0],
+                       identifier=self.identifiers[index])
+
+
+def test_a_file_finished_meanwhile_by_another_run_counts_as_skipped(plugins, tmp_path):
+    class RacedPlugin:
+        @hookimpl
+        def register_providers(self, register):
+            register("raced", _Raced, "frames another run finishes meanwhile")
+
+    plugins.register(RacedPlugin(), name="raced-plugin")
+    summary = convert(tmp_path, "netcdf", provider="raced", out=tmp_path / "out", workers=0, progress=False)
+    assert [path.name for path in summary.written] == ["second.nc"] and summary.skipped == 1
+    assert (tmp_path / "out" / "first.nc").read_bytes() == b"written by another run"
 
 
 def test_frames_that_would_share_a_file_name_are_refused_before_loading(plugins, tmp_path):
