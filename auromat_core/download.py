@@ -150,7 +150,7 @@ def download_file(
     url
         The remote file.
     path
-        Local destination; parent folders are created.
+        Local destination; parent folders are created once the server sends the file.
     session
         A requests session to reuse (connection pooling, headers); a new one by default.
     retries
@@ -184,7 +184,6 @@ def download_file(
         log.debug("%s exists, not downloading %s", path, redact_url(url))
         return path
     check_url(url)
-    path.parent.mkdir(parents=True, exist_ok=True)
     own_session = session is None
     session = session or new_session()
     attempt = 0
@@ -260,6 +259,7 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
             length = response.headers.get("Content-Length")
             total = int(length) if length is not None and length.isdigit() else None
             mode = "wb"
+            path.parent.mkdir(parents=True, exist_ok=True)  # only now: an unreachable server leaves no empty folders
             current = _validator(response)
             if current:
                 validator_file.write_text(current)

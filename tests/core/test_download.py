@@ -229,9 +229,10 @@ def test_server_ignoring_range_gives_the_full_file(server, tmp_path: Path, conte
     assert behaviour.requests == [("/norange", "bytes=5000-")]
 
 
-def test_unreachable_server_is_a_download_error(tmp_path: Path) -> None:
+def test_unreachable_server_is_a_download_error_and_leaves_no_folders(tmp_path: Path) -> None:
     with pytest.raises(ServerUnreachable, match=r"failed after 2 attempts: ConnectionError: \[Errno \d+\] Connection refused$"):
-        download_file(f"http://127.0.0.1:{unused_port()}/x", tmp_path / "x", retries=1, **FAST)
+        download_file(f"http://127.0.0.1:{unused_port()}/x", tmp_path / "thg" / "l1" / "x", retries=1, **FAST)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_batch_collects_failures_and_stops_when_the_server_is_unreachable(tmp_path: Path) -> None:
