@@ -95,3 +95,16 @@ def gradient_image(height: int, width: int):
     image[:, :, 1] = (rows * 255 // max(height - 1, 1)).astype(np.uint8)
     image[:, :, 2] = 90
     return image
+
+
+def register_providers(manager, plugin_name: str, *registrations: tuple) -> None:
+    """Register on ``manager`` a plugin named ``plugin_name`` whose hook registers each ``(name, factory, description)``."""
+    from auromat_core import hookimpl
+
+    class Plugin:
+        @hookimpl
+        def register_providers(self, register):
+            for registration in registrations:
+                register(*registration)
+
+    manager.register(Plugin(), name=plugin_name)

@@ -35,7 +35,7 @@ from spacepy import pycdf
 from auromat_core import AuromatError, InputError, Mapping, NoDataError, Provider, atomic_output, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
-from tests.conftest import write_sequence
+from tests.conftest import register_providers, write_sequence
 
 FACTOR = 16
 HANG_GUARD_SECONDS = 60
@@ -192,24 +192,14 @@ class _Raced(Provider):
 
 
 def test_a_file_finished_meanwhile_by_another_run_counts_as_skipped(plugins, tmp_path):
-    class RacedPlugin:
-        @hookimpl
-        def register_providers(self, register):
-            register("raced", _Raced, "frames another run finishes meanwhile")
-
-    plugins.register(RacedPlugin(), name="raced-plugin")
+    register_providers(plugins, "raced-plugin", ("raced", _Raced, "frames another run finishes meanwhile"))
     summary = convert(tmp_path, "netcdf", provider="raced", out=tmp_path / "out", workers=0, progress=False)
     assert [path.name for path in summary.written] == ["second.nc"] and summary.skipped == 1
     assert (tmp_path / "out" / "first.nc").read_bytes() == b"written by another run"
 
 
 def test_frames_that_would_share_a_file_name_are_refused_before_loading(plugins, tmp_path):
-    class TwinsPlugin:
-        @hookimpl
-        def register_providers(self, register):
-            register("twins", _Twins, "two frames named alike")
-
-    plugins.register(TwinsPlugin(), name="twins-plugin")
+    register_providers(plugins, "twins-plugin", ("twins", _Twins, "two frames named alike"))
     with pytest.raises(InputError, match=r"^1 file\(s\) of .* would be written to the same name as another; identifiers must be unique$"):
         convert(tmp_path, "netcdf", provider="twins", out=tmp_path / "out", workers=0, progress=False)
 

@@ -8,6 +8,7 @@ import auromat_core
 from auromat_core import hookimpl
 from auromat_core.errors import InputError, PluginError, UnknownNameError
 from auromat_core.plugins import PluginLoadWarning
+from tests.conftest import register_providers
 
 
 class Camera:
@@ -24,18 +25,6 @@ class FailingHookPlugin:
     @hookimpl
     def register_providers(self, register):
         raise ValueError("hook exploded")
-
-
-def register_providers(manager, plugin_name, *registrations):
-    """Register a plugin named ``plugin_name`` whose hook registers each ``(name, factory, description)``."""
-
-    class Plugin:
-        @hookimpl
-        def register_providers(self, register):
-            for registration in registrations:
-                register(*registration)
-
-    manager.register(Plugin(), name=plugin_name)
 
 
 def test_registered_provider_is_found_by_name(auromat_plugins):
