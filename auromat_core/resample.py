@@ -415,10 +415,6 @@ class _Source:
         rows, cols = np.divmod(self.pixels[np.where(found, index, 0)], self.frame.shape[1])
         return rows, cols, found
 
-    def vectors(self, rows: np.ndarray, cols: np.ndarray, corners: bool = False) -> np.ndarray:
-        lat, lon = (self.frame.lat_bounds, self.frame.lon_bounds) if corners else (self.frame.lat, self.frame.lon)
-        return _unit_vectors(lat[rows, cols], lon[rows, cols])
-
     def inside(self, points: np.ndarray) -> np.ndarray:
         """Whether each point (n, 3) lies in a defined source pixel."""
         rows, cols, found = self.nearest(points, 1)

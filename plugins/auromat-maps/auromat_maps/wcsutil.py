@@ -25,10 +25,7 @@ WcsLike = WCS | fits.Header | str | os.PathLike | Mapping
 
 
 def _header_from_mapping(mapping: Mapping) -> fits.Header | None:
-    path = mapping.metadata.get(SOLUTION_PATH_KEY)
-    if path and Path(path).is_file():
-        return read_header(path)
-    return None
+    return read_header(mapping.metadata[SOLUTION_PATH_KEY]) if names_solution(mapping) else None
 
 
 def read_header(path: str | os.PathLike) -> fits.Header:

@@ -34,7 +34,6 @@ _SHIFTED_POSITION_KEYS = ("POSXSHIF", "POSYSHIF", "POSZSHIF")
 _HISTORY = "added by auromat Python library"
 
 
-
 def read_header(path: str | os.PathLike) -> fits.Header:
     """The primary header of a FITS file, with checksum verification when present.
 
