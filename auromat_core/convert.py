@@ -291,8 +291,17 @@ def _executor(workers: int, scheduler: str | None, shown: _ShownMessages) -> Ite
                 # the pool's thread fail a cancelled future (InvalidStateError)
                 _terminate_workers(pool)
 
+            def submit(fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future:
+                try:
+                    return pool.submit(fn, *args)
+                except (OSError, RuntimeError):
+                    # CPython 3.11 starts workers inside submit: one ending meanwhile breaks the pool mid-call
+                    if pool._broken:  # noqa: SLF001
+                        raise concurrent.futures.BrokenExecutor(pool._broken) from None  # noqa: SLF001
+                    raise
+
             try:
-                yield (pool.submit, concurrent.futures.as_completed, cancel)
+                yield (submit, concurrent.futures.as_completed, cancel)
             except BaseException:
                 _terminate_workers(pool)
                 with contextlib.suppress(OSError):  # CPython 3.11 may wake the thread of a broken pool through a closed pipe
