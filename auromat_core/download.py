@@ -39,7 +39,7 @@ import attrs
 import requests
 from tqdm.auto import tqdm
 
-from .errors import DownloadError
+from .errors import DownloadError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,23 @@ def check_url(url: str) -> None:
         port_ok = False
     if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
         raise ServerUnreachable(f"{redact_url(url)}: not an http:// or https:// URL with a host name and a valid port")
+
+
+def check_base_url(url: str) -> str:
+    """``url`` without its trailing slashes, once it is checked fit to have file paths appended.
+
+    Raises
+    ------
+    InputError
+        If ``url`` has a query (``?...``) or a fragment (``#...``): the paths would be appended to those.
+    ServerUnreachable
+        If ``url`` is not http(s) with a host and a valid port (:func:`check_url`).
+    """
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise InputError(f"{redact_url(url)}: a base URL takes no query (?...) or fragment (#...); file paths are appended to it")
+    check_url(url)
+    return url.rstrip("/")
 
 
 def part_path(path: str | os.PathLike) -> Path:
@@ -466,6 +483,7 @@ __all__ = [
     "PART_SUFFIX",
     "RemoteFileNotFound",
     "ServerUnreachable",
+    "check_base_url",
     "clear_missing",
     "download_all",
     "download_file",

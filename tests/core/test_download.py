@@ -18,6 +18,7 @@ from auromat_core.download import (
     DownloadSummary,
     RemoteFileNotFound,
     ServerUnreachable,
+    check_base_url,
     clear_missing,
     download_all,
     download_file,
@@ -28,7 +29,7 @@ from auromat_core.download import (
     part_path,
     redact_url,
 )
-from auromat_core.errors import DownloadError
+from auromat_core.errors import DownloadError, InputError
 from tests.http_server import FixtureHandler, etag, serving, unused_port
 
 
@@ -282,6 +283,19 @@ def test_a_malformed_url_is_refused_without_its_secrets(url: str, tmp_path: Path
         download_file(url, tmp_path / "file.cdf", retries=0, progress=False)
     assert "S3cretPw" not in str(error.value) and "alice" not in str(error.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/data/?token=T0ken", "http://127.0.0.1:8000/data#T0ken"])
+def test_a_base_url_with_a_query_or_fragment_is_refused_without_its_values(url: str) -> None:
+    with pytest.raises(InputError, match=r"^http://127\.0\.0\.1:8000/data/?(\?token=\.\.\.)?: a base URL takes no query .* or fragment") as error:
+        check_base_url(url)
+    assert "T0ken" not in str(error.value)
+
+
+def test_a_base_url_loses_its_trailing_slashes_and_must_be_http() -> None:
+    assert check_base_url("https://example.org/themis//") == "https://example.org/themis"
+    with pytest.raises(ServerUnreachable, match="not an http:// or https:// URL"):
+        check_base_url("ftp://example.org/themis")
 
 
 def test_redacting_a_url_with_an_impossible_port() -> None:

@@ -37,7 +37,7 @@ import attrs
 import requests
 
 from auromat_core import InputError, NoDataError, as_utc
-from auromat_core.download import DownloadSummary, download_all, download_file, new_session, redact_url
+from auromat_core.download import DownloadSummary, check_base_url, download_all, download_file, new_session, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +168,8 @@ class IssArchive:
     ------
     InputError
         ``api.json``/``metadata.json`` malformed (naming the file and field), or
-        no ``sequence_id`` although ``api.json`` must be fetched.
+        no ``sequence_id`` although ``api.json`` must be fetched, or a ``base_url``
+        with a query or fragment (:func:`auromat_core.download.check_base_url`).
     NoDataError
         Offline and a needed file is missing.
     DownloadError
@@ -190,8 +191,7 @@ class IssArchive:
     ) -> None:
         self.folder = Path(folder)
         self.sequence_id = None if sequence_id is None else str(sequence_id)
-        base = base_url or default_base_url()
-        self.base_url = base if base.endswith("/") else base + "/"
+        self.base_url = check_base_url(base_url or default_base_url()) + "/"
         self.offline = bool(offline)
         self.progress = progress
         self._download_options = {"retries": retries, "backoff": backoff, "timeout": timeout}

@@ -23,7 +23,7 @@ import attrs
 import requests
 
 from auromat_core import InputError, atomic_output
-from auromat_core.download import RemoteFileNotFound, download_all, download_file, new_session, redact_url
+from auromat_core.download import RemoteFileNotFound, check_base_url, download_all, download_file, new_session, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def download_photo_sequence(
     Raises
     ------
     InputError
-        For an invalid mission, roll or frame range, or when the first or last
+        For an invalid mission, roll, frame range or base URL, or when the first or last
         frame does not exist on the server (HTTP 404).
     DownloadError
         When frames failed for other reasons; the files obtained are kept and
@@ -154,6 +154,7 @@ def download_photo_sequence(
     from_frame, to_frame = int(from_frame), int(to_frame)
     if not 0 <= from_frame <= to_frame:
         raise InputError(f"frame range {from_frame}..{to_frame} is empty or negative (from <= to expected)")
+    base_url = check_base_url(base_url)
     folder = Path(folder)
     existing = _existing_metadata(folder, mission, roll, from_frame, to_frame)
     if existing is not None:

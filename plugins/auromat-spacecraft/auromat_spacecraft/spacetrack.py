@@ -20,6 +20,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from auromat_core import DownloadError, InputError, NoDataError, as_utc
+from auromat_core.download import check_base_url
 
 from .orbit import TleFile, parse_tles, read_tle_file, write_tle_file
 
@@ -39,7 +40,8 @@ class SpaceTrack:
         Credentials; by default from ``SPACETRACK_USER``/``SPACETRACK_PASSWORD``
         or the ``~/.netrc`` machine entry of the host of ``base_url``.
     base_url
-        Service root, default ``https://www.space-track.org``.
+        Service root, default ``https://www.space-track.org``; checked by
+        :func:`auromat_core.download.check_base_url`.
     timeout
         Seconds per HTTP request.
     """
@@ -51,7 +53,7 @@ class SpaceTrack:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 60.0,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         self.timeout = timeout
         self._credentials = (user, password) if user and password else None
         self._session: requests.Session | None = None

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 import requests
 
 from auromat_core import InputError, as_utc
-from auromat_core.download import DEFAULT_MARKER_AGE, DownloadSummary, download_all, download_if_available, new_session
+from auromat_core.download import DEFAULT_MARKER_AGE, DownloadSummary, check_base_url, download_all, download_if_available, new_session
 
 from .stations import STATIONS, parse_sites
 
@@ -96,9 +96,15 @@ def download(
     -------
     DownloadSummary
         Failures (other than 404) are collected there, not raised.
+
+    Raises
+    ------
+    InputError
+        For an unknown site or a ``base_url`` with a query or fragment
+        (:func:`auromat_core.download.check_base_url`).
     """
     codes = parse_sites(sites if sites is None or isinstance(sites, str) else list(sites)) or tuple(STATIONS)
-    base = (base_url or default_base_url()).rstrip("/")
+    base = check_base_url(base_url or default_base_url())
     out = Path(out_dir)
     jobs = [l2_path(site) for site in codes] if skymaps else []
     jobs += [l1_path(site, hour) for hour in hours_between(start, end) for site in codes]

@@ -155,6 +155,12 @@ def test_failed_file_is_reported_and_others_fetched(server: ArchiveServer, base_
     assert (tmp_path / f"{KEYS[2]}.dng").exists() and (tmp_path / f"{KEYS[1]}.wcs").exists()
 
 
+def test_a_base_url_with_a_query_is_refused_before_any_request(server: ArchiveServer, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"/api/georef_seqs/\?key=\.\.\.: a base URL takes no query"):
+        IssArchive(tmp_path, RAW_SEQUENCE, base_url=f"{server.url}/api/georef_seqs/?key=K3y", progress=False)
+    assert server.paths == []
+
+
 def test_base_url_from_environment(server: ArchiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert DEFAULT_BASE_URL == "https://arrrgh-tools.cosmos.esa.int/api/georef_seqs/"
     monkeypatch.setenv("AUROMAT_ESA_ISS_URL", f"{server.url}/api/georef_seqs")  # trailing slash optional

@@ -108,6 +108,12 @@ def test_url_layout_of_the_public_site() -> None:
     )
 
 
+def test_a_base_url_with_a_query_is_refused_before_any_request(server: PhotoServer, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"\?mirror=\.\.\.: a base URL takes no query"):
+        download_photo_sequence(tmp_path / "a", MISSION, 64750, 64751, base_url=f"{server.url}/?mirror=1", progress=False)
+    assert server.photo_requests() == [] and not (tmp_path / "a").exists()
+
+
 def test_missing_first_or_last_frame_is_an_error(server: PhotoServer, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="ISS040-E-64752 does not exist.*start and end with existing frames"):
         download_photo_sequence(tmp_path / "a", MISSION, 64752, 64756, base_url=server.url, progress=False)

@@ -92,6 +92,11 @@ def no_ambient_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     (tmp_path / "home").mkdir()
 
 
+def test_a_base_url_with_a_fragment_is_refused() -> None:
+    with pytest.raises(InputError, match=r"^http://127\.0\.0\.1:1/st: a base URL takes no query .* or fragment"):
+        SpaceTrack(USER, PASSWORD, base_url="http://127.0.0.1:1/st#part")
+
+
 def test_download_creates_tle_file(server: str, tmp_path: Path) -> None:
     path = tmp_path / "tles" / "25544.tle"
     client = SpaceTrack(USER, PASSWORD, base_url=server)

@@ -148,6 +148,14 @@ def test_bad_options_are_usage_errors(archive, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "before --start" in result.output
 
 
+def test_a_base_url_with_a_query_is_one_error_before_any_request(archive, tmp_path: Path) -> None:
+    base, served = archive
+    result = _run(f"{base}?token=T0ken", tmp_path / "local")
+    assert result.exit_code == 1
+    assert result.output == f"Error: {base}?token=...: a base URL takes no query (?...) or fragment (#...); file paths are appended to it\n"
+    assert not served.requests and not (tmp_path / "local").exists()
+
+
 def test_command_registers_into_the_download_group() -> None:
     from auromat_core.cli import build_cli
 
