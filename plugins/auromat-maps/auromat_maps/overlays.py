@@ -130,8 +130,9 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
         if use_mapping_altitude:
             return mapping.defined[::stride, ::stride]
         raise InputError(
-            f"horizon of mapping {mapping.identifier}: give intersects_earth=<(h, w) bool mask> or "
-            "wcs=<the photo's WCS>, or use_mapping_altitude=True to outline the mapped region"
+            f"horizon of mapping {mapping.identifier}: give the style intersects_earth=<(h, w) bool mask> or "
+            "wcs=<the photo's WCS>, or use_mapping_altitude=True to outline the mapped region "
+            "(-o wcs=FILE or -o use_mapping_altitude=true on the command line)"
         )
     from auromat_core.geometry.engine import intersects_earth as rays_hit_earth
     from auromat_core.geometry.engine import map_directions

@@ -49,7 +49,7 @@ def as_header(source: WcsLike) -> fits.Header:
         if header is None:
             raise WcsError(
                 f"mapping {source.identifier} carries no celestial WCS (no existing file in its metadata "
-                f"{SOLUTION_PATH_KEY!r}); pass wcs=<astropy WCS, FITS header or .wcs path>"
+                f"{SOLUTION_PATH_KEY!r}); give the style wcs= (an astropy WCS, FITS header or .wcs path; -o wcs=FILE on the command line)"
             )
         return header
     if isinstance(source, (str, os.PathLike)):

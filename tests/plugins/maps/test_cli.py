@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -120,6 +122,20 @@ def test_style_option_values_out_of_range_are_one_line_errors(themis_fixtures, t
 def test_draw_refuses_selections_the_style_does_not_use(themis_fixtures, tmp_path, style, arguments, message) -> None:
     result = _run("draw", style, "--data", str(themis_fixtures), "-p", "allow_later_skymap=true", "--out", str(tmp_path / "m.png"), *arguments)
     assert result.exit_code == 2 and message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("style", "message"),
+    [
+        ("reference-stars", r"^Error: mapping gako\.2011\.01\.06\.17\.00\.00 carries no celestial WCS .*; -o wcs=FILE on the command line\)$"),
+        ("horizon", r"^Error: horizon of mapping gako\.2011\.01\.06\.17\.00\.00: .*\(-o wcs=FILE or -o use_mapping_altitude=true on the command line\)$"),
+    ],
+)
+def test_a_photo_style_on_a_mapping_without_solution_says_how_to_give_one(themis_fixtures, tmp_path, style, message) -> None:
+    result = _run("draw", style, "--data", str(themis_fixtures), "-p", "allow_later_skymap=true",
+                  "--id", "gako.2011.01.06.17.00.00", "--out", str(tmp_path / "m.png"))
+    assert result.exit_code == 1 and re.match(message, result.output.strip())
     assert list(tmp_path.iterdir()) == []
 
 
