@@ -12,6 +12,10 @@ import json
 import logging
 import os
 import sys
+import traceback
+import types
+import warnings
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -22,7 +26,7 @@ from . import __version__
 from .errors import AuromatError
 from .mapping import members_of
 from .options import UTC_TIME, check_period, provider_options
-from .plugins import get_plugins
+from .plugins import PluginLoadWarning, get_plugins
 from .providers import frames_between
 from .registry import list_providers, open_data, provider_options_of
 
@@ -34,7 +38,9 @@ class AuromatGroup(click.Group):
 
     User errors are :class:`AuromatError` and operating-system errors (a folder
     that cannot be created, a full disk, a permission): neither is a bug, so
-    neither shows a traceback unless ``--debug`` is given.
+    neither shows a traceback unless ``--debug`` is given. Any other exception
+    is a bug: it is also one line, naming the plugin (or the core) that raised
+    it, and ``--debug`` shows its traceback.
     """
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -43,10 +49,16 @@ class AuromatGroup(click.Group):
         except BrokenPipeError:  # the reader went away (``auromat info | head``): nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
-        except (AuromatError, OSError) as error:
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"Error: {_one_line(error)}", err=True)
+            if isinstance(error, (AuromatError, OSError)):
+                click.echo(f"Error: {_one_line(error)}", err=True)
+            else:
+                click.echo(f"Error: unexpected {type(error).__name__}: {error} ({_raised_where(error)}; "
+                           "run auromat --debug ... for the traceback)", err=True)
             ctx.exit(1)
 
 
@@ -55,6 +67,25 @@ def _one_line(error: Exception) -> str:
         where = " -> ".join(str(name) for name in (error.filename, error.filename2) if name is not None)
         return f"{where}: {error.strerror}" if where else error.strerror
     return str(error)
+
+
+def _raised_where(error: BaseException) -> str:
+    """``raised in plugin 'name', package/module.py:line``: the innermost frame of the traceback in a plugin's or the core's package."""
+    core = Path(__file__).parent
+    roots = {core: "auromat-core"}
+    for name, plugin in get_plugins().pm.list_name_plugin():
+        module = plugin if isinstance(plugin, types.ModuleType) else sys.modules.get(type(plugin).__module__)
+        package = sys.modules.get(module.__name__.partition(".")[0]) if module is not None else None
+        folders = list(getattr(package, "__path__", []))  # a package (also a namespace one) ...
+        if not folders and getattr(package, "__file__", None):  # ... or a top-level module
+            folders = [Path(package.__file__).parent]
+        roots.update({Path(folder): f"plugin {name!r}" for folder in folders if Path(folder) != core})
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        path = Path(frame.filename)
+        for root, owner in roots.items():
+            if path.is_relative_to(root):
+                return f"raised in {owner}, {path.relative_to(root.parent)}:{frame.lineno}"
+    return "raised outside auromat's packages"
 
 
 def _root_callback(ctx: click.Context, debug: bool, verbose: bool) -> None:
@@ -79,13 +110,14 @@ class _AboveProgressBars(logging.Handler):
 def plugins_command(as_json: bool) -> None:
     """List loaded plugins with their versions and hooks, and plugins that failed."""
     plugins = get_plugins()
+    failed = [attrs.asdict(failure) for failure in plugins.check()]
     loaded = [attrs.asdict(info) for info in plugins.plugin_infos()]
-    failed = [attrs.asdict(failure) for failure in plugins.failures]
     if as_json:
         click.echo(json.dumps({"plugins": loaded, "failed": failed}, indent=2))
         return
     for info in loaded:
-        click.echo(f"{info['name']} {info['version'] or ''}: {', '.join(info['hooks']) or '-'}")
+        package = f" ({info['distribution']})" if info["distribution"] not in (None, info["name"]) else ""
+        click.echo(f"{info['name']} {info['version'] or ''}{package}: {', '.join(info['hooks']) or '-'}")
     for failure in failed:
         click.echo(f"FAILED {failure['plugin']} ({failure['stage']}): {failure['error']}")
 
@@ -212,5 +244,15 @@ def build_cli() -> click.Group:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
-    build_cli().main(args=argv if argv is not None else sys.argv[1:], prog_name="auromat")
+    """Console entry point: plugin failures are one ``Warning:`` line each, other warnings as Python shows them."""
+    with warnings.catch_warnings():
+        show = warnings.showwarning
+
+        def show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, PluginLoadWarning):
+                click.echo(f"Warning: {message}", err=True)
+            else:
+                show(message, category, *args, **kwargs)
+
+        warnings.showwarning = show_warning
+        build_cli().main(args=argv if argv is not None else sys.argv[1:], prog_name="auromat")

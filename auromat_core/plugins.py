@@ -1,14 +1,18 @@
 """Plugin discovery and the registries of named contributions.
 
 Plugins are the built-in modules of :data:`BUILTIN_PLUGINS` plus every entry
-point of the group ``auromat``. A plugin that raises on import or inside a hook
-is reported (a :class:`PluginLoadWarning` naming it, and an entry in
-``auromat plugins``) while the others keep working. ``AUROMAT_LOAD_PLUGINS=a,b``
-loads only the named entry points (an empty value loads none).
+point of the group ``auromat``. A plugin that raises on import, implements a
+hook the specification does not know or with other arguments, or raises inside
+a hook is reported (a :class:`PluginLoadWarning` naming it, and an entry in
+``auromat plugins``) while the others keep working. A name registered by two
+plugins is unusable, and asking for it is an error naming both; the plugins'
+other names keep working. ``AUROMAT_LOAD_PLUGINS=a,b`` loads only the named
+entry points (an empty value loads none).
 """
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import logging
@@ -83,6 +87,8 @@ class PluginInfo:
     name: str
     version: str | None
     hooks: tuple[str, ...]
+    distribution: str | None = None
+    """The installed package that provides it (what ``pip`` calls it)."""
 
 
 class Plugins:
@@ -99,24 +105,43 @@ class Plugins:
         self.pm = pluggy.PluginManager("auromat")
         self.pm.add_hookspecs(hookspecs)
         self.failures: list[PluginFailure] = []
-        self._versions: dict[str, str | None] = {}
+        self._distributions: dict[str, tuple[str | None, str | None]] = {}
         self._registry: dict[str, dict[str, Registration]] | None = None
+        self._conflicts: dict[str, dict[str, str]] = {}
         for module_name in BUILTIN_PLUGINS:
             try:
-                module = importlib.import_module(module_name)
+                self.register(importlib.import_module(module_name), name=module_name)
             except Exception as error:  # a broken built-in must not break the others
                 self._fail(module_name, "import", error)
                 continue
-            self.pm.register(module, name=module_name)
-            self._versions[module_name] = _distribution_version("auromat-core")
+            self._distributions[module_name] = ("auromat-core", _distribution_version("auromat-core"))
         if load_entry_points:
             self._load_entry_points()
 
     def register(self, plugin: object, name: str | None = None) -> str:
-        """Register a plugin object (a module or an instance with hookimpls)."""
-        plugin_name = self.pm.register(plugin, name=name)
+        """Register a plugin object (a module or an instance with hookimpls).
+
+        Raises
+        ------
+        PluginError
+            If a hook has arguments its specification lacks, or is not a hook of
+            the specification (naming the closest one); nothing is registered then.
+        """
+        try:
+            plugin_name = self.pm.register(plugin, name=name)
+        except pluggy.PluginValidationError as error:
+            raise PluginError("; ".join(line.strip() for line in str(error).splitlines() if line.strip())) from None
+        unknown = [caller.name for caller in self.pm.get_hookcallers(plugin) or [] if not caller.has_spec() and not _optional(caller, plugin)]
+        if unknown:
+            self.pm.unregister(plugin)
+            raise PluginError("; ".join(self._unknown_hook(hook) for hook in sorted(unknown)))
         self._registry = None
         return plugin_name
+
+    def _unknown_hook(self, hook: str) -> str:
+        known = [name for name, caller in vars(self.pm.hook).items() if isinstance(caller, pluggy.HookCaller) and caller.has_spec()]
+        close = difflib.get_close_matches(hook, known, n=1)
+        return f"{hook} is not an auromat hook" + (f" (did you mean {close[0]}?)" if close else f"; the hooks are: {', '.join(sorted(known))}")
 
     def unregister(self, name: str) -> None:
         """Remove a registered plugin by name."""
@@ -136,48 +161,77 @@ class Plugins:
             except Exception as error:  # a broken plugin must not break the others
                 self._fail(entry_point.name, "import", error)
                 continue
-            self.pm.register(plugin, name=entry_point.name)
-            self._versions[entry_point.name] = entry_point.dist.version if entry_point.dist else None
+            try:
+                self.register(plugin, name=entry_point.name)
+            except (PluginError, ValueError) as error:  # ValueError: one module under two names
+                self._fail(entry_point.name, "register", error)
+                continue
+            dist = entry_point.dist
+            self._distributions[entry_point.name] = (dist.name, dist.version) if dist else (None, None)
 
     def _fail(self, plugin: str, stage: str, error: BaseException) -> None:
-        message = f"{type(error).__name__}: {error}"
+        message = str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
         self.failures.append(PluginFailure(plugin, stage, message))
         warnings.warn(f"auromat plugin {plugin!r} failed ({stage}): {message}", PluginLoadWarning, stacklevel=3)
 
-    def _collect(self) -> dict[str, dict[str, Registration]]:
+    def _collect(self) -> tuple[dict[str, dict[str, Registration]], dict[str, dict[str, str]]]:
+        """Run the registration hooks: the registrations by kind and name, and the names registered twice (with the error)."""
         registry: dict[str, dict[str, Registration]] = {kind: {} for kind in hookspecs.HOOK_KINDS.values()}
+        conflicts: dict[str, dict[str, str]] = {kind: {} for kind in hookspecs.HOOK_KINDS.values()}
+        owners: dict[tuple[str, str], list[str]] = {}
         for hook_name, kind in hookspecs.HOOK_KINDS.items():
             for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
                 plugin = impl.plugin_name
 
-                def register(name: str, obj: Any, description: str = "", *, _kind=kind, _plugin=plugin) -> None:
-                    existing = registry[_kind].get(name)
-                    if existing is not None:
-                        raise PluginError(
-                            f"{_kind} {name!r} is registered twice: by plugin {existing.plugin!r} "
-                            f"and by plugin {_plugin!r}"
-                        )
-                    registry[_kind][name] = Registration(_kind, name, obj, description, _plugin)
+                def register(name: str, obj: Any, description: str = "", *, _kind=kind, _plugin=plugin, _hook=hook_name) -> None:
+                    plugins = owners.setdefault((_kind, name), [])
+                    plugins.append(_plugin)
+                    if len(plugins) == 1:
+                        registry[_kind][name] = Registration(_kind, name, obj, description, _plugin)
+                        return
+                    registry[_kind].pop(name, None)
+                    times = "twice" if len(plugins) == 2 else f"{len(plugins)} times"
+                    by = ", ".join(f"by plugin {p!r}" for p in plugins[:-1]) + f" and by plugin {plugins[-1]!r}"
+                    conflicts[_kind][name] = message = f"{_kind} {name!r} is registered {times}: {by}"
+                    self._fail(_plugin, _hook, PluginError(message))
 
                 try:
                     impl.function(register=register)
-                except PluginError:
-                    raise
                 except Exception as error:  # isolate a failing hook
                     self._fail(plugin, hook_name, error)
-        return registry
+        return registry, conflicts
+
+    def check(self) -> list[PluginFailure]:
+        """Run every registration hook now (they otherwise run on first use) and return all failures so far."""
+        self.registrations("provider")
+        return list(self.failures)
 
     def registrations(self, kind: str) -> dict[str, Registration]:
-        """All registrations of one kind (``"provider"``, ``"exporter"``, ...), by name."""
+        """All usable registrations of one kind (``"provider"``, ``"exporter"``, ...), by name."""
         if self._registry is None:
-            self._registry = self._collect()
+            self._registry, self._conflicts = self._collect()
         return self._registry[kind]
 
+    def conflicts(self, kind: str) -> dict[str, str]:
+        """The names of one kind that two plugins register, each with the error that names both."""
+        self.registrations(kind)
+        return self._conflicts[kind]
+
     def lookup(self, kind: str, name: str) -> Registration:
-        """The registration of ``name``; an :class:`UnknownNameError` lists the alternatives."""
+        """The registration of ``name``.
+
+        Raises
+        ------
+        PluginError
+            If two plugins register ``name`` (naming both).
+        UnknownNameError
+            If no plugin does (listing the alternatives and, for first-party names, the package to install).
+        """
         found = self.registrations(kind)
         if name in found:
             return found[name]
+        if name in self._conflicts[kind]:
+            raise PluginError(self._conflicts[kind][name])
         available = ", ".join(sorted(found)) or "none"
         message = f"unknown {kind} {name!r}; available: {available}"
         package = FIRST_PARTY_PACKAGES.get(kind, {}).get(name)
@@ -191,7 +245,8 @@ class Plugins:
         for name, plugin in self.pm.list_name_plugin():
             callers = self.pm.get_hookcallers(plugin) or []
             hooks = tuple(sorted(caller.name for caller in callers))
-            infos.append(PluginInfo(name, self._versions.get(name), hooks))
+            distribution, version = self._distributions.get(name, (None, None))
+            infos.append(PluginInfo(name, version, hooks, distribution))
         return sorted(infos, key=lambda info: info.name)
 
     def add_commands(self, cli: Any) -> None:
@@ -201,6 +256,11 @@ class Plugins:
                 impl.function(cli=cli)
             except Exception as error:
                 self._fail(impl.plugin_name, "register_commands", error)
+
+
+def _optional(caller: pluggy.HookCaller, plugin: object) -> bool:
+    """Whether ``plugin`` marked its implementation of the hook ``caller`` optional (``optionalhook=True``)."""
+    return all(impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
 
 
 def _distribution_version(name: str) -> str | None:

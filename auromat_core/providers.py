@@ -105,6 +105,11 @@ class Provider(abc.ABC):
     def load(self, index: int) -> MappingLike:
         """Build the mapping at position ``index`` of :attr:`times`."""
 
+    def __repr__(self) -> str:
+        """``ClassName('where')`` with the provider's ``path`` or ``folder`` attribute, else ``ClassName()``: errors name providers so."""
+        where = next((value for value in (getattr(self, name, None) for name in ("path", "folder")) if value is not None), None)
+        return f"{type(self).__name__}({'' if where is None else repr(str(where))})"
+
     def members(self, index: int) -> Sequence[tuple[str, datetime]] | None:
         """Identifier and time of each mapping of the collection at ``index``, known without loading it.
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import logging
 import os
 from collections.abc import Mapping as MappingABC
 from typing import Any
 
 from .errors import AuromatError, InputError, NoDataError
 from .plugins import Registration, get_plugins
+
+log = logging.getLogger(__name__)
 
 
 def _list(kind: str) -> list[Registration]:
@@ -88,15 +91,29 @@ def detect_providers(path: str | os.PathLike) -> list[Registration]:
     provider for a specific layout (e.g. an archive folder with an index file)
     returns more than a generic one that could also read it, and only the
     providers with the highest confidence are returned.
+    A ``can_open`` that raises counts as "no", with a warning naming the provider and its plugin.
     """
     scores = []
     for registration in list_providers():
-        can_open = getattr(registration.obj, "can_open", None)
-        score = float(can_open(path)) if can_open is not None else 0.0
+        score = _confidence(registration, path)
         if score > 0:
             scores.append((score, registration))
     best = max((score for score, _ in scores), default=0.0)
-    return [registration for score, registration in scores if score == best]
+    found = [registration for score, registration in scores if score == best]
+    log.info("%s: detected by provider(s) %s (confidence %g)", path, ", ".join(r.name for r in found) or "none", best)
+    return found
+
+
+def _confidence(registration: Registration, path: str | os.PathLike) -> float:
+    can_open = getattr(registration.obj, "can_open", None)
+    if can_open is None:
+        return 0.0
+    try:
+        return float(can_open(path))
+    except Exception as error:  # noqa: BLE001 - one plugin's bug must not stop the detection by the others
+        log.warning("provider %r (plugin %r) failed to tell whether it can open %s, skipped: %s: %s",
+                    registration.name, registration.plugin, path, type(error).__name__, error)
+        return 0.0
 
 
 def choose_provider(path: str | os.PathLike, provider: str | None = None) -> Registration:
@@ -114,7 +131,10 @@ def choose_provider(path: str | os.PathLike, provider: str | None = None) -> Reg
         return candidates[0]
     if not candidates:
         able = ", ".join(r.name for r in list_providers() if hasattr(r.obj, "can_open")) or "none installed"
-        raise NoDataError(f"no installed provider can open {path} (providers that detect their data: {able}); choose one with --provider")
+        unusable = "".join(f"; unusable: {message}" for message in get_plugins().conflicts("provider").values())
+        raise NoDataError(
+            f"no installed provider can open {path} (providers that detect their data: {able}{unusable}); choose one with --provider"
+        )
     names = ", ".join(r.name for r in candidates)
     raise AuromatError(f"several providers can open {path}: {names}; choose one with --provider")
 

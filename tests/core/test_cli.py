@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -12,8 +14,9 @@ from click.testing import CliRunner
 
 import auromat_core
 from auromat_core import hookimpl
-from auromat_core.cli import build_cli
+from auromat_core.cli import build_cli, main
 from auromat_core.errors import InputError
+from auromat_core.plugins import PluginLoadWarning, set_plugins
 
 UNSET = object()
 
@@ -43,6 +46,11 @@ class CommandsPlugin:
             import os
 
             os.makedirs(os.path.join(folder, "out"))
+
+        @cli.command()
+        def crash():
+            """Fail like a command with a bug."""
+            raise RuntimeError("load exploded")
 
         @cli.commands["download"].command("camera")
         def download_camera():
@@ -112,6 +120,45 @@ def test_an_operating_system_error_is_one_line_with_exit_1(run, tmp_path):
     assert result.exit_code == 1
     assert result.output == f"Error: {blocker / 'out'}: Not a directory\n"
     assert isinstance(run("--debug", "store", str(blocker)).exception, NotADirectoryError)
+
+
+def test_an_unexpected_exception_is_one_line_naming_where_it_was_raised(run):
+    result = run("crash")
+    assert result.exit_code == 1
+    line = Path(__file__).read_text().splitlines().index('            raise RuntimeError("load exploded")') + 1
+    assert result.output == (
+        f"Error: unexpected RuntimeError: load exploded (raised in plugin 'commands-plugin', tests/core/test_cli.py:{line}; "
+        "run auromat --debug ... for the traceback)\n"
+    )
+    assert isinstance(run("--debug", "crash").exception, RuntimeError)
+
+
+class ExporterHookFails:
+    @hookimpl
+    def register_exporters(self, register):
+        raise KeyError("npz")
+
+
+def test_plugins_lists_failures_inside_hooks(run, auromat_plugins):
+    auromat_plugins.register(ExporterHookFails(), name="typo")
+    with pytest.warns(PluginLoadWarning, match="typo"):
+        result = run("plugins", "--json")
+    assert json.loads(result.output)["failed"] == [{"plugin": "typo", "stage": "register_exporters", "error": "KeyError: 'npz'"}]
+
+
+def test_the_console_command_shows_a_plugin_failure_as_one_warning_line(monkeypatch, capsys):
+    broken = importlib.metadata.EntryPoint("broken", "auromat_no_such_module.plugin", "auromat")
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: importlib.metadata.EntryPoints([broken]).select(group=group))
+    previous = set_plugins(None)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main(["list-providers"])
+    finally:
+        set_plugins(previous)
+    assert exited.value.code == 0
+    assert capsys.readouterr().err == (
+        "Warning: auromat plugin 'broken' failed (import): ModuleNotFoundError: No module named 'auromat_no_such_module'\n"
+    )
 
 
 def test_debug_shows_the_exception(run):

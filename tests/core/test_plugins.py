@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+from datetime import datetime
+
 import pytest
 
 import auromat_core
-from auromat_core import hookimpl
-from auromat_core.errors import InputError, PluginError, UnknownNameError
-from auromat_core.plugins import PluginLoadWarning
+from auromat_core import Provider, hookimpl
+from auromat_core.errors import InputError, NoDataError, PluginError, UnknownNameError
+from auromat_core.plugins import ENTRY_POINT_GROUP, PluginLoadWarning, Plugins
 from tests.conftest import register_providers
 
 
@@ -59,12 +62,92 @@ def test_get_provider_names_a_mistyped_option(auromat_plugins):
         auromat_core.get_provider("pathless", begin=5)
 
 
-def test_duplicate_names_are_an_error_naming_both_plugins(auromat_plugins):
+class OtherCameraPlugin:
+    @hookimpl
+    def register_providers(self, register):
+        register("other", Camera, "another camera")
+
+
+def test_a_name_registered_twice_is_an_error_naming_both_plugins_and_the_others_keep_working(auromat_plugins):
     auromat_plugins.register(CameraPlugin(), name="first")
     auromat_plugins.register(CameraPlugin(), name="second")
-    with pytest.raises(PluginError) as info:
-        auromat_core.list_providers()
-    assert "'first'" in str(info.value) and "'second'" in str(info.value) and "'camera'" in str(info.value)
+    auromat_plugins.register(OtherCameraPlugin(), name="third")
+    twice = r"^provider 'camera' is registered twice: by plugin 'first' and by plugin 'second'$"
+    with pytest.warns(PluginLoadWarning, match=r"plugin 'second' failed \(register_providers\): provider 'camera' is registered twice"):
+        assert [r.name for r in auromat_core.list_providers()] == ["other"]
+    with pytest.raises(PluginError, match=twice):
+        auromat_core.get_provider("camera")
+    assert isinstance(auromat_core.get_provider("other"), Camera)
+    assert [(f.plugin, f.stage) for f in auromat_plugins.check()] == [("second", "register_providers")]
+
+
+def test_a_name_registered_three_times_names_the_three_plugins(auromat_plugins):
+    for name in ("a", "b", "c"):
+        auromat_plugins.register(CameraPlugin(), name=name)
+    with pytest.warns(PluginLoadWarning):
+        auromat_plugins.check()
+    with pytest.raises(PluginError, match=r"^provider 'camera' is registered 3 times: by plugin 'a', by plugin 'b' and by plugin 'c'$"):
+        auromat_core.get_provider("camera")
+
+
+class WrongArgumentsPlugin:
+    @hookimpl
+    def register_providers(self, reg, extra):
+        reg("never", Camera)
+
+
+class MisspeltHookPlugin:
+    @hookimpl
+    def register_provider(self, register):
+        register("never", Camera)
+
+
+class OptionalHookPlugin:
+    @hookimpl(optionalhook=True)
+    def register_someday(self, register):
+        """A hook of a later auromat: allowed, because it is marked optional."""
+
+    @hookimpl
+    def register_providers(self, register):
+        register("optional", Camera)
+
+
+WRONG_ARGUMENTS, MISSPELT_HOOK, OTHER_CAMERA = WrongArgumentsPlugin(), MisspeltHookPlugin(), OtherCameraPlugin()
+
+
+def test_a_hook_with_arguments_the_specification_lacks_is_refused(auromat_plugins):
+    with pytest.raises(PluginError, match=r"^Plugin 'wrong' for hook 'register_providers'; hookimpl definition: register_providers\(reg, extra\); "
+                                          r"Argument\(s\) .* are declared in the hookimpl but can not be found in the hookspec$"):
+        auromat_plugins.register(WrongArgumentsPlugin(), name="wrong")
+    assert not auromat_plugins.pm.has_plugin("wrong") and auromat_core.list_providers() == []
+
+
+def test_a_misspelt_hook_is_refused_with_the_closest_hook(auromat_plugins):
+    with pytest.raises(PluginError, match=r"^register_provider is not an auromat hook \(did you mean register_providers\?\)$"):
+        auromat_plugins.register(MisspeltHookPlugin(), name="misspelt")
+    assert not auromat_plugins.pm.has_plugin("misspelt")
+
+
+def test_a_hook_marked_optional_may_be_unknown(auromat_plugins):
+    auromat_plugins.register(OptionalHookPlugin(), name="later")
+    assert [r.name for r in auromat_core.list_providers()] == ["optional"]
+
+
+def entry_points_of(monkeypatch, *values):
+    """Installed entry points of group ``auromat`` replaced by ``(name, "module:attribute")`` pairs of this module."""
+    points = importlib.metadata.EntryPoints(importlib.metadata.EntryPoint(name, value, ENTRY_POINT_GROUP) for name, value in values)
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: points.select(group=group))
+
+
+def test_installed_plugins_with_bad_hooks_fail_alone(monkeypatch):
+    entry_points_of(monkeypatch, ("wrong", f"{__name__}:WRONG_ARGUMENTS"), ("misspelt", f"{__name__}:MISSPELT_HOOK"),
+                    ("good", f"{__name__}:OTHER_CAMERA"))
+    with pytest.warns(PluginLoadWarning) as warned:
+        plugins = Plugins()
+    assert [(f.plugin, f.stage) for f in plugins.failures] == [("wrong", "register"), ("misspelt", "register")]
+    assert "did you mean register_providers?" in plugins.failures[1].error and len(warned) == 2
+    assert list(plugins.registrations("provider")) == ["other"]
+    assert [info.name for info in plugins.plugin_infos()] == ["auromat_core.convert", "auromat_core.magnetic", "good"]
 
 
 def test_failing_hook_is_reported_and_others_keep_working(auromat_plugins):
@@ -114,6 +197,51 @@ def test_detect_providers_asks_can_open(auromat_plugins, tmp_path):
     register_providers(auromat_plugins, "opener-plugin", ("opener", Opener, "opens folders named *mine"))
     assert [r.name for r in auromat_core.detect_providers(tmp_path / "mine")] == ["opener"]
     assert auromat_core.detect_providers(tmp_path / "other") == []
+
+
+def test_a_failing_can_open_skips_that_provider_with_a_warning_naming_it(auromat_plugins, tmp_path, caplog):
+    class Broken:
+        @classmethod
+        def can_open(cls, path):
+            raise ValueError("can_open blew up")
+
+    class Working:
+        @classmethod
+        def can_open(cls, path):
+            return True
+
+    register_providers(auromat_plugins, "careless", ("broken", Broken, "raises"))
+    register_providers(auromat_plugins, "careful", ("working", Working, "opens all"))
+    assert [r.name for r in auromat_core.detect_providers(tmp_path)] == ["working"]
+    assert [record.getMessage() for record in caplog.records if record.levelname == "WARNING"] == [
+        f"provider 'broken' (plugin 'careless') failed to tell whether it can open {tmp_path}, skipped: ValueError: can_open blew up"
+    ]
+
+
+def test_no_provider_for_a_folder_names_the_providers_registered_twice(auromat_plugins, tmp_path):
+    auromat_plugins.register(CameraPlugin(), name="first")
+    auromat_plugins.register(CameraPlugin(), name="second")
+    with pytest.warns(PluginLoadWarning), pytest.raises(NoDataError, match=r"unusable: provider 'camera' is registered twice: .*; choose one"):
+        auromat_core.open_data(tmp_path)
+
+
+def test_a_provider_without_repr_is_named_by_class_and_folder(tmp_path):
+    class Folder(Provider):
+        times = identifiers = ()
+
+        def __init__(self, folder):
+            self.folder = folder
+
+        def load(self, index):
+            raise IndexError(index)
+
+    class Nowhere(Folder):
+        def __init__(self):
+            pass
+
+    assert repr(Folder(tmp_path)) == f"Folder({str(tmp_path)!r})" and repr(Nowhere()) == "Nowhere()"
+    with pytest.raises(NoDataError, match=rf"in Folder\('{tmp_path}'\) \(it has no data\)$"):
+        Folder(tmp_path).get(datetime(2011, 1, 6))
 
 
 def test_detect_providers_prefers_the_most_confident(auromat_plugins, tmp_path):
