@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import textwrap
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -12,13 +13,13 @@ from typing import Any
 import click
 from tqdm.auto import tqdm
 
-from auromat_core import NoDataError, frames_between, open_data
+from auromat_core import NoDataError, frames_between, get_draw_style, list_draw_styles, open_data
 from auromat_core.options import UTC_TIME, check_period, parse_key_values, provider_options
 from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
 from .movie import CODECS, check_movie, create_movie
-from .styles import STYLES, check_options
+from .styles import Takes, check_options, takes
 from .wcsutil import photo_time, read_header
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,39 @@ def _preparation(arcsec: float | None, resample_method: str, min_elevation: floa
     return prepare
 
 
+class _StyleName(click.ParamType):
+    """A registered draw style's name (of any plugin); for movies, one that draws a mapping."""
+
+    name = "style"
+
+    def __init__(self, movie: bool = False) -> None:
+        self.movie = movie
+
+    def choices(self) -> list[str]:
+        return [r.name for r in list_draw_styles() if not self.movie or takes(r.obj) == "mapping"]
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        choices = self.choices()
+        if value not in choices:
+            what = "a draw style that draws one mapping" if self.movie else "an installed draw style"
+            self.fail(f"{value!r} is not {what}; choose from: {', '.join(choices) or 'none installed'}", param, ctx)
+        return value
+
+
+class _StylesCommand(click.Command):
+    """A command whose help ends with the installed styles it can draw, wrapped between names."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        style = next(param.type for param in self.params if isinstance(param.type, _StyleName))
+        text = f"STYLE: {', '.join(style.choices()) or 'none installed'}."
+        formatter.write_paragraph()
+        for line in textwrap.wrap(text, width=max(formatter.width - formatter.current_indent - 2, 40), break_on_hyphens=False):
+            formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n")
+
+
 def _style_options(style: str, pairs: tuple[str, ...]) -> dict[str, Any]:
     options = parse_key_values(pairs, "--option")
-    check_options(style, options)
+    check_options(style, get_draw_style(style), options)
     return options
 
 
@@ -88,7 +119,7 @@ def _wcs_in_period(data: Path, paths: list[Path], start: datetime | None, end: d
 
 def _with_solution(style: str, options: dict[str, Any], data: Path, item: Any) -> dict[str, Any]:
     """``options`` with ``wcs=DATA/<identifier>.wcs`` for a style drawn on the photo, when that file exists and no ``wcs`` was given."""
-    if "wcs" in options or "wcs" not in inspect.signature(STYLES[style].function).parameters or not data.is_dir():
+    if "wcs" in options or "wcs" not in inspect.signature(get_draw_style(style)).parameters or not data.is_dir():
         return options
     solution = data / f"{getattr(item, 'identifier', '')}.wcs"
     return {**options, "wcs": solution} if solution.is_file() else options
@@ -107,8 +138,8 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
     return source.load(0)
 
 
-@click.command("draw", no_args_is_help=True, epilog=f"STYLE: {', '.join(sorted(STYLES))}.")
-@click.argument("style", type=click.Choice(sorted(STYLES)), metavar="STYLE")
+@click.command("draw", cls=_StylesCommand, no_args_is_help=True)
+@click.argument("style", type=_StyleName(), metavar="STYLE")
 @_source_options
 @click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it); "
               "not needed when the data holds one.")
@@ -126,9 +157,10 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
     check_period(start, end)
     prepare = _preparation(arcsec, resample_method, min_elevation)
-    chosen = STYLES[style]
+    function = get_draw_style(style)
+    draws: Takes = takes(function)
     options = _style_options(style, pairs)
-    if chosen.takes == "mapping":
+    if draws == "mapping":
         if identifier is not None and time is not None:
             raise click.UsageError(f"style {style} draws one mapping: give --id or --time, not both")
         if start is not None or end is not None:
@@ -138,14 +170,14 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
         options = _with_solution(style, options, data, drawable)
     elif identifier is not None or time is not None:
         raise click.UsageError(f"style {style} draws a sequence: choose its frames with --start and --end (--id/--time are for one mapping)")
-    elif chosen.takes == "wcs-sequence" and provider is None and (solutions := _wcs_files(data)):
+    elif draws == "wcs-sequence" and provider is None and (solutions := _wcs_files(data)):
         drawable = _wcs_in_period(data, solutions, start, end)
     else:
         source = _open(data, provider, altitude, provider_pairs)
         frames = tqdm(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",
                       disable=no_progress)
         drawable = (prepare(item) for item in frames)
-    figax = chosen.function(drawable, **options)
+    figax = function(drawable, **options)
     save_fig(out, figax, dpi=dpi)
     click.echo(f"wrote {out}")
 
@@ -164,9 +196,8 @@ class _Frames:
         return self.figures
 
 
-@click.command("movie", no_args_is_help=True,
-               epilog=f"STYLE: {', '.join(sorted(name for name, style in STYLES.items() if style.takes == 'mapping'))}.")
-@click.argument("style", type=click.Choice(sorted(name for name, style in STYLES.items() if style.takes == "mapping")), metavar="STYLE")
+@click.command("movie", cls=_StylesCommand, no_args_is_help=True)
+@click.argument("style", type=_StyleName(movie=True), metavar="STYLE")
 @_source_options
 @click.option("--start", help="First UTC time (default: the first frame).", **_PERIOD)
 @click.option("--end", help="Last UTC time (default: the last frame).", **_PERIOD)
@@ -189,6 +220,7 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float 
     options = _style_options(style, pairs)
     source = _open(data, provider, altitude, provider_pairs)
     count = len(frames_between(source, start, end))
-    figures = (STYLES[style].function(prepare(item), **_with_solution(style, options, data, item)) for item in source.sequence(start, end))
+    function = get_draw_style(style)
+    figures = (function(prepare(item), **_with_solution(style, options, data, item)) for item in source.sequence(start, end))
     create_movie(out, _Frames(count, figures), fps, width=width, progress=not no_progress)
     click.echo(f"wrote {out} ({count} frames at {fps:g} fps)")

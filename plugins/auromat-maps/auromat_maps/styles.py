@@ -1,4 +1,9 @@
-"""The registry of draw styles of this plugin: name, function, what it takes, description."""
+"""The draw styles of this plugin (name, function, what it takes, description) and the option checks of any style.
+
+What a style draws is its function's ``takes`` attribute, which ``auromat
+draw`` reads of every registered style, this plugin's or another's (see
+:func:`takes`).
+"""
 
 from __future__ import annotations
 
@@ -29,31 +34,41 @@ class Style(NamedTuple):
     description: str
 
 
+def takes(style: Callable[..., Any]) -> Takes:
+    """What a registered draw style draws: its ``takes`` attribute, by default one mapping."""
+    return getattr(style, "takes", "mapping")
+
+
+def _style(function: Callable[..., Any], draws: Takes, description: str) -> Style:
+    function.takes = draws  # type: ignore[attr-defined]
+    return Style(function, draws, description)
+
+
 STYLES: dict[str, Style] = {
-    "stereographic": Style(draw_stereographic, "mapping",
-                           "Stereographic map (WGS84) with coastlines, land, parallels and meridians"),
-    "mlat-mlt-stereographic": Style(draw_stereographic_mlat_mlt, "mapping",
-                                    "Stereographic map in magnetic latitude and MLT"),
-    "mlat-mlt-polar": Style(draw_mlat_mlt_polar, "mapping", "Round polar MLat/MLT map, midnight at the bottom"),
-    "plot": Style(draw_plot, "mapping", "Plain longitude/latitude plot"),
-    "grid-overlay": Style(draw_grid_overlay, "mapping", "Parallels and meridians on the original photo"),
-    "horizon": Style(draw_horizon, "mapping", "Modelled Earth horizon on the original photo"),
-    "reference-stars": Style(draw_reference_stars, "mapping",
-                             "Bright catalogue stars on the original photo (needs its WCS)"),
-    "date": Style(draw_date, "mapping", "The photo time written on the photo"),
-    "cities": Style(draw_cities_map, "mapping", "Stereographic map with city markers (GeoNames)"),
-    "astrometry-pixel-scales": Style(draw_astrometry_pixel_scales, "wcs-sequence",
-                                     "Celestial pixel scale of each WCS solution of a sequence"),
-    "astrometry-rotation-angles": Style(draw_astrometry_rotation_angles, "wcs-sequence",
-                                        "Rotation angle of each WCS solution of a sequence"),
-    "ra-dec": Style(draw_ra_dec, "wcs-sequence", "Path of the image-center RA/Dec over a sequence"),
-    "camera-footpoints": Style(draw_camera_footpoints, "sequence", "Camera footpoints of a sequence on a map"),
-    "keogram": Style(draw_keogram, "sequence", "Keogram (latitude vs time) along a meridian"),
+    "stereographic": _style(draw_stereographic, "mapping",
+                            "Stereographic map (WGS84) with coastlines, land, parallels and meridians"),
+    "mlat-mlt-stereographic": _style(draw_stereographic_mlat_mlt, "mapping",
+                                     "Stereographic map in magnetic latitude and MLT"),
+    "mlat-mlt-polar": _style(draw_mlat_mlt_polar, "mapping", "Round polar MLat/MLT map, midnight at the bottom"),
+    "plot": _style(draw_plot, "mapping", "Plain longitude/latitude plot"),
+    "grid-overlay": _style(draw_grid_overlay, "mapping", "Parallels and meridians on the original photo"),
+    "horizon": _style(draw_horizon, "mapping", "Modelled Earth horizon on the original photo"),
+    "reference-stars": _style(draw_reference_stars, "mapping",
+                              "Bright catalogue stars on the original photo (needs its WCS)"),
+    "date": _style(draw_date, "mapping", "The photo time written on the photo"),
+    "cities": _style(draw_cities_map, "mapping", "Stereographic map with city markers (GeoNames)"),
+    "astrometry-pixel-scales": _style(draw_astrometry_pixel_scales, "wcs-sequence",
+                                      "Celestial pixel scale of each WCS solution of a sequence"),
+    "astrometry-rotation-angles": _style(draw_astrometry_rotation_angles, "wcs-sequence",
+                                         "Rotation angle of each WCS solution of a sequence"),
+    "ra-dec": _style(draw_ra_dec, "wcs-sequence", "Path of the image-center RA/Dec over a sequence"),
+    "camera-footpoints": _style(draw_camera_footpoints, "sequence", "Camera footpoints of a sequence on a map"),
+    "keogram": _style(draw_keogram, "sequence", "Keogram (latitude vs time) along a meridian"),
 }
 
 
-def check_options(name: str, options: dict[str, Any]) -> None:
-    """Check the options of style ``name`` against its function's keyword parameters and their types.
+def check_options(name: str, style: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Check the options of the style ``name`` against the keyword parameters of its function ``style`` and their types.
 
     Values of parameters annotated with ``bool``, ``int``, ``float``, ``str``,
     ``dict`` or ``tuple[float, ...]`` (optionally ``| None``) must have that
@@ -65,14 +80,28 @@ def check_options(name: str, options: dict[str, Any]) -> None:
     InputError
         For an unknown option (naming the accepted ones) or a value of the wrong type.
     """
-    parameters = {p.name: p for p in list(inspect.signature(STYLES[name].function, eval_str=True).parameters.values())[1:]}
+    parameters = _parameters(style)
+    if parameters is None:
+        return
     unknown = sorted(set(options) - set(parameters))
-    if unknown:
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
         raise InputError(f"style {name} has no option {', '.join(unknown)}; its options: {', '.join(sorted(parameters))}")
     for key, value in options.items():
-        expected = _expected(parameters[key].annotation, value)
+        expected = _expected(parameters[key].annotation, value) if key in parameters else None
         if expected is not None:
             raise InputError(f"style {name}: option {key} must be {expected}, got {value!r}")
+
+
+def _parameters(style: Callable[..., Any]) -> dict[str, inspect.Parameter] | None:
+    """The parameters of ``style`` after the drawable, annotations evaluated where they can be; None without a signature."""
+    try:
+        try:
+            signature = inspect.signature(style, eval_str=True)
+        except NameError:  # an annotation names what the style's module does not import at run time
+            signature = inspect.signature(style)
+    except (TypeError, ValueError):
+        return None
+    return {p.name: p for p in list(signature.parameters.values())[1:]}
 
 
 _NUMBER = (int, float)

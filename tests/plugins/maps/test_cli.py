@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
+from auromat_core import hookimpl
 from auromat_core.cli import build_cli
 
 
@@ -36,16 +37,58 @@ def test_draw_astrometry_of_a_wcs_folder(iss_fixtures, tmp_path) -> None:
     assert out.read_bytes().startswith(b"%PDF")
 
 
-def test_wcs_styles_take_the_solutions_of_the_period(iss_fixtures, tmp_path, monkeypatch) -> None:
-    from auromat_maps import cli
+class ThirdPartyStyles:
+    """Draw styles of another plugin: one of a mapping, one of WCS solutions; they record what they are given."""
 
-    drawn = []
-    monkeypatch.setitem(cli.STYLES, "ra-dec", cli.STYLES["ra-dec"]._replace(function=lambda items: drawn.append(items) or _figure()))
-    result = _run("draw", "ra-dec", "--data", str(iss_fixtures / "seq"), "--start", "2011-09-18T11:55:05",
+    def __init__(self) -> None:
+        self.drawn: list[object] = []
+
+    @hookimpl
+    def register_draw_styles(self, register):
+        def outline(mapping, colour: str = "red"):
+            self.drawn.append((mapping.identifier, colour))
+            return _figure()
+
+        def wcs_paths(solutions):
+            self.drawn.append([path.name for path in solutions])
+            return _figure()
+
+        wcs_paths.takes = "wcs-sequence"
+        register("outline", outline, "the outline of a mapping")
+        register("wcs-paths", wcs_paths, "the names of WCS files")
+
+
+@pytest.fixture
+def third_party_styles(auromat_plugins) -> ThirdPartyStyles:
+    import auromat_maps.plugin
+    import auromat_spacecraft.plugin
+
+    styles = ThirdPartyStyles()
+    for name, plugin in [("maps", auromat_maps.plugin), ("spacecraft", auromat_spacecraft.plugin), ("other", styles)]:
+        auromat_plugins.register(plugin, name=name)
+    return styles
+
+
+def test_styles_of_another_plugin_are_drawn_with_their_options(third_party_styles, iss_fixtures, tmp_path) -> None:
+    result = _run("draw", "outline", "--data", str(iss_fixtures), "-o", 'colour="blue"', "--out", str(tmp_path / "o.png"))
+    assert result.exit_code == 0, result.output
+    assert third_party_styles.drawn == [("ISS029-E-8492", "blue")] and (tmp_path / "o.png").is_file()
+    wrong = _run("draw", "outline", "--data", str(iss_fixtures), "-o", "colour=5", "--out", str(tmp_path / "p.png"))
+    assert wrong.exit_code == 1 and wrong.output == "Error: style outline: option colour must be a string, got 5\n"
+    drawable = " ".join(_run("draw", "--help").output.split()).partition("STYLE: ")[2].rstrip(".").split(", ")
+    in_movies = " ".join(_run("movie", "--help").output.split()).partition("STYLE: ")[2].rstrip(".").split(", ")
+    assert {"outline", "wcs-paths", "keogram", "stereographic"} <= set(drawable)
+    assert {"outline", "stereographic"} <= set(in_movies) and not {"wcs-paths", "keogram"} & set(in_movies)
+    refused = _run("movie", "wcs-paths", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.mp4"))
+    assert refused.exit_code == 2 and "'wcs-paths' is not a draw style that draws one mapping; choose from: " in refused.output
+
+
+def test_wcs_styles_take_the_solutions_of_the_period(third_party_styles, iss_fixtures, tmp_path) -> None:
+    result = _run("draw", "wcs-paths", "--data", str(iss_fixtures / "seq"), "--start", "2011-09-18T11:55:05",
                   "--end", "2011-09-18T11:55:12", "--out", str(tmp_path / "p.png"))
     assert result.exit_code == 0, result.output
-    assert [path.name for path in drawn[0]] == ["ISS029-E-8495.wcs", "ISS029-E-8496.wcs", "ISS029-E-8497.wcs"]
-    empty = _run("draw", "ra-dec", "--data", str(iss_fixtures / "seq"), "--start", "2012-01-01", "--out", str(tmp_path / "q.png"))
+    assert third_party_styles.drawn == [["ISS029-E-8495.wcs", "ISS029-E-8496.wcs", "ISS029-E-8497.wcs"]]
+    empty = _run("draw", "wcs-paths", "--data", str(iss_fixtures / "seq"), "--start", "2012-01-01", "--out", str(tmp_path / "q.png"))
     assert empty.exit_code == 1
     assert "none of the 10 .wcs files of" in empty.output and "has a DATE-OBS between 2012-01-01 00:00:00 and the end" in empty.output
 
@@ -205,7 +248,7 @@ def test_movie_errors(iss_fixtures, tmp_path) -> None:
                                              "--out", str(tmp_path / "m.mp4")])
     assert empty.exit_code == 1 and "has no frames between 2020-01-01 00:00:00 and the end" in empty.output
     sequence_style = CliRunner().invoke(build_cli(), ["movie", "keogram", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.mp4")])
-    assert sequence_style.exit_code == 2 and "'keogram' is not one of" in sequence_style.output
+    assert sequence_style.exit_code == 2 and "'keogram' is not a draw style that draws one mapping; choose from: cities," in sequence_style.output
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "no data").mkdir()
     for arguments, message in (
