@@ -9,6 +9,7 @@ from .ellipsoid import (
     ellipsoid_line_intersection,
     ellipsoid_line_intersects,
     geodetic_to_ecef,
+    horizontal_directions,
     sphere_line_intersection,
 )
 from .engine import RayHits, intersects_earth, map_directions, map_grid
@@ -35,6 +36,7 @@ __all__ = [
     "gcrs_to_itrs_matrices",
     "gcrs_to_itrs_matrix",
     "geodetic_to_ecef",
+    "horizontal_directions",
     "intersects_earth",
     "itrs_to_gcrs",
     "map_directions",

@@ -102,6 +102,22 @@ def geodetic_to_ecef(
     return horizontal * np.cos(lon), horizontal * np.sin(lon), (n * (1.0 - WGS84_E2) + height) * sin_lat
 
 
+def horizontal_directions(lat_deg: float, lon_deg: float, azimuth_deg: ArrayLike, elevation_deg: ArrayLike) -> Array:
+    """Earth-fixed unit lines of sight (..., 3) of a ground camera from their azimuth (deg east of north) and elevation (deg).
+
+    Elevation is above the plane normal to the WGS84 ellipsoid at the camera's
+    geodetic ``lat_deg``, ``lon_deg``: what a calibration (a skymap) gives per pixel.
+    Map them with :func:`auromat_core.geometry.map_directions` (``frame="itrs"``).
+    """
+    az, el = np.radians(azimuth_deg), np.radians(elevation_deg)
+    phi, lam = np.radians(lat_deg), np.radians(lon_deg)
+    east = np.array([-np.sin(lam), np.cos(lam), 0.0])
+    north = np.array([-np.sin(phi) * np.cos(lam), -np.sin(phi) * np.sin(lam), np.cos(phi)])
+    up = np.array([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+    horizontal = np.cos(el)
+    return (horizontal * np.sin(az))[..., None] * east + (horizontal * np.cos(az))[..., None] * north + np.sin(el)[..., None] * up
+
+
 def ecef_to_geodetic(x: ArrayLike, y: ArrayLike, z: ArrayLike) -> tuple[Array, Array, Array]:
     """Earth-fixed x, y, z (km) to WGS84 geodetic latitude, longitude (deg) and height (km).
 

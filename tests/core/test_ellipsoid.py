@@ -15,6 +15,7 @@ from auromat_core.geometry.ellipsoid import (
     ellipsoid_line_intersection,
     ellipsoid_line_intersects,
     geodetic_to_ecef,
+    horizontal_directions,
     sphere_line_intersection,
 )
 
@@ -157,3 +158,22 @@ def test_nan_propagates():
     lat, lon, height = ecef_to_geodetic([np.nan, 7000.0], [0.0, 0.0], [0.0, 0.0])
     assert np.isnan([lat[0], lon[0], height[0]]).all()
     assert np.isfinite([lat[1], lon[1], height[1]]).all()
+
+
+def test_horizontal_directions_agree_with_astropy_altaz():
+    """Azimuth/elevation at a ground station -> ITRS lines of sight, against astropy's topocentric ITRS -> AltAz."""
+    from astropy import units as u
+    from astropy.coordinates import ITRS, AltAz, CartesianRepresentation, EarthLocation
+    from astropy.time import Time
+
+    lat, lon, height = 62.41, -145.16, 0.6
+    azimuth = np.array([0.0, 45.0, 161.3, 270.0, 300.5])
+    elevation = np.array([1.0, 15.458, 45.0, 89.9, 30.0])
+    directions = horizontal_directions(lat, lon, azimuth, elevation)
+    assert_allclose(np.linalg.norm(directions, axis=-1), 1.0, rtol=1e-15)
+    station = EarthLocation.from_geodetic(lon * u.deg, lat * u.deg, height * u.km)
+    time = Time("2011-01-06T17:00:00", scale="utc")
+    topocentric = ITRS(CartesianRepresentation(1000.0 * directions.T * u.km), obstime=time, location=station)
+    seen = topocentric.transform_to(AltAz(obstime=time, location=station))
+    assert_allclose(seen.alt.deg, elevation, atol=1e-9)
+    assert_allclose(np.mod(seen.az.deg - azimuth + 180.0, 360.0) - 180.0, 0.0, atol=1e-9)

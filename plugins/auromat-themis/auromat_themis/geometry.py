@@ -21,7 +21,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from auromat_core.geometry import gcrs_to_itrs_matrices
+from auromat_core.geometry import gcrs_to_itrs_matrices, horizontal_directions
 from auromat_core.geometry.ellipsoid import geodetic_to_ecef
 from auromat_core.geometry.engine import map_directions
 
@@ -50,23 +50,6 @@ class PixelGeometry:
 def station_itrs(skymap: Skymap) -> np.ndarray:
     """The station position (3,) in ITRS, km."""
     return np.array(geodetic_to_ecef(skymap.station_lat, skymap.station_lon, skymap.station_alt_km))
-
-
-def enu_basis(lat: float, lon: float) -> np.ndarray:
-    """(3, 3) rows: local east, north, up unit vectors in ITRS at geodetic ``lat``, ``lon`` (deg)."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    return np.array([
-        [-np.sin(lam), np.cos(lam), 0.0],
-        [-np.sin(phi) * np.cos(lam), -np.sin(phi) * np.sin(lam), np.cos(phi)],
-        [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)],
-    ])
-
-
-def directions_itrs(lat: float, lon: float, azimuth: np.ndarray, elevation: np.ndarray) -> np.ndarray:
-    """Unit lines of sight (..., 3) in ITRS for azimuth (east of north) and elevation in degrees."""
-    az, el = np.radians(azimuth), np.radians(elevation)
-    local = np.stack([np.cos(el) * np.sin(az), np.cos(el) * np.cos(az), np.sin(el)], axis=-1)
-    return local @ enu_basis(lat, lon)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -107,7 +90,7 @@ def pixel_geometry(skymap: Skymap, altitude_km: float, min_elevation: float | No
         keep = np.isfinite(elevation) & np.isfinite(skymap.azimuth)
         if min_elevation is not None:
             keep &= elevation >= min_elevation
-    rays = directions_itrs(skymap.station_lat, skymap.station_lon, np.where(keep, skymap.azimuth, 0.0), np.where(keep, elevation, 0.0))
+    rays = horizontal_directions(skymap.station_lat, skymap.station_lon, np.where(keep, skymap.azimuth, 0.0), np.where(keep, elevation, 0.0))
     centers = map_directions(station, rays, None, altitude_km, frame="itrs")
     lat, lon = centers.lat, centers.lon
     for array in (lat, lon, elevation):
