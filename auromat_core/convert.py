@@ -46,6 +46,7 @@ import attrs
 import click
 from tqdm import tqdm
 
+from .convert_settings import check_settings, conversion_settings, record_settings
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .io import make_folder
@@ -531,6 +532,9 @@ def convert(
     created = not out_dir.exists()
     make_folder(out_dir)
     _check_writable(out_dir)
+    settings = conversion_settings(registration.name, factory, options, exporter, export, resample)
+    if not overwrite:
+        check_settings(out_dir, format, settings)
     remove_partial_files(out_dir)
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
     outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}
@@ -552,12 +556,14 @@ def convert(
     )
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
+    record = record_settings(out_dir, format, settings)
     try:
         results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
     except BaseException:
         remove_partial_files(out_dir)  # of the workers stopped (this process removes its own)
-        if created:
-            with contextlib.suppress(OSError):  # only an empty folder goes
+        if created and all(path == record for path in out_dir.iterdir()):
+            with contextlib.suppress(OSError):  # the folder this run made goes when it holds nothing but the settings
+                record.unlink()
                 out_dir.rmdir()
         raise
     written = tuple(Path(path) for result in results for path in result.paths)

@@ -108,3 +108,11 @@ def register_providers(manager, plugin_name: str, *registrations: tuple) -> None
                 register(*registration)
 
     manager.register(Plugin(), name=plugin_name)
+
+
+def output_names(folder: Path) -> list[str]:
+    """Sorted names in a conversion's output folder, without its records of settings (``.auromat-convert-<format>.json``)."""
+    from auromat_core.convert_settings import SETTINGS_NAME
+
+    record = SETTINGS_NAME.partition("{")[0]
+    return sorted(path.name for path in folder.iterdir() if not path.name.startswith(record))

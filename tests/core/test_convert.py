@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import json
 import logging
 import multiprocessing
 import os
@@ -35,7 +36,7 @@ from spacepy import pycdf
 from auromat_core import AuromatError, InputError, Mapping, NoDataError, Provider, atomic_output, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
-from tests.conftest import register_providers, write_sequence
+from tests.conftest import output_names, register_providers, write_sequence
 
 FACTOR = 16
 HANG_GUARD_SECONDS = 60
@@ -90,7 +91,7 @@ def assert_converted(out: Path, sequence: Path, reader, pattern: str) -> None:
     """``out`` holds exactly one valid file per frame, each equal to the frame mapped afresh."""
     provider = SpacecraftProvider(sequence)
     files = complete_files(out, pattern)
-    assert sorted(p.name for p in out.iterdir()) == [p.name for p in files]
+    assert output_names(out) == [p.name for p in files]
     assert len(files) == len(provider) == 10
     for index, path in enumerate(files):
         read, expected = reader(path), provider.load(index)
@@ -244,7 +245,7 @@ def test_full_storage_stops_the_conversion_with_one_message(plugins, sequence, t
     with pytest.raises(AuromatError, match=r"^the output storage is full \(No space left on device\) while writing frame ISS029-E-8496; "
                                            r"3 frame\(s\) were converted before: free space and run again to resume"):
         convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in written)
+    assert output_names(tmp_path) == sorted(p.name for p in written)
 
 
 def test_provider_detection(plugins, sequence, tmp_path):
@@ -343,7 +344,7 @@ def test_ctrl_c_stops_the_workers_and_leaves_only_complete_files(iss_fixtures, t
     assert live_processes_of_group(process.pid) == [], "no worker is left"
     finished = complete_files(out, "*.cdf")
     assert 1 <= len(finished) < 10
-    assert sorted(p.name for p in out.iterdir()) == [p.name for p in finished], "no partial file is left"
+    assert output_names(out) == [p.name for p in finished], "no partial file is left"
     for path in finished:
         read_cdf(path)
 
@@ -390,7 +391,7 @@ def test_cli_converts(plugins, sequence, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "converted 3 file(s), skipped 0 existing" in result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ISS029-E-8500.nc", "ISS029-E-8501.nc", "ISS029-E-8502.nc"]
+    assert output_names(tmp_path) == ["ISS029-E-8500.nc", "ISS029-E-8501.nc", "ISS029-E-8502.nc"]
     assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
 
 
@@ -468,10 +469,28 @@ def test_cli_leaves_unset_export_options_to_the_exporter(plugins, sequence, tmp_
     for name, flags in (("default", []), ("level1", ["--compression", "1"])):
         result = CliRunner().invoke(build_cli(), [*arguments, "--out", str(tmp_path / name), *flags])
         assert result.exit_code == 0, result.output
-        (path,) = (tmp_path / name).iterdir()
+        (path,) = (tmp_path / name).glob("*.cdf")
         with pycdf.CDF(str(path)) as cdf:
             levels[name] = cdf["mlat"].compress()[1]
     assert levels == {"default": 4, "level1": 1}
+
+
+def test_a_rerun_with_other_settings_is_refused_and_overwrite_converts_again(plugins, sequence, tmp_path):
+    frames = {"start": datetime(2011, 9, 18, 11, 55, 23), "workers": 0, "progress": False, "out": tmp_path}
+    first = convert(sequence, "cdf", **frames)
+    assert len(first.written) == 2
+    record = json.loads((tmp_path / ".auromat-convert-cdf.json").read_text())
+    assert (record["provider"], record["provider_options"]["altitude"], record["export_options"]["compression"]) == ("spacecraft", 110.0, 4)
+    assert record["resample"] is None
+    assert convert(sequence, "cdf", provider_options={"altitude": 110.0}, export_options={"compression": 4}, **frames).skipped == 2
+    with pytest.raises(InputError, match=rf"^{tmp_path} holds cdf files converted with other settings \(altitude: 110.0 then, 120.0 now; "
+                                         r"compression: 4 then, 1 now\): choose another --out, or --overwrite to convert them all again$"):
+        convert(sequence, "cdf", provider_options={"altitude": 120.0}, export_options={"compression": 1}, **frames)
+    again = convert(sequence, "cdf", provider_options={"altitude": 120.0}, overwrite=True, **frames)
+    assert len(again.written) == 2 and {read_cdf(path).altitude for path in again.written} == {120.0}
+    assert convert(sequence, "cdf", provider_options={"altitude": 120.0}, **frames).skipped == 2
+    assert len(convert(sequence, "netcdf", **frames).written) == 2, "each format has its own record"
+    assert sorted(path.name for path in tmp_path.glob(".auromat-convert-*")) == [".auromat-convert-cdf.json", ".auromat-convert-netcdf.json"]
 
 
 def test_remove_partial_files_only_touches_partials_of_ended_processes(tmp_path):
