@@ -65,8 +65,10 @@ def register_solvers(register: Register) -> None:
 def register_draw_styles(register: Register) -> None:
     """Register figure builders: ``register(name, style, description)``.
 
-    ``style(mapping, **options)`` takes a mapping, a collection or a list of
-    mappings and returns ``(figure, axes)`` without showing or saving it.
+    ``style(drawable, **options)`` returns ``(figure, axes)`` without showing or
+    saving it. Its attribute ``takes`` says what ``drawable`` is: ``"mapping"``
+    (the default: a mapping, a collection or a list of mappings), ``"sequence"``
+    (mappings over time) or ``"wcs-sequence"`` (WCS solutions, or mappings).
     """
 
 

@@ -64,6 +64,12 @@ def _center_all(corner: np.ndarray) -> np.ndarray:
     return corner[:-1, :-1] & corner[:-1, 1:] & corner[1:, :-1] & corner[1:, 1:]
 
 
+def _writable_float(values: Any) -> np.ndarray:
+    """``values`` as float64, copied when it cannot be written (a mapping sets its undefined values to NaN in place)."""
+    array = np.asarray(values, dtype=np.float64)
+    return array if array.flags.writeable else array.copy()
+
+
 def _set_nan(array: np.ndarray, keep: np.ndarray) -> None:
     np.copyto(array, np.nan, where=~keep)
 
@@ -109,11 +115,11 @@ class Mapping:
         identifier: str,
         metadata: MappingABC[str, Any] | None = None,
     ) -> None:
-        self.lat_bounds = np.asarray(lat_bounds, dtype=np.float64)
-        self.lon_bounds = np.asarray(lon_bounds, dtype=np.float64)
-        self.lat = np.asarray(lat, dtype=np.float64)
-        self.lon = np.asarray(lon, dtype=np.float64)
-        self.elevation = np.asarray(elevation, dtype=np.float64)
+        self.lat_bounds = _writable_float(lat_bounds)
+        self.lon_bounds = _writable_float(lon_bounds)
+        self.lat = _writable_float(lat)
+        self.lon = _writable_float(lon)
+        self.elevation = _writable_float(elevation)
         image = np.asarray(image)
         self.image = image[:, :, np.newaxis] if image.ndim == 2 else image
         self.altitude = float(altitude)

@@ -156,5 +156,6 @@ __all__ = [
     "ellipsoid_line_intersection",
     "ellipsoid_line_intersects",
     "geodetic_to_ecef",
+    "horizontal_directions",
     "sphere_line_intersection",
 ]

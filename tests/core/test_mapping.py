@@ -304,3 +304,13 @@ def test_image_with_two_channels_is_rejected():
 def test_altitude_must_be_finite_and_not_negative(altitude):
     with pytest.raises(InputError, match=r"^mapping grid: altitude must be a finite number >= 0 km, got"):
         grid_mapping(altitude=altitude)
+
+
+def test_read_only_arrays_are_copied_not_written():
+    lat_bounds = grid_mapping().lat_bounds.copy()
+    lat_bounds[0, 0] = np.nan
+    lat_bounds.setflags(write=False)
+    mapping = grid_mapping(lat_bounds=lat_bounds)
+    assert not mapping.defined[0, 0] and np.isnan(mapping.lat[0, 0]), "the undefined corner undefines its pixel"
+    assert np.count_nonzero(np.isnan(lat_bounds)) == 1, "the caller's array is untouched"
+    assert mapping.lat_bounds is not lat_bounds and mapping.lat_bounds.flags.writeable

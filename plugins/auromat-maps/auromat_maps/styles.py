@@ -7,6 +7,7 @@ draw`` reads of every registered style, this plugin's or another's (see
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import types
 import typing
@@ -85,7 +86,11 @@ def check_options(name: str, style: Callable[..., Any], options: dict[str, Any])
         return
     unknown = sorted(set(options) - set(parameters))
     if unknown and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        raise InputError(f"style {name} has no option {', '.join(unknown)}; its options: {', '.join(sorted(parameters))}")
+        hints = [
+            f"{option} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(option, list(parameters), n=1)) else option
+            for option in unknown
+        ]
+        raise InputError(f"style {name} has no option {', '.join(hints)}; its options: {', '.join(sorted(parameters))}")
     for key, value in options.items():
         expected = _expected(parameters[key].annotation, value) if key in parameters else None
         if expected is not None:
@@ -109,7 +114,8 @@ _NUMBER = (int, float)
 
 def _expected(annotation: Any, value: Any) -> str | None:
     """What ``value`` should be for a parameter annotated ``annotation``, or None when it fits (or is not checked here)."""
-    kinds = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+    union = isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+    kinds = typing.get_args(annotation) if union else (annotation,)
     if value is None and type(None) in kinds:
         return None
     kinds = tuple(kind for kind in kinds if kind is not type(None))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 
 import numpy as np
 import pytest
@@ -45,7 +46,7 @@ class ThirdPartyStyles:
 
     @hookimpl
     def register_draw_styles(self, register):
-        def outline(mapping, colour: str = "red"):
+        def outline(mapping, colour: str = "red", width: typing.Optional[float] = None):  # noqa: UP045 - Optional is checked too
             self.drawn.append((mapping.identifier, colour))
             return _figure()
 
@@ -75,6 +76,10 @@ def test_styles_of_another_plugin_are_drawn_with_their_options(third_party_style
     assert third_party_styles.drawn == [("ISS029-E-8492", "blue")] and (tmp_path / "o.png").is_file()
     wrong = _run("draw", "outline", "--data", str(iss_fixtures), "-o", "colour=5", "--out", str(tmp_path / "p.png"))
     assert wrong.exit_code == 1 and wrong.output == "Error: style outline: option colour must be a string, got 5\n"
+    for option, message in (("width=\"wide\"", "style outline: option width must be a number, got 'wide'"),
+                            ("widht=2", "style outline has no option widht (did you mean width?); its options: colour, width")):
+        wrong = _run("draw", "outline", "--data", str(iss_fixtures), "-o", option, "--out", str(tmp_path / "p.png"))
+        assert wrong.exit_code == 1 and wrong.output == f"Error: {message}\n"
     drawable = " ".join(_run("draw", "--help").output.split()).partition("STYLE: ")[2].rstrip(".").split(", ")
     in_movies = " ".join(_run("movie", "--help").output.split()).partition("STYLE: ")[2].rstrip(".").split(", ")
     assert {"outline", "wcs-paths", "keogram", "stereographic"} <= set(drawable)
