@@ -34,6 +34,11 @@ from .mapping import Mapping
 
 ZENITH_STEP_DEG = 2.0**-17
 """Rounding step of stored zenith angles (error at most 3.8e-6 degrees)."""
+ZENITH_ANGLE_AT: dict[bool, tuple[str, str]] = {
+    False: ("at the mapped point", "Angle between the local vertical at the mapped point and the direction to the camera."),
+    True: ("seen from the camera", "Angle between the local vertical at the camera and the line of sight (a ground camera)."),
+}
+"""Where a stored zenith angle is measured, by :attr:`auromat_core.Mapping.seen_from_below`: a phrase and a sentence for file attributes."""
 
 METADATA_TYPES_ATTRIBUTE = "auromat_metadata_types"
 """Global attribute holding ``{key: "str"|"int"|"float"|"bool"}`` (JSON) of the mapping's metadata."""

@@ -84,8 +84,10 @@ class Mapping:
     lat, lon
         (h, w) geodetic latitude/longitude of pixel centers.
     elevation
-        (h, w) elevation angle (deg) of the line of sight at each center:
-        90 when seen from straight above (or, for ground cameras, at zenith).
+        (h, w) elevation angle (deg) of the line of sight of each center: for a
+        camera above the mapping altitude, above the horizon at the mapped point
+        (90 when seen from straight above); for a ground camera, seen from the
+        camera (90 at its zenith). See :attr:`seen_from_below`.
     image
         (h, w) or (h, w, c) unsigned integer image.
     altitude
@@ -259,6 +261,18 @@ class Mapping:
 
         lat, lon, _ = gcrs_position_to_geodetic(self.camera_position, self.time)
         return Location(float(lat), float(lon))
+
+    @property
+    def seen_from_below(self) -> bool:
+        """Whether the camera is below the mapping altitude (a ground camera).
+
+        Its :attr:`elevation` is then the elevation of each line of sight seen
+        from the camera; otherwise (a camera in orbit) the elevation of the line
+        of sight above the horizon at the mapped point.
+        """
+        from .geometry.frames import gcrs_position_to_geodetic
+
+        return float(gcrs_position_to_geodetic(self.camera_position, self.time)[2]) < self.altitude
 
     def magnetic(self, model: str = "dipole") -> MagneticCoordinates:
         """MLat/MLT of corners and centers from a registered magnetic model (cached)."""

@@ -314,3 +314,11 @@ def test_read_only_arrays_are_copied_not_written():
     assert not mapping.defined[0, 0] and np.isnan(mapping.lat[0, 0]), "the undefined corner undefines its pixel"
     assert np.count_nonzero(np.isnan(lat_bounds)) == 1, "the caller's array is untouched"
     assert mapping.lat_bounds is not lat_bounds and mapping.lat_bounds.flags.writeable
+
+
+@pytest.mark.parametrize(("height_km", "below"), [(0.6, True), (109.0, True), (111.0, False), (400.0, False)])
+def test_seen_from_below_tells_a_camera_under_the_mapping_altitude(height_km, below):
+    from auromat_core.geometry import geodetic_to_ecef, itrs_to_gcrs
+
+    camera = itrs_to_gcrs(np.array(geodetic_to_ecef(62.4, -145.2, height_km)), TIME)
+    assert grid_mapping(camera_position=camera).seen_from_below is below

@@ -50,6 +50,7 @@ from auromat_core import (
     atomic_output,
 )
 from auromat_core.encoding import (
+    ZENITH_ANGLE_AT,
     CoordinateEncoding,
     bookkeeping_attributes,
     channel_names,
@@ -573,12 +574,13 @@ class _Variables:
     def zenith_angle(self) -> list[_Variable]:
         step = self.steps.get("zenith")
         elevation = self.mapping.elevation
+        at, meaning = ZENITH_ANGLE_AT[self.mapping.seen_from_below]
         return [self._image_variable(
             "zenith_angle", lambda: self.encoding.encode(90.0 - elevation, step), (elevation, step), self.float_type, False,
             {
-                "CATDESC": "Zenith angle of the line of sight at pixel centers (90 - elevation)", "VAR_TYPE": "support_data",
+                "CATDESC": f"Zenith angle of the line of sight of pixel centers {at} (90 - elevation)", "VAR_TYPE": "support_data",
                 "UNITS": "degrees", "VALIDMIN": 0.0, "VALIDMAX": 180.0, "LABLAXIS": "Zenith angle", "FORMAT": "F11.6",
-                "VAR_NOTES": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees', position=False)}",
+                "VAR_NOTES": f"{meaning} {self.encoding.describe(step, 'degrees', position=False)}",
             },
         )]
 

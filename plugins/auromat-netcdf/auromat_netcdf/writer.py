@@ -46,6 +46,7 @@ from auromat_core import (
     atomic_output,
 )
 from auromat_core.encoding import (
+    ZENITH_ANGLE_AT,
     CoordinateEncoding,
     bookkeeping_attributes,
     channel_names,
@@ -463,11 +464,14 @@ class _Variables:
         step = self.steps.get("zenith")
         dtype = self.encoding.dtype
         elevation = self.mapping.elevation
+        below = self.mapping.seen_from_below
+        at, meaning = ZENITH_ANGLE_AT[below]
+        standard = {} if below else {"standard_name": "sensor_zenith_angle"}  # CF's is the angle at the target
         return [_Variable(
             "zenith_angle", dtype, self.dims,
-            {"standard_name": "sensor_zenith_angle", "long_name": "zenith angle of the line of sight (90 - elevation)",
+            {**standard, "long_name": f"zenith angle of the line of sight {at} (90 - elevation)",
              "units": "degree", "valid_min": 0.0, "valid_max": 180.0,
-             "comment": f"Angle between the local vertical and the direction to the camera. {self.encoding.describe(step, 'degrees', position=False)}",
+             "comment": f"{meaning} {self.encoding.describe(step, 'degrees', position=False)}",
              **self._data_attributes()},
             _store(lambda: self.encoding.encode(90.0 - elevation, step)), (elevation, step),
             fill=dtype.type(np.nan),

@@ -7,12 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import netCDF4
 import numpy as np
 import pytest
 from auromat_cdf import read_cdf
 from auromat_netcdf import read_netcdf
 from auromat_themis import ThemisProvider
 from click.testing import CliRunner
+from spacepy import pycdf
 
 from auromat_core.cli import build_cli
 from auromat_core.convert import convert
@@ -48,6 +50,16 @@ def test_hour_file_converts_to_23_files(gakona_folder: Path, tmp_path: Path, for
         np.testing.assert_array_equal(mapping.defined, original.defined)
         np.testing.assert_array_equal(mapping.image[mapping.defined], original.image[original.defined])
         np.testing.assert_allclose(mapping.lat_bounds, original.lat_bounds, atol=1e-5, equal_nan=True)
+    assert original.seen_from_below
+    if format_ == "cdf":
+        with pycdf.CDF(str(files[0])) as cdf:
+            described = str(cdf["zenith_angle"].attrs["CATDESC"]), str(cdf["zenith_angle"].attrs["VAR_NOTES"])
+    else:
+        with netCDF4.Dataset(files[0]) as dataset:
+            attributes = dataset["zenith_angle"].__dict__
+            assert "standard_name" not in attributes, "CF's sensor_zenith_angle is the angle at the target"
+            described = attributes["long_name"], attributes["comment"]
+    assert "seen from the camera" in described[0] and described[1].startswith("Angle between the local vertical at the camera")
 
 
 def test_later_skymap_needs_the_provider_option(gakona_folder: Path, tmp_path: Path) -> None:
