@@ -174,7 +174,15 @@ class Provider(abc.ABC):
         return self.load(identifier_index(self.identifiers, identifier, repr(self)))
 
     def indices_between(self, start: datetime | None = None, end: datetime | None = None) -> builtins.range:
-        """Positions of the times in ``[start, end]`` (both inclusive; None = open)."""
+        """Positions of the times in ``[start, end]`` (both inclusive; None = open).
+
+        Raises
+        ------
+        InputError
+            If ``end`` is before ``start``.
+        """
+        if start is not None and end is not None and as_utc(end) < as_utc(start):
+            raise InputError(f"the period ends ({as_utc(end).isoformat()}) before it starts ({as_utc(start).isoformat()})")
         times = self.times
         first = 0 if start is None else bisect.bisect_left(times, as_utc(start))
         last = len(times) if end is None else bisect.bisect_right(times, as_utc(end))

@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_array_equal
 
 from auromat_core import (
+    InputError,
     Mapping,
     MappingCollection,
     MaskByElevation,
@@ -193,6 +194,14 @@ def test_indices_between_includes_both_ends():
     assert [m.time for m in provider.sequence(t[1], t[3])] == list(t[1:4])
     assert provider.range == (t[0], t[4])
     assert len(provider) == 5
+
+
+def test_a_period_ending_before_it_starts_is_an_error():
+    provider = minutes_provider(5)
+    t = provider.times
+    with pytest.raises(InputError, match=rf"^the period ends \({t[1].isoformat()}\) before it starts \({t[3].isoformat()}\)$"):
+        next(provider.sequence(t[3], t[1]))
+    assert provider.indices_between(t[2], t[2]) == range(2, 3)
 
 
 def test_frames_between_names_the_period_it_finds_empty():

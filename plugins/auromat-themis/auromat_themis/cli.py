@@ -10,12 +10,12 @@ from auromat_core import InputError
 from auromat_core.options import UTC_TIME, check_period
 
 from .download import BASE_URL_ENV, DEFAULT_BASE_URL, download
-from .stations import STATIONS, parse_sites
+from .stations import STATIONS, site_codes
 
 
 def _sites(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
     try:
-        return parse_sites(value)
+        return site_codes(value)
     except InputError as error:
         raise click.BadParameter(str(error)) from None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from auromat_core import InputError
 from auromat_core.geometry import gcrs_to_itrs_matrices, horizontal_directions
 from auromat_core.geometry.ellipsoid import geodetic_to_ecef
 from auromat_core.geometry.engine import map_directions
@@ -71,6 +72,11 @@ def pixel_geometry(skymap: Skymap, altitude_km: float, min_elevation: float | No
         Pixels whose center elevation is below this (deg) are undefined (NaN);
         None keeps every pixel with a calibrated elevation.
     """
+    if not altitude_km > skymap.station_alt_km:
+        raise InputError(
+            f"altitude {altitude_km:g} km is not above THEMIS site {skymap.info.site} ({skymap.station_alt_km:g} km): "
+            "the mapping altitude must be above the camera"
+        )
     station = station_itrs(skymap)
     calibrated = np.flatnonzero(np.isclose(skymap.heights_km, altitude_km, rtol=0.0, atol=1e-6))
     if calibrated.size:

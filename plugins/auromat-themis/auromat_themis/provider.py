@@ -79,7 +79,8 @@ class ThemisProvider(Provider):
         None: the image is uint16 counts above the dark offset (times the
         skymap's multiplier). ``"original"`` or ``"percentile"``: uint8 display
         brightness (see :mod:`auromat_themis.brightness`), using
-        ``min_brightness``/``max_brightness`` or ``percentiles``.
+        ``min_brightness``/``max_brightness`` or ``percentiles``; either bound
+        alone means ``"original"``, as in the original toolkit.
     group_window
         Seconds within which frames of different sites form one time step.
 
@@ -108,6 +109,11 @@ class ThemisProvider(Provider):
     ) -> None:
         if brightness is not None and brightness not in METHODS:
             raise InputError(f"brightness must be None or one of {', '.join(METHODS)}, got {brightness!r}")
+        bounds = {key: number_option(name, value) for key, name, value in (
+            ("minimum", "min_brightness", min_brightness), ("maximum", "max_brightness", max_brightness)) if value is not None}
+        if bounds and brightness == "percentile":
+            raise InputError("min_brightness/max_brightness scale brightness='original'; brightness='percentile' takes percentiles")
+        brightness = "original" if bounds and brightness is None else brightness
         try:
             low, high = (number_option("percentiles", value, 0.0, 100.0) for value in percentiles)
         except (TypeError, ValueError):  # not a pair of numbers (InputError is a ValueError)
@@ -120,11 +126,7 @@ class ThemisProvider(Provider):
         self.min_elevation = None if min_elevation is None else number_option("min_elevation", min_elevation, -90.0, 90.0)
         self.allow_later_skymap = bool_option("allow_later_skymap", allow_later_skymap)
         self.brightness = brightness
-        self._brightness_options: dict[str, float] = (
-            {"low": low, "high": high}
-            if brightness == "percentile"
-            else {k: v for k, v in (("minimum", min_brightness), ("maximum", max_brightness)) if v is not None}
-        )
+        self._brightness_options: dict[str, float] = {"low": low, "high": high} if brightness == "percentile" else bounds
         self.group_window = number_option("group_window", group_window, 0.0)
         self._inputs, self.folder = self._resolve_inputs(l1_dir)
         self.skymap_dir = Path(path_option("skymap_dir", skymap_dir)) if skymap_dir is not None else self.folder

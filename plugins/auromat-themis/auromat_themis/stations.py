@@ -42,13 +42,23 @@ SITE_CODE = re.compile(r"[a-z0-9]{4}")
 
 
 def parse_sites(sites: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """Site codes from a comma-separated string or a sequence (None = all).
+    """Site codes from a comma-separated string or a sequence (None = all), with a warning for codes of no known station.
 
     Raises
     ------
     InputError
         For anything but strings, or a code that is not four letters/digits (upper case is accepted and lowered).
     """
+    codes = site_codes(sites)
+    unknown = [code for code in codes or () if code not in STATIONS]
+    if unknown:
+        log.warning("THEMIS site(s) %s are not among the %d known stations (%s); used as given",
+                    ", ".join(map(repr, unknown)), len(STATIONS), ", ".join(STATIONS))
+    return codes
+
+
+def site_codes(sites: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """:func:`parse_sites` without the warning (for checking a command-line option before its use)."""
     if sites is None:
         return None
     if not isinstance(sites, (str, list, tuple)) or not all(isinstance(item, str) for item in sites):
@@ -60,10 +70,6 @@ def parse_sites(sites: str | list[str] | tuple[str, ...] | None) -> tuple[str, .
         raise InputError(f"invalid THEMIS site code(s) {', '.join(map(repr, bad))}: expected four letters such as 'gako'")
     if not codes:
         raise InputError("no THEMIS site given")
-    unknown = [code for code in codes if code not in STATIONS]
-    if unknown:
-        log.warning("THEMIS site(s) %s are not among the %d known stations (%s); used as given",
-                    ", ".join(map(repr, unknown)), len(STATIONS), ", ".join(STATIONS))
     return codes
 
 

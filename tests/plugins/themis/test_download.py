@@ -156,6 +156,15 @@ def test_a_base_url_with_a_query_is_one_error_before_any_request(archive, tmp_pa
     assert not served.requests and not (tmp_path / "local").exists()
 
 
+def test_an_unknown_site_is_warned_about_once(archive, tmp_path: Path, caplog) -> None:
+    base, _ = archive
+    result = CliRunner().invoke(build_cli(), ["download", "themis", "--start", "2011-01-06T17:00", "--end", "2011-01-06T17:10",
+                                              "--site", "abcd", "--base-url", base, "--out", str(tmp_path), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    warned = [record.getMessage() for record in caplog.records if "not among the" in record.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("THEMIS site(s) 'abcd' are not among the 24 known stations")
+
+
 def test_command_registers_into_the_download_group() -> None:
     from auromat_core.cli import build_cli
 

@@ -102,11 +102,29 @@ def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, cap
         ({"sites": [5]}, r"sites must be site codes, comma-separated or a list such as \['gako', 'fykn'\], got \[5\]"),
         ({"sites": True}, r"sites must be site codes, comma-separated or a list such as \['gako', 'fykn'\], got True"),
         ({"skymap_dir": 5}, "skymap_dir must be a file or folder path, got 5"),
+        ({"min_brightness": "dark"}, "min_brightness must be a number, got 'dark'"),
+        ({"max_brightness": 5000, "brightness": "percentile"},
+         "min_brightness/max_brightness scale brightness='original'; brightness='percentile' takes percentiles"),
     ],
 )
 def test_invalid_options_name_the_option(l1_file: Path, option, message) -> None:
     with pytest.raises(auromat_core.InputError, match=f"^{message}$"):
         ThemisProvider(l1_file, **{"allow_later_skymap": True, **option})
+
+
+def test_a_brightness_bound_alone_scales_the_original_way(l1_file: Path) -> None:
+    bounded = ThemisProvider(l1_file, allow_later_skymap=True, min_brightness=1000, max_brightness=5000).load(0)[0]
+    counts = ThemisProvider(l1_file, allow_later_skymap=True).load(0)[0]
+    defined = counts.defined
+    expected = np.clip(np.floor((counts.image[..., 0][defined] - 1000.0) * (255.9999 / 4000.0)), 0, 255)
+    assert bounded.image.dtype == np.uint8 and np.array_equal(bounded.image[..., 0][defined], expected)
+    assert bounded.metadata["image_content"] == "display brightness (original)"
+
+
+def test_a_mapping_altitude_below_the_camera_is_refused(l1_file: Path) -> None:
+    below = r"^altitude 0 km is not above THEMIS site gako \(0 km\): the mapping altitude must be above the camera$"
+    with pytest.raises(auromat_core.InputError, match=below):
+        ThemisProvider(l1_file, allow_later_skymap=True, altitude=0).load(0)
 
 
 def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
