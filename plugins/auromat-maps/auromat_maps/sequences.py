@@ -81,11 +81,30 @@ def draw_camera_footpoints(
     return figure, ax
 
 
-def _time_edges(times: list[datetime]) -> list[datetime]:
-    if len(times) == 1:
-        return [times[0] - timedelta(seconds=0.5), times[0] + timedelta(seconds=0.5)]
-    middles = [a + (b - a) / 2 for a, b in zip(times[:-1], times[1:])]
-    return [times[0] - (middles[0] - times[0])] + middles + [times[-1] + (times[-1] - middles[-1])]
+GAP_CADENCES = 2.0
+"""Frames farther apart than this many typical intervals (the median) have a gap between them: an empty column."""
+
+
+def _time_columns(times: list[datetime]) -> tuple[list[datetime], np.ndarray]:
+    """Edges of the keogram's columns and the frame each column shows (-1: a gap without frames).
+
+    A frame's column reaches halfway to its neighbours, at most half the typical
+    interval: a data gap stays empty instead of being filled by its two neighbours.
+    """
+    steps = [b - a for a, b in zip(times[:-1], times[1:])]
+    positive = sorted(step for step in steps if step > timedelta(0))
+    half = (positive[len(positive) // 2] if positive else timedelta(seconds=1)) / 2
+    edges, frames = [times[0] - half], []
+    for index, step in enumerate(steps):
+        frames.append(index)
+        if step > 2 * GAP_CADENCES * half:
+            edges += [times[index] + half, times[index + 1] - half]
+            frames.append(-1)
+        else:
+            edges.append(times[index] + step / 2)
+    frames.append(len(times) - 1)
+    edges.append(times[-1] + half)
+    return edges, np.array(frames)
 
 
 def _lat_edges(lats: np.ndarray, rows: int) -> np.ndarray:
@@ -135,6 +154,8 @@ def draw_keogram(
     edges; or a provider or sequence of mappings, of which
     :func:`auromat_core.keogram` computes one along ``meridian_lon`` (default:
     the first camera's footpoint), geographic or ``magnetic``, at bin centers ``lats``.
+    Each frame is a column as wide as the typical frame interval at most, so data
+    gaps stay empty (see :data:`GAP_CADENCES`).
     """
     import matplotlib.dates as mdates
 
@@ -142,8 +163,10 @@ def draw_keogram(
     times, lat_edges, values = _as_arrays(source, options)
     figure = new_figure(fig_width, fig_height, dpi)
     ax = figure.add_subplot(1, 1, 1)
-    x = mdates.date2num(_time_edges(times))
-    planes = np.swapaxes(values, 0, 1)  # (lats, times[, channels]), as pcolormesh wants
+    edges, frames = _time_columns(times)
+    x = mdates.date2num(edges)
+    columns = np.where((frames >= 0).reshape((-1,) + (1,) * (values.ndim - 1)), values[frames], np.nan)
+    planes = np.swapaxes(columns, 0, 1)  # (lats, columns[, channels]), as pcolormesh wants
     if planes.ndim == 3:
         finite = np.isfinite(planes).all(axis=2)
         scale = 255.0 if np.nanmax(planes) <= 255 else float(np.nanmax(planes))

@@ -130,6 +130,23 @@ def test_keogram_from_arrays_and_errors() -> None:
         draw_keogram([])
 
 
+def test_a_data_gap_in_a_keogram_stays_empty() -> None:
+    import matplotlib.dates as mdates
+
+    start = datetime(2011, 1, 6, 17)
+    times = [start + timedelta(seconds=3 * i) for i in range(21)] + [start + timedelta(hours=1, seconds=3 * i) for i in range(21)]
+    values = np.arange(42 * 5, dtype=np.float64).reshape(42, 5)
+    figure, ax = draw_keogram((times, np.linspace(60, 64, 5), values))
+    mesh = ax.collections[0]
+    shown = np.ma.getdata(mesh.get_array()).reshape(5, 43)
+    masked = np.ma.getmaskarray(mesh.get_array()).reshape(5, 43)
+    assert masked[:, 21].all() and not masked[:, :21].any() and not masked[:, 22:].any()
+    assert np.array_equal(shown[:, :21], values[:21].T) and np.array_equal(shown[:, 22:], values[21:].T)
+    edges = mdates.num2date(np.unique(mesh.get_coordinates()[0, :, 0]))
+    seconds = np.array([(edge.replace(tzinfo=None) - start).total_seconds() for edge in edges])
+    assert seconds[[0, 1, 21, 22, 23, -1]] == pytest.approx([-1.5, 1.5, 61.5, 3598.5, 3601.5, 3661.5], abs=1e-3)
+
+
 def test_keogram_of_colour_mappings_is_drawn_in_colour(scandinavia_mapping) -> None:
     result = keogram([scandinavia_mapping], meridian_lon=5.0)
     assert result.values.shape[::2] == (1, 3)
