@@ -42,11 +42,6 @@ def _wrap_west(lon: float) -> float:
     return float((lon + 180.0) % 360.0 - 180.0)
 
 
-def _wrap_east(lon: float) -> float:
-    """Wrap into (-180, 180]."""
-    return float(180.0 - (180.0 - lon) % 360.0)
-
-
 def _in_range(low: float, high: float) -> Callable[[object, attrs.Attribute, float], None]:
     def check(instance: object, attribute: attrs.Attribute, value: float) -> None:
         if not low <= value <= high:
@@ -196,19 +191,23 @@ class BoundingBox:
 
 
 def _smallest_lon_interval(west: np.ndarray, east: np.ndarray) -> tuple[float, float]:
-    """(west, east) of the shortest circular interval covering all [west_i, east_i]."""
-    east = np.where(east < west, east + 360.0, east)
-    if np.any(east - west >= 360.0):
+    """(west, east) of the shortest circular interval covering all [west_i, east_i]: one of the given wests and easts."""
+    unwrapped = np.where(east < west, east + 360.0, east)
+    if np.any(unwrapped - west >= 360.0):
         return -180.0, 180.0
     order = np.argsort(west, kind="stable")
+    turns = np.concatenate([order, order])
     # intervals sorted by start, repeated one turn later so gaps across ±180 are seen
     starts = np.concatenate([west[order], west[order] + 360.0])
-    reach = np.maximum.accumulate(np.concatenate([east[order], east[order] + 360.0]))
+    ends = np.concatenate([unwrapped[order], unwrapped[order] + 360.0])
+    reach = np.maximum.accumulate(ends)
     gaps = starts[1:] - reach[:-1]
     i = int(np.argmax(gaps))
     if gaps[i] <= 0:
         return -180.0, 180.0
-    return _wrap_west(starts[i + 1]), _wrap_east(reach[i])
+    farthest = int(np.flatnonzero(ends[: i + 1] == reach[i])[0])
+    first, last = float(west[turns[i + 1]]), float(east[turns[farthest]])
+    return -180.0 if first == 180.0 else first, 180.0 if last == -180.0 else last  # 180 starts as -180, -180 ends as 180
 
 
 def bounding_box_away_from_poles(outline_latlon: npt.ArrayLike) -> BoundingBox | None:

@@ -14,6 +14,8 @@ from .ellipsoid import (
 )
 from .engine import RayHits, intersects_earth, map_directions, map_grid
 from .frames import (
+    ANNUAL_ABERRATION_MAX_RAD,
+    apparent_directions,
     gcrs_position_to_geodetic,
     gcrs_to_itrs,
     gcrs_to_itrs_matrices,
@@ -23,11 +25,13 @@ from .frames import (
 )
 
 __all__ = [
+    "ANNUAL_ABERRATION_MAX_RAD",
     "WGS84_A_KM",
     "WGS84_B_KM",
     "WGS84_E2",
     "WGS84_F",
     "RayHits",
+    "apparent_directions",
     "ecef_to_geodetic",
     "ellipsoid_line_intersection",
     "ellipsoid_line_intersects",

@@ -30,6 +30,7 @@ Times are naive UTC datetimes; aware ones are converted to UTC
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import warnings
@@ -39,6 +40,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import astropy.units as u
+import erfa
 import numpy as np
 from astropy.coordinates import GCRS, ITRS, CartesianRepresentation, get_sun
 from astropy.time import Time
@@ -173,7 +175,35 @@ def sun_direction_itrs(time: datetime) -> NDArray[np.float64]:
     return _ORIENTATIONS.get([as_utc(time)])[0].sun
 
 
+ANNUAL_ABERRATION_MAX_RAD = 1.03e-4
+"""Largest annual aberration: the Earth's orbital speed over the speed of light (at most 1.02e-4, 21 arcsec)."""
+
+
+@functools.lru_cache(maxsize=64)
+def _aberration_at(time: datetime) -> tuple[NDArray[np.float64], float, float]:
+    tdb = Time(time, scale="utc").tdb
+    astrom, _ = erfa.apci13(tdb.jd1, tdb.jd2)
+    return np.array(astrom["v"], dtype=np.float64), float(astrom["em"]), float(astrom["bm1"])
+
+
+def apparent_directions(directions: ArrayLike, time: datetime) -> NDArray[np.float64]:
+    """Apparent geocentric (GCRS) directions (..., 3) of distant sources from their ICRS (catalogue) unit directions.
+
+    A celestial WCS maps each pixel to the catalogue direction of the stars it
+    was fitted to. Seen from the geocentre at ``time``, light from that
+    direction arrives from the direction displaced by the annual aberration (up
+    to :data:`ANNUAL_ABERRATION_MAX_RAD`; ``erfa.ab`` with the Earth's
+    barycentric velocity from ``erfa.apci13``): that is the line of sight of the
+    pixel in GCRS. The camera's own velocity displaces the stars and the Earth
+    alike and cancels out. NaN directions stay NaN.
+    """
+    velocity, sun_distance, bm1 = _aberration_at(as_utc(time))
+    return erfa.ab(np.asarray(directions, dtype=np.float64), velocity, sun_distance, bm1)
+
+
 __all__ = [
+    "ANNUAL_ABERRATION_MAX_RAD",
+    "apparent_directions",
     "gcrs_position_to_geodetic",
     "gcrs_to_itrs",
     "gcrs_to_itrs_matrices",

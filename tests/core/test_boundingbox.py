@@ -174,3 +174,11 @@ def test_box_away_from_poles_is_what_the_pole_test_finds(outline):
 )
 def test_box_away_from_poles_declines_what_may_hold_a_pole(outline):
     assert bounding_box_away_from_poles(outline) is None
+
+
+def test_merged_edges_are_exactly_edges_of_the_boxes():
+    west, east = 142.77872372201494, -170.10000000000002  # across the antimeridian: east + 360 - 360 would round
+    boxes = [BoundingBox(-61.0, west, -55.0, 168.4), BoundingBox(-60.0, 150.3, -53.4, east)]
+    merged = BoundingBox.merged(boxes)
+    assert (merged.lon_west, merged.lon_east) == (west, east)
+    assert BoundingBox.merged(boxes[::-1]) == merged

@@ -235,3 +235,25 @@ def test_astropy_never_goes_online_for_recent_or_future_dates():
         assert error < 1e-15
         assert np.linalg.norm(sun) == pytest.approx(1.0)
     assert report["control_attempts"] > 0  # the detector does see astropy's download attempts
+
+
+def test_apparent_directions_are_astropy_gcrs_directions_of_distant_stars():
+    """The annual aberration of erfa.ab against astropy's ICRS -> GCRS (which adds the Sun's light deflection, < 20 mas here)."""
+    from astropy.coordinates import GCRS, SkyCoord, get_sun
+
+    from auromat_core.geometry import ANNUAL_ABERRATION_MAX_RAD, apparent_directions
+
+    time = datetime(2011, 9, 18, 11, 54, 56)
+    rng = np.random.default_rng(3)
+    stars = SkyCoord(rng.uniform(0, 360, 400) * u.deg, np.degrees(np.arcsin(rng.uniform(-1, 1, 400))) * u.deg, frame="icrs")
+    astropy_time = Time(time, scale="utc")
+    stars = stars[stars.separation(get_sun(astropy_time).transform_to("icrs")).deg > 45]
+    catalogue = stars.cartesian.xyz.value.T
+    seen = SkyCoord(stars.ra, stars.dec, distance=1e9 * u.pc, frame="icrs").transform_to(GCRS(obstime=astropy_time))
+    expected = seen.cartesian.xyz.value.T / np.linalg.norm(seen.cartesian.xyz.value.T, axis=1, keepdims=True)
+    apparent = apparent_directions(catalogue, time)
+    arcsec = lambda a, b: np.degrees(2 * np.arcsin(np.linalg.norm(a - b, axis=1) / 2)) * 3600  # noqa: E731
+    assert arcsec(apparent, expected).max() < 0.02
+    shift = arcsec(apparent, catalogue)
+    assert shift.max() > 19.0 and shift.max() < np.degrees(ANNUAL_ABERRATION_MAX_RAD) * 3600
+    assert np.isnan(apparent_directions(np.full((2, 3), np.nan), time)).all()

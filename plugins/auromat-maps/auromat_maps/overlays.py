@@ -134,11 +134,12 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
             "wcs=<the photo's WCS>, or use_mapping_altitude=True to outline the mapped region "
             "(-o wcs=FILE or -o use_mapping_altitude=true on the command line)"
         )
+    from auromat_core.geometry import apparent_directions
     from auromat_core.geometry.engine import intersects_earth as rays_hit_earth
     from auromat_core.geometry.engine import map_directions
 
     y, x = np.mgrid[0:mapping.shape[0]:stride, 0:mapping.shape[1]:stride]
-    directions = pixel_directions(photo_wcs(mapping, wcs), x, y)
+    directions = apparent_directions(pixel_directions(photo_wcs(mapping, wcs), x, y), mapping.time)
     if use_mapping_altitude:
         return np.isfinite(map_directions(mapping.camera_position, directions, mapping.time, mapping.altitude).lat)
     return rays_hit_earth(mapping.camera_position, directions, mapping.time)

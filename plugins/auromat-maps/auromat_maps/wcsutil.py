@@ -128,7 +128,11 @@ def image_size(header: fits.Header, wcs: WCS) -> tuple[int, int] | None:
 
 
 def pixel_directions(wcs: WCS, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """(..., 3) unit vectors (ICRS, used as GCRS) of the sky directions at pixel coordinates."""
+    """(..., 3) unit vectors (ICRS) of the catalogue directions at pixel coordinates.
+
+    The lines of sight in GCRS are these with the annual aberration
+    (:func:`auromat_core.geometry.apparent_directions`).
+    """
     ra, dec = wcs.all_pix2world(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64), 0)
     ra, dec = np.radians(ra), np.radians(dec)
     return np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)

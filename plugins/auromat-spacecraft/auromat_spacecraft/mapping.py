@@ -30,6 +30,7 @@ import numpy as np
 from astropy.io import fits
 
 from auromat_core import SOLUTION_PATH_KEY, InputError, Mapping
+from auromat_core.geometry import ANNUAL_ABERRATION_MAX_RAD, apparent_directions
 from auromat_core.geometry.ellipsoid import WGS84_A_KM
 from auromat_core.geometry.engine import intersects_earth as engine_intersects_earth
 from auromat_core.geometry.engine import map_grid
@@ -140,7 +141,7 @@ class SpacecraftCamera:
         rays = self.solution.corner_rows if corners else self.solution.center_rows
 
         def directions_for_rows(block: slice) -> np.ndarray:
-            return rays(slice(rows.start + block.start, rows.start + block.stop), unit=False, columns=columns)
+            return self._lines_of_sight(rays(slice(rows.start + block.start, rows.start + block.stop), columns=columns))
 
         part_shape = (rows.stop - rows.start, columns.stop - columns.start)
         hits = map_grid(camera, self.pose.time, altitude, part_shape, directions_for_rows)
@@ -156,7 +157,8 @@ class SpacecraftCamera:
         if distance <= radius:
             return slice(0, shape[0]), slice(0, shape[1])
         axis = -camera / distance
-        cos_angle = float(np.sqrt(1.0 - (radius / distance) ** 2))
+        # widened by the largest aberration: the cone is about the catalogue directions the solution gives
+        cos_angle = float(np.cos(np.arcsin(radius / distance) + ANNUAL_ABERRATION_MAX_RAD))
         any_row = np.zeros(shape[0], dtype=bool)
         any_column = np.zeros(shape[1], dtype=bool)
         for start in range(0, shape[0], _ROWS_PER_BLOCK):
@@ -169,6 +171,10 @@ class SpacecraftCamera:
             return slice(0, 0), slice(0, 0)
         return slice(int(hit_rows[0]), int(hit_rows[-1]) + 1), slice(int(hit_columns[0]), int(hit_columns[-1]) + 1)
 
+    def _lines_of_sight(self, sky: np.ndarray) -> np.ndarray:
+        """GCRS lines of sight (..., 3) of pixels from the unit catalogue directions the solution gives them."""
+        return apparent_directions(sky, self.pose.time)
+
     def intersects_earth(self, step: int = 1) -> np.ndarray:
         """``(h, w)`` (every ``step``-th pixel) bool: the center ray hits the WGS84 surface."""
         height, width = self.solution.shape
@@ -176,7 +182,7 @@ class SpacecraftCamera:
         out = np.empty((len(range(0, height, step)), len(x)), dtype=bool)
         for index, start in enumerate(range(0, height, step * _ROWS_PER_BLOCK)):
             y = np.arange(start, min(start + step * _ROWS_PER_BLOCK, height), step, dtype=np.float64)
-            directions = self.solution.directions(*np.meshgrid(x, y))
+            directions = self._lines_of_sight(self.solution.directions(*np.meshgrid(x, y)))
             block = engine_intersects_earth(self.pose.position, directions, self.pose.time)
             out[index * _ROWS_PER_BLOCK : index * _ROWS_PER_BLOCK + len(y)] = block
         return out
@@ -192,7 +198,7 @@ class SpacecraftCamera:
             return False
         if star_pixels is not None and len(star_pixels):
             stars = np.asarray(star_pixels, dtype=np.float64)
-            directions = self.solution.directions(stars[:, 0], stars[:, 1])
+            directions = self._lines_of_sight(self.solution.directions(stars[:, 0], stars[:, 1]))
             if engine_intersects_earth(self.pose.position, directions, self.pose.time).any():
                 return False
         return True

@@ -27,7 +27,7 @@ from PIL import Image
 from auromat_core import atomic_output, get_magnetic_model
 from auromat_core.geometry.ellipsoid import geodetic_to_ecef
 from auromat_core.geometry.engine import intersects_earth, map_directions
-from auromat_core.geometry.frames import itrs_to_gcrs
+from auromat_core.geometry.frames import apparent_directions, itrs_to_gcrs
 
 from .wcs import WcsSolution, with_photo_keywords, write_header
 
@@ -111,7 +111,7 @@ def render(camera: SampleCamera, solution: WcsSolution, seed: int = 1) -> np.nda
     rng = np.random.default_rng(seed)
     height, width = solution.shape
     position = solution.position
-    directions = solution.center_rows(slice(0, height))
+    directions = apparent_directions(solution.center_rows(slice(0, height)), camera.time)  # lines of sight, GCRS
     ground = intersects_earth(position, directions, camera.time)
     hits = map_directions(position, directions, camera.time, 110.0)
     image = np.empty((height, width, 3), dtype=np.float64)

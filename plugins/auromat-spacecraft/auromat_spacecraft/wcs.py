@@ -3,8 +3,10 @@
 A solution file (reference §11.4) holds a celestial FITS WCS (astrometry.net,
 TAN, optionally SIP) plus the photo keywords ``DATE-OBS``, ``POSX/POSY/POSZ``
 (camera position, GCRS km), ``NORADID`` and the optional time-shift cards
-``DATESHIF``, ``POSXSHIF/POSYSHIF/POSZSHIF``. Sky directions are ICRS unit
-vectors, used as GCRS directions (the axes agree to far below an arcsecond).
+``DATESHIF``, ``POSXSHIF/POSYSHIF/POSZSHIF``. Sky directions are the ICRS
+(catalogue) unit vectors the WCS was fitted to; the pixels' lines of sight in
+GCRS differ from them by the annual aberration (up to 21 arcsec,
+:func:`auromat_core.geometry.apparent_directions`, applied when mapping).
 
 Pixel coordinates are 0-based: pixel centers at ``0 … w-1``, corners at
 ``-0.5 … w-0.5`` (``(h+1, w+1)`` of them).
@@ -268,7 +270,7 @@ class WcsSolution:
             )
 
     def directions(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        """Unit sky vectors (ICRS = GCRS axes) of 0-based pixel coordinates, shape ``x.shape + (3,)``."""
+        """Unit catalogue (ICRS) directions of 0-based pixel coordinates, shape ``x.shape + (3,)``."""
         return self._rays.directions(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
 
     def grid_coordinates(

@@ -127,7 +127,7 @@ def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
         ("keogram", "magnetic=no", "style keogram: option magnetic must be true or false, got 'no'"),
         ("mlat-mlt-stereographic", "center=[62]", "style mlat-mlt-stereographic: option center must be a list of 2 numbers, got [62]"),
         ("cities", "city_options=5", "style cities: option city_options must be a JSON object, e.g. {\"labels\": 5}, got 5"),
-        ("cities", "cities=false", "style cities has no option cities; its options: bottom_title, bounding_box, center, city_options,"),
+        ("cities", "cities=false", "style cities has no option cities (did you mean coastlines?); its options: bottom_title, bounding_box,"),
     ],
 )
 def test_style_option_values_of_the_wrong_type_are_one_line_errors(iss_fixtures, tmp_path, style, option, message) -> None:

@@ -15,6 +15,7 @@ from astropy.coordinates import (
     CartesianRepresentation,
     EarthLocation,
     SkyCoord,
+    get_body_barycentric_posvel,
 )
 from astropy.io import fits
 from astropy.time import Time
@@ -30,12 +31,25 @@ WGS84_A = 6378.137
 WGS84_B = WGS84_A * (1 - 1 / 298.257223563)
 
 
+def aberrated(directions: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Directions (n, 3) seen by an observer moving at ``beta`` (velocity / c): special-relativistic aberration.
+
+    The lines of sight of a photo's pixels in the geocentric frame are the catalogue
+    directions its WCS gives, seen from the moving Earth (the annual aberration).
+    """
+    gamma = 1.0 / np.sqrt(1.0 - beta @ beta)
+    along = directions @ beta
+    seen = (directions / gamma + beta[None, :] * (1.0 + gamma * along / (1.0 + gamma))[:, None]) / (1.0 + along)[:, None]
+    return seen / np.linalg.norm(seen, axis=1, keepdims=True)
+
+
 def reference_mapping(header: fits.Header, x: np.ndarray, y: np.ndarray, altitude: float) -> tuple[np.ndarray, ...]:
     """lat, lon, elevation per pixel from astropy alone (no auromat code)."""
     ra, dec = astropy_wcs(header).all_pix2world(x, y, 0)
     time = Time(datetime.strptime(header["DATE-OBS"], "%Y-%m-%dT%H:%M:%S.%f"), scale="utc")
     camera_gcrs = np.array([header["POSX"], header["POSY"], header["POSZ"]])
-    sky = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs").cartesian.xyz.value.T  # ICRS axes = GCRS axes
+    catalogue = SkyCoord(ra * u.deg, dec * u.deg, frame="icrs").cartesian.xyz.value.T
+    sky = aberrated(catalogue, get_body_barycentric_posvel("earth", time)[1].xyz.to_value(u.km / u.s) / 299792.458)
     points = camera_gcrs + 1000.0 * sky  # 1000 km along each line of sight
     to_itrs = lambda p: GCRS(CartesianRepresentation(p.T * u.km), obstime=time).transform_to(  # noqa: E731
         ITRS(obstime=time)).cartesian.xyz.to_value(u.km).T
