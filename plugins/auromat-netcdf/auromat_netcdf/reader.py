@@ -86,12 +86,14 @@ def _time(dataset: netCDF4.Dataset, path: Path) -> datetime:
     if units is None or " since " not in units:
         raise InputError(f"{path}: time units {units!r}, expected '<unit> since <date>'")
     try:
-        return netCDF4.num2date(
+        decoded = netCDF4.num2date(
             variable[...].item(), units, getattr(variable, "calendar", "standard"),
             only_use_cftime_datetimes=False, only_use_python_datetimes=True,
         )
     except ValueError as error:
         raise InputError(f"{path}: cannot decode time with units {units!r} ({error})") from None
+    # a plain datetime, not cftime's subclass of it
+    return datetime(decoded.year, decoded.month, decoded.day, decoded.hour, decoded.minute, decoded.second, decoded.microsecond)
 
 
 def _scalar_km(dataset: netCDF4.Dataset, name: str, path: Path) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import netCDF4
@@ -109,6 +110,7 @@ def test_round_trip_default_is_within_one_metre(iss_file, binned_iss_mapping):
     read = read_netcdf(iss_file)
     read.check_invariants()
     assert_same_mapping(read, binned_iss_mapping, exact=False)
+    assert type(read.time) is datetime, "a plain datetime, as every provider gives"
 
 
 @pytest.mark.parametrize("masked", [True, False], ids=["masked", "unmasked"])
