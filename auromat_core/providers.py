@@ -14,6 +14,7 @@ import builtins
 import difflib
 import logging
 import os
+import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -66,11 +67,27 @@ def unknown_identifier(identifiers: Sequence[str], identifier: str, where: str, 
     if not close:  # a mistyped unique part, e.g. "8942" for "ISS029-E-8492": compare with the ends of the names
         tails = {name[-len(identifier):]: name for name in identifiers}
         close = [tails[tail] for tail in difflib.get_close_matches(identifier, list(tails), n=3, cutoff=0.7)]
+    nearest = _numerically_nearest(identifier, identifiers)
+    close = (nearest + [name for name in close if name not in nearest])[:3]
     if close:
         hint = f"; did you mean {', '.join(close)}?"
     else:
         hint = f" (it has {summary or f'{len(identifiers)}, e.g. {identifiers[0]}'})" if identifiers else " (it has none)"
     return NoDataError(f"no mapping with identifier {identifier!r} in {where}{hint}")
+
+
+def _numerically_nearest(identifier: str, identifiers: Sequence[str]) -> list[str]:
+    """The identifiers just below and above ``identifier`` among those that differ from it only in their digits.
+
+    Such identifiers (``gako.2011.01.06.17.00.04``, ``ISS029-E-8493``) count
+    frames or times: the neighbouring numbers are the useful suggestions, not the similar strings.
+    """
+    skeleton = re.sub(r"\d", "0", identifier)
+    if skeleton == identifier:
+        return []
+    alike = sorted(name for name in identifiers if re.sub(r"\d", "0", name) == skeleton)  # equal digit positions: text order is number order
+    position = bisect.bisect_left(alike, identifier)
+    return alike[max(position - 1, 0):position + 1]
 
 
 def frames_between(source: Provider, start: datetime | None = None, end: datetime | None = None) -> builtins.range:

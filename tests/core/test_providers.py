@@ -160,6 +160,15 @@ def test_an_unknown_identifier_names_the_most_similar_ones():
         SyntheticProvider([], []).get_by_id("x")
 
 
+def test_an_unknown_identifier_of_numbers_names_the_neighbouring_ones():
+    names = [f"gako.2011.01.06.17.00.{second:02d}" for second in range(0, 60, 3)]
+    provider = SyntheticProvider([T0 + timedelta(seconds=3 * i) for i in range(20)], names)
+    with pytest.raises(NoDataError, match=r"; did you mean gako\.2011\.01\.06\.17\.00\.03, gako\.2011\.01\.06\.17\.00\.06, [^,]*\?$"):
+        provider.get_by_id("gako.2011.01.06.17.00.04")
+    with pytest.raises(NoDataError, match=r"; did you mean gako\.2011\.01\.06\.17\.00\.57, "):  # the last one first
+        provider.get_by_id("gako.2011.01.06.17.00.59")
+
+
 def test_an_ambiguous_identifier_names_the_first_matches_and_the_count():
     names = [f"gako.17.{second:02d}" for second in range(0, 60, 3)]
     provider = SyntheticProvider([T0 + timedelta(seconds=3 * i) for i in range(20)], names)
