@@ -344,6 +344,14 @@ def _checked(skymap: Skymap) -> Skymap:
 # -- choosing the skymap for a frame ---------------------------------------------------
 
 
+def _check_named_site(path: Path, match: re.Match[str] | None, infos: list[SkymapInfo]) -> None:
+    """Warn when a skymap holds another site than its file name says (it is used for the site it holds)."""
+    held = sorted({info.site for info in infos} - ({match["site"]} if match else set()))
+    if match and held:
+        log.warning("%s: the file name says THEMIS site %s but the file holds the skymap of %s; used for %s",
+                    path, match["site"], ", ".join(held), ", ".join(held))
+
+
 class SkymapCatalog:
     """The skymaps found in a folder, by site, and the choice of one for a frame time.
 
@@ -376,13 +384,16 @@ class SkymapCatalog:
             if wanted is not None and match and match["site"] not in wanted:
                 continue
             info = read_ucalgary_info(path)
+            _check_named_site(path, match, [info])
             if wanted is None or info.site in wanted:
                 infos.append(info)
         for path in sorted(folder.rglob(L2_GLOB)):
             match = L2_NAME.fullmatch(path.name)
             if wanted is not None and match and match["site"] not in wanted:
                 continue
-            infos.extend(info for info in read_l2_infos(path) if wanted is None or info.site in wanted)
+            records = read_l2_infos(path)
+            _check_named_site(path, match, records)
+            infos.extend(info for info in records if wanted is None or info.site in wanted)
         log.debug("found %d skymaps in %s", len(infos), folder)
         return cls(infos, str(folder))
 

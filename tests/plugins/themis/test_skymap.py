@@ -125,6 +125,16 @@ def test_l2_records_each_valid_until_the_next(tmp_path: Path, sav_file: Path) ->
     assert read_l2(infos[1]).info.record == 1 and path.exists()
 
 
+def test_a_skymap_named_for_another_site_is_used_for_its_own_with_a_warning(tmp_path: Path, sav_file: Path, caplog) -> None:
+    misnamed = tmp_path / sav_file.name.replace("_gako_", "_fykn_")
+    os.symlink(sav_file, misnamed)
+    catalog = SkymapCatalog.scan(tmp_path)
+    assert catalog.for_site("fykn") == [] and [info.path for info in catalog.for_site("gako")] == [misnamed]
+    assert [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING] == [
+        f"{misnamed}: the file name says THEMIS site fykn but the file holds the skymap of gako; used for gako"
+    ]
+
+
 def test_equal_start_prefers_the_ucalgary_skymap(tmp_path: Path, sav_file: Path) -> None:
     os.symlink(sav_file, tmp_path / sav_file.name)
     write_l2_skymap(tmp_path / "thg_l2_asc_gako_19700101_v01.cdf", sav_file)
