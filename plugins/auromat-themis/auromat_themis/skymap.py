@@ -38,6 +38,7 @@ import scipy.io
 from spacepy import pycdf
 
 from auromat_core import CalibrationError
+from auromat_core.download import MARKER_SUFFIX
 
 from .l1 import unix_to_datetime
 from .orientation import l2_array_to_skymap
@@ -423,9 +424,13 @@ class SkymapCatalog:
                 return info
         for_what = f" for {Path(needed_by).name}" if needed_by else ""
         if not candidates:
+            folder = Path(self.searched)
+            missing = next(folder.rglob(f"thg_l2_asc_{site}_*.cdf{MARKER_SUFFIX}"), None) if folder.is_dir() else None
+            server = f"; the download server had no L2 skymap ({missing.name})" if missing else ""
             raise CalibrationError(
                 f"no skymap of THEMIS site {site}{for_what} in {self.searched}"
-                f" (looked for themis_skymap_{site}_*.sav and thg_l2_asc_{site}_*.cdf)"
+                f" (looked for themis_skymap_{site}_*.sav and thg_l2_asc_{site}_*.cdf){server};"
+                " give a folder holding one with skymap_dir (-p skymap_dir=DIR on the command line)"
             )
         later = [info for info in candidates if info.valid_from > time]
         if allow_later and later:

@@ -106,7 +106,16 @@ def test_missing_skymap_names_the_l1_file_and_folder(tmp_path: Path, l1_file: Pa
         ThemisProvider(tmp_path)
     message = str(info.value)
     assert l1_file.name in message and str(tmp_path) in message and "themis_skymap_gako_*.sav" in message
-    assert "\n" not in message
+    assert "\n" not in message and message.endswith("; give a folder holding one with skymap_dir (-p skymap_dir=DIR on the command line)")
+    assert "download server" not in message
+
+
+def test_missing_skymap_after_a_download_says_the_server_had_none(tmp_path: Path, l1_file: Path) -> None:
+    os.symlink(l1_file, tmp_path / l1_file.name)
+    (tmp_path / "thg/l2/asi/cal").mkdir(parents=True)
+    (tmp_path / "thg/l2/asi/cal/thg_l2_asc_gako_19700101_v01.cdf.404").touch()  # what auromat download themis leaves
+    with pytest.raises(CalibrationError, match=r"; the download server had no L2 skymap \(thg_l2_asc_gako_19700101_v01\.cdf\.404\); give"):
+        ThemisProvider(tmp_path)
 
 
 def test_l2_records_each_valid_until_the_next(tmp_path: Path, sav_file: Path) -> None:
