@@ -16,18 +16,19 @@ nearest to the requested time within ``max_time_offset``.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
+from auromat_core import AuromatError, CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
 from auromat_core.options import bool_option, number_option, path_option
 from auromat_core.providers import identifier_index, unknown_identifier
 
@@ -44,6 +45,26 @@ OPEN_FILES = 4
 """L1 files kept open at once."""
 CAMERA_FILES = 32
 """L1 files whose camera (station) positions at every frame time are kept, least recently used dropped."""
+
+
+def _usable(openers: list[Callable[[], L1File]], strict: bool) -> list[L1File]:
+    """The L1 files that open, each unusable one skipped with a warning naming it.
+
+    The first error is raised instead when ``strict`` (the files were named one
+    by one) or when no file is usable: then there is nothing to go on with.
+    """
+    usable: list[L1File] = []
+    errors: list[AuromatError] = []
+    for opener in openers:
+        try:
+            usable.append(opener())
+        except (InputError, CalibrationError) as error:
+            errors.append(error)
+    if errors and (strict or not usable):
+        raise errors[0]
+    for error in errors:
+        log.warning("%s; skipped, the other files are used", error)
+    return usable
 
 
 def _identifier(prefix: str, time: datetime) -> str:
@@ -84,12 +105,16 @@ class ThemisProvider(Provider):
     group_window
         Seconds within which frames of different sites form one time step.
 
+    In a folder, an L1 file that cannot be read or has no valid skymap is
+    skipped with a warning naming it, as long as other files can be used.
+
     Raises
     ------
     InputError
-        For a missing folder, a corrupt L1 file or an L1 file of another site.
+        For a missing folder, a corrupt L1 file (given by name, or the only one)
+        or an L1 file of another site.
     CalibrationError
-        When a site has no skymap valid for its frames.
+        When a site has no skymap valid for its frames (given by name, or the only ones).
     """
 
     def __init__(
@@ -177,7 +202,9 @@ class ThemisProvider(Provider):
         return [(path, site) for (site, _), (_, path) in sorted(newest.items(), key=lambda item: (item[0][1], item[0][0]))]
 
     def _index(self) -> None:
-        self._files = [L1File(path, site) for path, site in self._l1_paths()]
+        self._files = _usable(
+            [functools.partial(L1File, path, site) for path, site in self._l1_paths()], strict=self._inputs is not None,
+        )
         if self._inputs is not None and self.sites is not None:
             for file in self._files:
                 if file.site not in self.sites:
@@ -193,14 +220,20 @@ class ThemisProvider(Provider):
         if self._files and missing:
             log.warning("no THEMIS L1 frames of sites %s in %s; using those of %s", ", ".join(missing), self.folder, ", ".join(site_codes))
         self._catalog = SkymapCatalog.scan(self.skymap_dir, site_codes)
-        for file in self._files:  # fail early; a gap between skymaps inside an hour fails when loading
-            for time in (file.times[0], file.times[-1]):
-                self._catalog.select(file.site, time.astype(datetime), self.allow_later_skymap, file.path)
+        # fail early; a gap between skymaps inside an hour fails when loading
+        self._files = _usable([functools.partial(self._calibrated, file) for file in self._files], strict=self._inputs is not None)
+        site_codes = sorted({file.site for file in self._files})
         self._site_codes = site_codes
         self._build_frames()
         self._open: OrderedDict[int, L1File] = OrderedDict()
         self._geometries: dict[tuple[Path, int], PixelGeometry] = {}
         self._cameras: OrderedDict[tuple[int, tuple[float, ...]], np.ndarray] = OrderedDict()
+
+    def _calibrated(self, file: L1File) -> L1File:
+        """``file``, once a skymap is known for its first and last frame (else a :class:`CalibrationError`)."""
+        for time in (file.times[0], file.times[-1]):
+            self._catalog.select(file.site, time.astype(datetime), self.allow_later_skymap, file.path)
+        return file
 
     def _build_frames(self) -> None:
         files = self._files

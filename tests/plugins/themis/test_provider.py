@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -125,6 +126,29 @@ def test_a_mapping_altitude_below_the_camera_is_refused(l1_file: Path) -> None:
     below = r"^altitude 0 km is not above THEMIS site gako \(0 km\): the mapping altitude must be above the camera$"
     with pytest.raises(auromat_core.InputError, match=below):
         ThemisProvider(l1_file, allow_later_skymap=True, altitude=0).load(0)
+
+
+def test_an_unreadable_hour_in_a_folder_is_skipped_with_a_warning(tmp_path: Path, l1_file: Path, sav_file: Path, caplog) -> None:
+    for path in (l1_file, sav_file):
+        os.symlink(path, tmp_path / path.name)
+    truncated = tmp_path / "thg_l1_asf_gako_2011010618_v01.cdf"
+    truncated.write_bytes(l1_file.read_bytes()[:5000])
+    provider = ThemisProvider(tmp_path, allow_later_skymap=True)
+    assert len(provider) == 23 and provider.get(datetime(2011, 1, 6, 17, 0, 3))
+    skipped = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "skipped" in r.getMessage()]
+    assert len(skipped) == 1 and skipped[0].startswith(f"{truncated}: ") and skipped[0].endswith("; skipped, the other files are used")
+    with pytest.raises(auromat_core.InputError, match=rf"^{truncated}: "):
+        ThemisProvider([tmp_path / l1_file.name, truncated], skymap_dir=tmp_path, allow_later_skymap=True)  # named one by one
+
+
+def test_a_site_without_skymap_is_skipped_when_others_have_one(two_sites: Path, tmp_path: Path, caplog) -> None:
+    for path in two_sites.iterdir():
+        if not path.name.startswith("thg_l2_asc_fykn"):
+            os.symlink(path, tmp_path / path.name)
+    provider = ThemisProvider(tmp_path, allow_later_skymap=True)
+    assert {m.identifier.partition(".")[0] for step in provider.sequence() for m in step} == {"gako"}
+    assert any("no skymap of THEMIS site fykn" in r.getMessage() and r.getMessage().endswith("; skipped, the other files are used")
+               for r in caplog.records)
 
 
 def test_get_by_id_of_a_step_or_one_site(two_sites: Path) -> None:
