@@ -61,10 +61,21 @@ class FixtureHandler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A server that does not print a request's exception (a client hanging up mid-response, as resumed downloads do).
+
+    The server thread would print it to whatever ``sys.stderr`` is at that
+    moment: the captured output of a command another test is running.
+    """
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass
+
+
 @contextlib.contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve with ``handler`` on a free port of 127.0.0.1 in a thread; yields the base URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = QuietHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:

@@ -26,14 +26,13 @@ import json
 import threading
 from collections.abc import Iterable
 from datetime import datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 from astropy.io import fits
 from PIL import Image
 
-from tests.http_server import FixtureHandler
+from tests.http_server import FixtureHandler, QuietHTTPServer
 from tests.plugins.conftest import write_dng
 
 KEYS = ("ISS029-E-8493", "ISS029-E-8494", "ISS029-E-8495")
@@ -183,7 +182,7 @@ class ArchiveServer:
         self.files: dict[str, bytes] = {}
         self.requests: list[tuple[str, str | None]] = []
         self.cut_once: set[str] = set()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._httpd = QuietHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
