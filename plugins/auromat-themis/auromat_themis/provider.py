@@ -47,6 +47,18 @@ CAMERA_FILES = 32
 """L1 files whose camera (station) positions at every frame time are kept, least recently used dropped."""
 
 
+IMAGE_ORIENTATION = (
+    "skymap orientation, the L1 frame rotated by 180 degrees: row 0 towards the northern horizon, "
+    "column 0 towards the eastern one (the sky seen from below)"
+)
+"""How a mapping's image relates to the L1 frame (see :mod:`auromat_themis.orientation`), stated in its metadata."""
+
+
+def _as_written(value: float) -> float:
+    """A calibration value stored as float32, as its file writes it (62.41, not 62.40999984741211)."""
+    return float(str(np.float32(value)))
+
+
 def _usable(openers: list[Callable[[], L1File]], strict: bool) -> list[L1File]:
     """The L1 files that open, each unusable one skipped with a warning naming it.
 
@@ -452,11 +464,12 @@ class ThemisProvider(Provider):
             "skymap_file": info.path.name,
             "skymap_valid_from": info.valid_from.isoformat(),
             "skymap_valid_at_time": info.is_valid_at(time),
-            "station_latitude": skymap.station_lat,
-            "station_longitude": skymap.station_lon,
-            "station_altitude_km": skymap.station_alt_km,
+            "station_latitude": _as_written(skymap.station_lat),
+            "station_longitude": _as_written(skymap.station_lon),
+            "station_altitude_km": _as_written(skymap.station_alt_km),
             "min_elevation": self.min_elevation if self.min_elevation is not None else float("nan"),
             "image_content": "counts above dark offset" if self.brightness is None else f"display brightness ({self.brightness})",
+            "image_orientation": IMAGE_ORIENTATION,
         }
         if info.kind == "l2":
             metadata["skymap_record"] = info.record

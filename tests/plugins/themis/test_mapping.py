@@ -65,8 +65,8 @@ def test_fill_value_pixels_are_undefined(sav_provider, raw_frames) -> None:
 def test_calibration_values_and_station(sav_provider) -> None:
     mapping = sav_provider.load(0)[0]
     meta = mapping.metadata
-    assert meta["station_latitude"] == pytest.approx(62.41, abs=1e-5)
-    assert meta["station_longitude"] == pytest.approx(-145.16, abs=1e-5)
+    assert (meta["station_latitude"], meta["station_longitude"]) == (62.41, -145.16), "as the skymap writes them"
+    assert meta["image_orientation"].startswith("skymap orientation, the L1 frame rotated by 180 degrees")
     assert meta["skymap_file"] == "themis_skymap_gako_20110305-+_vXX.sav" and meta["skymap_valid_at_time"] is False
     assert meta["site"] == "gako" and meta["site_name"] == "Gakona"
 
