@@ -141,8 +141,8 @@ def drawParallelsAndMeridians(  # noqa: N802
     alpha: float = 0.5,
     figax: FigAx | None = None,
 ) -> FigAx:
-    """Parallels and meridians every 2 degrees on top of the original photo."""
-    return get_draw_style("grid-overlay")(_core(mapping), line_width=lineThickness, color=color, alpha=alpha, figax=figax)
+    """Parallels and meridians every 2 degrees on top of the original photo (at its size, as the original)."""
+    return get_draw_style("grid-overlay")(_core(mapping), line_width=lineThickness, color=color, alpha=alpha, scale=1.0, figax=figax)
 
 
 def drawHorizon(  # noqa: N802
@@ -153,10 +153,10 @@ def drawHorizon(  # noqa: N802
     useMappingAltitude: bool = False,  # noqa: N803
     figax: FigAx | None = None,
 ) -> FigAx:
-    """The modelled Earth limb on the original photo (inflated by the mapping altitude with ``useMappingAltitude``)."""
+    """The modelled Earth limb on the original photo at its size (inflated by the mapping altitude with ``useMappingAltitude``)."""
     return get_draw_style("horizon")(
         _core(mapping), wcs=_wcs(mapping), use_mapping_altitude=useMappingAltitude, color=color, channel=channel,
-        line_width=lineThickness, figax=figax,
+        line_width=lineThickness, scale=1.0, figax=figax,
     )
 
 

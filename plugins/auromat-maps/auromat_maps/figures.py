@@ -130,14 +130,20 @@ def display_image(image: np.ndarray, channel: str | None = None) -> np.ndarray:
     return image[:, :, :3]
 
 
-def image_figure(image: np.ndarray, *, channel: str | None = None, dpi: float = 80.0, scale: float = 1.0) -> FigAx:
+MIN_PHOTO_FIGURE_WIDTH_PX = 800
+"""By default an image narrower than this (a 256-pixel all-sky frame) is enlarged to it, so that labels stay readable."""
+
+
+def image_figure(image: np.ndarray, *, channel: str | None = None, dpi: float = 80.0, scale: float | None = None) -> FigAx:
     """A borderless figure showing ``image`` at ``scale`` figure pixels per image pixel.
 
+    The default ``scale`` is 1, or what makes the figure :data:`MIN_PHOTO_FIGURE_WIDTH_PX` wide.
     Data coordinates are pixel coordinates: pixel ``[row, col]`` has its center
     at ``(x=col, y=row)``, row 0 at the top.
     """
     shown = display_image(image, channel)
     height, width = shown.shape[:2]
+    scale = max(1.0, MIN_PHOTO_FIGURE_WIDTH_PX / width) if scale is None else scale
     figure = new_figure(width * scale / dpi, height * scale / dpi, dpi)
     ax = figure.add_axes((0.0, 0.0, 1.0, 1.0))
     ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, interpolation="antialiased",

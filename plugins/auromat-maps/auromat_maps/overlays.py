@@ -19,7 +19,7 @@ MAX_CONTOUR_POINTS = 2_000_000
 
 
 def _photo_figax(mapping: Mapping, figax: FigAx | None, image: np.ndarray | None, channel: str | None,
-                 scale: float) -> FigAx:
+                 scale: float | None) -> FigAx:
     if figax is not None:
         return as_figax(figax)
     return image_figure(mapping.image if image is None else image, channel=channel, scale=scale)
@@ -75,7 +75,7 @@ def draw_grid_overlay(
     alpha: float = 0.5,
     image: np.ndarray | None = None,
     step: int | None = None,
-    scale: float = 1.0,
+    scale: float | None = None,
     figax: FigAx | None = None,
 ) -> FigAx:
     """Parallels and meridians every ``line_delta`` degrees on top of the original photo.
@@ -91,7 +91,7 @@ def draw_grid_overlay(
     image
         Another image of the same size to draw on.
     scale
-        Figure pixels per image pixel.
+        Figure pixels per image pixel (default 1, more for small images; see :func:`~auromat_maps.figures.image_figure`).
     """
     mapping = one_camera(mapping, "grid-overlay")
     check_line_delta(line_delta)
@@ -106,7 +106,7 @@ def draw_grid_overlay(
     center_lon = float(np.nanmedian(lon))
     lon = center_lon + (lon - center_lon + 180.0) % 360.0 - 180.0
     style = {"colors": color, "linewidths": line_width, "alpha": alpha, "linestyles": "dashed"}
-    label_size = max(6.0, mapping.shape[0] * scale / LABELS_PER_HEIGHT * 72.0 / figure.dpi)
+    label_size = max(6.0, figure.get_size_inches()[1] * figure.dpi / LABELS_PER_HEIGHT * 72.0 / figure.dpi)
     for values, formatter in ((lat, format_lat), (lon, format_lon)):
         low, high = np.nanmin(values), np.nanmax(values)
         levels = np.arange(np.ceil(low / line_delta), np.floor(high / line_delta) + 1) * line_delta
@@ -155,7 +155,7 @@ def draw_horizon(
     channel: str | None = None,
     line_width: float = 2.0,
     step: int = 4,
-    scale: float = 1.0,
+    scale: float | None = None,
     figax: FigAx | None = None,
 ) -> FigAx:
     """The modelled Earth limb on top of the original photo.
@@ -248,7 +248,7 @@ def draw_date(
     fontsize: float | None = None,
     time_format: str = "%Y-%m-%d %H:%M:%S UTC",
     image: np.ndarray | None = None,
-    scale: float = 1.0,
+    scale: float | None = None,
     figax: FigAx | None = None,
 ) -> FigAx:
     """The photo time written at the top of the photo (or of ``figax``)."""

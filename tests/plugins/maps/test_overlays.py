@@ -202,3 +202,13 @@ def test_overlays_draw_on_the_only_camera_of_a_collection(style, scandinavia_map
     names = ", ".join(member.identifier for member in overlapping_collection)
     with pytest.raises(InputError, match=f"draws on the image of one camera, but {overlapping_collection.identifier} holds 2: {names}"):
         style(overlapping_collection)
+
+
+def test_a_small_image_is_enlarged_so_that_labels_stay_readable(scandinavia_mapping, iss_mapping) -> None:
+    figure, _ = draw_grid_overlay(scandinavia_mapping, line_delta=5)
+    width, height = figure.get_size_inches() * figure.dpi
+    assert (round(width), round(height)) == (800, 533), "150x100 px shown 800 px wide"
+    figure, _ = draw_grid_overlay(scandinavia_mapping, line_delta=5, scale=1.0)
+    assert round(figure.get_size_inches()[0] * figure.dpi) == 150
+    figure, _ = draw_grid_overlay(iss_mapping, step=32)
+    assert round(figure.get_size_inches()[0] * figure.dpi) == 4256, "a photo is shown at its size"
