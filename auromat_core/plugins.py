@@ -166,6 +166,12 @@ class Plugins:
             except (PluginError, ValueError) as error:  # ValueError: one module under two names
                 self._fail(entry_point.name, "register", error)
                 continue
+            if not self.pm.get_hookcallers(plugin):
+                self.pm.unregister(plugin)
+                self._fail(entry_point.name, "register", PluginError(
+                    f"{entry_point.value} implements no auromat hook: the entry point must name the module with the @hookimpl functions"
+                ))
+                continue
             dist = entry_point.dist
             self._distributions[entry_point.name] = (dist.name, dist.version) if dist else (None, None)
 

@@ -112,7 +112,7 @@ class OptionalHookPlugin:
         register("optional", Camera)
 
 
-WRONG_ARGUMENTS, MISSPELT_HOOK, OTHER_CAMERA = WrongArgumentsPlugin(), MisspeltHookPlugin(), OtherCameraPlugin()
+WRONG_ARGUMENTS, MISSPELT_HOOK, OTHER_CAMERA, NO_HOOKS = WrongArgumentsPlugin(), MisspeltHookPlugin(), OtherCameraPlugin(), Camera()
 
 
 def test_a_hook_with_arguments_the_specification_lacks_is_refused(auromat_plugins):
@@ -141,11 +141,12 @@ def entry_points_of(monkeypatch, *values):
 
 def test_installed_plugins_with_bad_hooks_fail_alone(monkeypatch):
     entry_points_of(monkeypatch, ("wrong", f"{__name__}:WRONG_ARGUMENTS"), ("misspelt", f"{__name__}:MISSPELT_HOOK"),
-                    ("good", f"{__name__}:OTHER_CAMERA"))
+                    ("good", f"{__name__}:OTHER_CAMERA"), ("hookless", f"{__name__}:NO_HOOKS"))
     with pytest.warns(PluginLoadWarning) as warned:
         plugins = Plugins()
-    assert [(f.plugin, f.stage) for f in plugins.failures] == [("wrong", "register"), ("misspelt", "register")]
-    assert "did you mean register_providers?" in plugins.failures[1].error and len(warned) == 2
+    assert [(f.plugin, f.stage) for f in plugins.failures] == [("wrong", "register"), ("misspelt", "register"), ("hookless", "register")]
+    assert "did you mean register_providers?" in plugins.failures[1].error and len(warned) == 3
+    assert plugins.failures[2].error == f"{__name__}:NO_HOOKS implements no auromat hook: the entry point must name the module with the @hookimpl functions"
     assert list(plugins.registrations("provider")) == ["other"]
     assert [info.name for info in plugins.plugin_infos()] == ["auromat_core.convert", "auromat_core.magnetic", "good"]
 
