@@ -202,11 +202,14 @@ def _smallest_lon_interval(west: np.ndarray, east: np.ndarray) -> tuple[float, f
     ends = np.concatenate([unwrapped[order], unwrapped[order] + 360.0])
     reach = np.maximum.accumulate(ends)
     gaps = starts[1:] - reach[:-1]
-    i = int(np.argmax(gaps))
+    # only gaps of the second turn: by then every interval, also one wrapping past 180, has been reached
+    i = len(west) - 1 + int(np.argmax(gaps[len(west) - 1:]))
     if gaps[i] <= 0:
         return -180.0, 180.0
     farthest = int(np.flatnonzero(ends[: i + 1] == reach[i])[0])
     first, last = float(west[turns[i + 1]]), float(east[turns[farthest]])
+    if first == last:  # one meridian
+        return first, last
     return -180.0 if first == 180.0 else first, 180.0 if last == -180.0 else last  # 180 starts as -180, -180 ends as 180
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import attrs
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_array_almost_equal
 
 from auromat_core.boundingbox import BoundingBox, bounding_box_away_from_poles, bounding_box_of
@@ -182,3 +184,18 @@ def test_merged_edges_are_exactly_edges_of_the_boxes():
     merged = BoundingBox.merged(boxes)
     assert (merged.lon_west, merged.lon_east) == (west, east)
     assert BoundingBox.merged(boxes[::-1]) == merged
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(-180, 179), st.integers(0, 200)), min_size=1, max_size=5))
+def test_merged_longitudes_are_the_shortest_interval_holding_every_box(spans):
+    """Against a brute force: the shortest interval holding all boxes starts at one of their west edges."""
+    boxes = [BoundingBox(0, west, 1, ((west + width + 180) % 360) - 180) for west, width in spans]
+    merged = BoundingBox.merged(boxes)
+
+    def holds(outer, box):
+        return outer.lon_span == 360.0 or (box.lon_west - outer.lon_west) % 360 + box.lon_span <= outer.lon_span + 1e-9
+
+    assert all(holds(merged, box) for box in boxes)
+    shortest = min(max((box.lon_west - west) % 360 + box.lon_span for box in boxes) for west in (b.lon_west for b in boxes))
+    assert merged.lon_span == pytest.approx(min(shortest, 360.0))

@@ -271,9 +271,3 @@ def test_draw_style_draws_collections_and_checks_its_options(auromat_plugins, fo
     figure, ax = style(collection, marker_size=4, title="both")
     assert figure is ax.figure and len(ax.collections) == 2 and ax.get_title() == "both"
     assert len(ax.collections[0].get_offsets()) == int(source.load(0).defined.sum())
-    styles = pytest.importorskip("auromat_maps.styles")
-    styles.check_options("footprint", style, {"marker_size": 4, "title": None})
-    with pytest.raises(auromat_core.InputError, match="must be a number"):
-        styles.check_options("footprint", style, {"marker_size": "big"})
-    with pytest.raises(auromat_core.InputError, match="has no option"):
-        styles.check_options("footprint", style, {"colour": "red"})
