@@ -72,18 +72,18 @@ def _one_line(error: Exception) -> str:
 def _raised_where(error: BaseException) -> str:
     """``raised in plugin 'name', package/module.py:line``: the innermost frame of the traceback in a plugin's or the core's package."""
     core = Path(__file__).parent
-    roots = {core: "auromat-core"}
+    roots = {core: "auromat-core"}  # package folders, or the files of top-level modules
     for name, plugin in get_plugins().pm.list_name_plugin():
         module = plugin if isinstance(plugin, types.ModuleType) else sys.modules.get(type(plugin).__module__)
         package = sys.modules.get(module.__name__.partition(".")[0]) if module is not None else None
-        folders = list(getattr(package, "__path__", []))  # a package (also a namespace one) ...
-        if not folders and getattr(package, "__file__", None):  # ... or a top-level module
-            folders = [Path(package.__file__).parent]
-        roots.update({Path(folder): f"plugin {name!r}" for folder in folders if Path(folder) != core})
+        places = [Path(folder) for folder in getattr(package, "__path__", [])]  # a package, also a namespace one
+        if not places and getattr(package, "__file__", None):
+            places = [Path(package.__file__)]
+        roots.update({place: f"plugin {name!r}" for place in places if place != core})
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
         path = Path(frame.filename)
         for root, owner in roots.items():
-            if path.is_relative_to(root):
+            if path == root or (root.is_dir() and path.is_relative_to(root)):
                 return f"raised in {owner}, {path.relative_to(root.parent)}:{frame.lineno}"
     return "raised outside auromat's packages"
 

@@ -130,6 +130,8 @@ class Plugins:
         try:
             plugin_name = self.pm.register(plugin, name=name)
         except pluggy.PluginValidationError as error:
+            if self.pm.is_registered(plugin):  # pluggy validates each hook as it adds it
+                self.pm.unregister(plugin)
             raise PluginError("; ".join(line.strip() for line in str(error).splitlines() if line.strip())) from None
         unknown = [caller.name for caller in self.pm.get_hookcallers(plugin) or [] if not caller.has_spec() and not _optional(caller, plugin)]
         if unknown:
@@ -177,7 +179,10 @@ class Plugins:
 
     def _fail(self, plugin: str, stage: str, error: BaseException) -> None:
         message = str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
-        self.failures.append(PluginFailure(plugin, stage, message))
+        failure = PluginFailure(plugin, stage, message)
+        if failure in self.failures:  # the hooks run again after each registration change
+            return
+        self.failures.append(failure)
         warnings.warn(f"auromat plugin {plugin!r} failed ({stage}): {message}", PluginLoadWarning, stacklevel=3)
 
     def _collect(self) -> tuple[dict[str, dict[str, Registration]], dict[str, dict[str, str]]]:
@@ -191,6 +196,8 @@ class Plugins:
 
                 def register(name: str, obj: Any, description: str = "", *, _kind=kind, _plugin=plugin, _hook=hook_name) -> None:
                     plugins = owners.setdefault((_kind, name), [])
+                    if _plugin in plugins:
+                        raise PluginError(f"{_kind} {name!r} is registered twice by plugin {_plugin!r}")
                     plugins.append(_plugin)
                     if len(plugins) == 1:
                         registry[_kind][name] = Registration(_kind, name, obj, description, _plugin)

@@ -221,3 +221,21 @@ def test_log_records_are_written_above_progress_bars(capsys):
         logger.removeHandler(handler)
     lines = capsys.readouterr().err.split("\n")
     assert "WARNING auromat_core.test_above_bars: frame 1 has no pixels" in [line.split("\r")[-1] for line in lines]
+
+
+def test_an_error_inside_a_library_is_placed_in_the_top_level_module_plugin_calling_it(auromat_plugins, tmp_path, monkeypatch):
+    """A plugin that is one module beside other libraries (site-packages) owns its file, not its folder."""
+    (tmp_path / "beside_lib.py").write_text("import numpy as np\n\n\ndef reshape():\n    return np.zeros(3).reshape(2, 2)\n")
+    (tmp_path / "lonely_plugin.py").write_text(
+        "import beside_lib\nfrom auromat_core import hookimpl\n\n\n"
+        "@hookimpl\ndef register_commands(cli):\n    @cli.command()\n    def reshape():\n"
+        "        beside_lib.reshape()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import lonely_plugin
+
+    auromat_plugins.register(lonely_plugin, name="lonely")
+    result = CliRunner().invoke(build_cli(), ["reshape"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: unexpected ValueError: cannot reshape array")
+    assert result.output.endswith("(raised in plugin 'lonely', lonely_plugin.py:9; run auromat --debug ... for the traceback)\n")

@@ -81,6 +81,22 @@ def test_a_name_registered_twice_is_an_error_naming_both_plugins_and_the_others_
     assert [(f.plugin, f.stage) for f in auromat_plugins.check()] == [("second", "register_providers")]
 
 
+class TwiceCameraPlugin:
+    @hookimpl
+    def register_providers(self, register):
+        register("camera", Camera, "a camera")
+        register("camera", Camera, "the same again")
+
+
+def test_a_plugin_registering_a_name_twice_keeps_the_first(auromat_plugins):
+    auromat_plugins.register(TwiceCameraPlugin(), name="careless")
+    with pytest.warns(PluginLoadWarning, match=r"'careless' failed \(register_providers\): provider 'camera' is registered twice by plugin 'careless'"):
+        assert [(r.name, r.description) for r in auromat_core.list_providers()] == [("camera", "a camera")]
+    auromat_plugins.register(OtherCameraPlugin(), name="other")  # the hooks run again: the failure is listed once
+    assert [r.name for r in auromat_core.list_providers()] == ["camera", "other"]
+    assert [(f.plugin, f.stage) for f in auromat_plugins.check()] == [("careless", "register_providers")]
+
+
 def test_a_name_registered_three_times_names_the_three_plugins(auromat_plugins):
     for name in ("a", "b", "c"):
         auromat_plugins.register(CameraPlugin(), name=name)
