@@ -13,7 +13,7 @@ from typing import Any
 import click
 from tqdm.auto import tqdm
 
-from auromat_core import NoDataError, frames_between, get_draw_style, list_draw_styles, open_data
+from auromat_core import NoDataError, PluginError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
 from auromat_core.options import UTC_TIME, check_period, parse_key_values, provider_options
 from auromat_core.timeutil import period_phrase
 
@@ -71,9 +71,15 @@ class _StyleName(click.ParamType):
         self.movie = movie
 
     def choices(self) -> list[str]:
-        return [r.name for r in list_draw_styles() if not self.movie or takes(r.obj) == "mapping"]
+        return [r.name for r in list_draw_styles() if not self.movie or getattr(r.obj, "takes", "mapping") == "mapping"]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            get_draw_style(value)
+        except UnknownNameError:
+            pass
+        except PluginError as error:  # registered by two plugins: the error names both
+            self.fail(str(error), param, ctx)
         choices = self.choices()
         if value not in choices:
             what = "a draw style that draws one mapping" if self.movie else "an installed draw style"
@@ -158,7 +164,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
     check_period(start, end)
     prepare = _preparation(arcsec, resample_method, min_elevation)
     function = get_draw_style(style)
-    draws: Takes = takes(function)
+    draws: Takes = takes(style, function)
     options = _style_options(style, pairs)
     if draws == "mapping":
         if identifier is not None and time is not None:

@@ -106,7 +106,7 @@ def draw_grid_overlay(
     center_lon = float(np.nanmedian(lon))
     lon = center_lon + (lon - center_lon + 180.0) % 360.0 - 180.0
     style = {"colors": color, "linewidths": line_width, "alpha": alpha, "linestyles": "dashed"}
-    label_size = max(6.0, figure.get_size_inches()[1] * figure.dpi / LABELS_PER_HEIGHT * 72.0 / figure.dpi)
+    label_size = max(6.0, figure.get_size_inches()[1] * 72.0 / LABELS_PER_HEIGHT)  # points: a fraction of the figure height
     for values, formatter in ((lat, format_lat), (lon, format_lon)):
         low, high = np.nanmin(values), np.nanmax(values)
         levels = np.arange(np.ceil(low / line_delta), np.floor(high / line_delta) + 1) * line_delta

@@ -88,8 +88,9 @@ GAP_CADENCES = 2.0
 def _time_columns(times: list[datetime]) -> tuple[list[datetime], np.ndarray]:
     """Edges of the keogram's columns and the frame each column shows (-1: a gap without frames).
 
-    A frame's column reaches halfway to its neighbours, at most half the typical
-    interval: a data gap stays empty instead of being filled by its two neighbours.
+    A frame's column reaches halfway to its neighbours; where they are more than
+    :data:`GAP_CADENCES` typical intervals (the median) apart, it reaches half a
+    typical interval and an empty column fills the gap, instead of the two frames.
     """
     steps = [b - a for a, b in zip(times[:-1], times[1:])]
     positive = sorted(step for step in steps if step > timedelta(0))
@@ -154,8 +155,8 @@ def draw_keogram(
     edges; or a provider or sequence of mappings, of which
     :func:`auromat_core.keogram` computes one along ``meridian_lon`` (default:
     the first camera's footpoint), geographic or ``magnetic``, at bin centers ``lats``.
-    Each frame is a column as wide as the typical frame interval at most, so data
-    gaps stay empty (see :data:`GAP_CADENCES`).
+    A data gap (frames farther apart than :data:`GAP_CADENCES` typical intervals)
+    stays empty instead of being filled by the frames around it.
     """
     import matplotlib.dates as mdates
 

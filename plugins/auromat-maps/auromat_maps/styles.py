@@ -25,24 +25,35 @@ from .sequences import draw_camera_footpoints, draw_keogram
 Takes = Literal["mapping", "sequence", "wcs-sequence"]
 
 
+TAKES: tuple[Takes, ...] = ("mapping", "sequence", "wcs-sequence")
+"""What a style can draw: one mapping (or collection, or list); mappings over time; WCS
+solutions (headers, ``.wcs`` paths or mappings)."""
+
+
 class Style(NamedTuple):
-    """A draw style: ``function(drawable, **options) -> (figure, axes)``."""
+    """A draw style of this plugin: ``function(drawable, **options) -> (figure, axes)``; ``function.takes`` says what it draws."""
 
     function: Callable[..., Any]
-    takes: Takes
-    """``mapping``: one mapping (or collection, or list); ``sequence``: mappings over
-    time; ``wcs-sequence``: WCS solutions (headers, ``.wcs`` paths or mappings)."""
     description: str
 
 
-def takes(style: Callable[..., Any]) -> Takes:
-    """What a registered draw style draws: its ``takes`` attribute, by default one mapping."""
-    return getattr(style, "takes", "mapping")
+def takes(name: str, style: Callable[..., Any]) -> Takes:
+    """What the registered draw style ``name`` draws: its ``takes`` attribute, by default one mapping.
+
+    Raises
+    ------
+    InputError
+        For a ``takes`` that is none of :data:`TAKES` (naming the style).
+    """
+    draws = getattr(style, "takes", "mapping")
+    if draws not in TAKES:
+        raise InputError(f"draw style {name} says it takes {draws!r}; a style takes one of {', '.join(TAKES)}")
+    return draws
 
 
 def _style(function: Callable[..., Any], draws: Takes, description: str) -> Style:
     function.takes = draws  # type: ignore[attr-defined]
-    return Style(function, draws, description)
+    return Style(function, description)
 
 
 STYLES: dict[str, Style] = {

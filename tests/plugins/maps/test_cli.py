@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from auromat_core import hookimpl
+from auromat_core import plugins as auromat_core_plugins
 from auromat_core.cli import build_cli
 
 
@@ -86,6 +87,33 @@ def test_styles_of_another_plugin_are_drawn_with_their_options(third_party_style
     assert {"outline", "stereographic"} <= set(in_movies) and not {"wcs-paths", "keogram"} & set(in_movies)
     refused = _run("movie", "wcs-paths", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.mp4"))
     assert refused.exit_code == 2 and "'wcs-paths' is not a draw style that draws one mapping; choose from: " in refused.output
+
+
+class MoreStyles:
+    """Another plugin's styles: one name the first plugin has too, one with a misspelt ``takes``."""
+
+    @hookimpl
+    def register_draw_styles(self, register):
+        def outline(mapping):
+            return _figure()
+
+        def misspelt(mappings):
+            return _figure()
+
+        misspelt.takes = "sequences"
+        register("outline", outline, "the same name as another plugin's")
+        register("misspelt", misspelt, "a style with an unknown takes")
+
+
+def test_a_style_named_twice_or_with_an_unknown_takes_is_one_clear_error(third_party_styles, auromat_plugins, iss_fixtures, tmp_path) -> None:
+    with pytest.warns(auromat_core_plugins.PluginLoadWarning):
+        auromat_plugins.register(MoreStyles(), name="more")
+        twice = _run("draw", "outline", "--data", str(iss_fixtures), "--out", str(tmp_path / "o.png"))
+    assert twice.exit_code == 2 and "draw style 'outline' is registered twice: by plugin 'other' and by plugin 'more'" in twice.output
+    misspelt = _run("draw", "misspelt", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.png"))
+    assert misspelt.exit_code == 1
+    assert misspelt.output == "Error: draw style misspelt says it takes 'sequences'; a style takes one of mapping, sequence, wcs-sequence\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_wcs_styles_take_the_solutions_of_the_period(third_party_styles, iss_fixtures, tmp_path) -> None:

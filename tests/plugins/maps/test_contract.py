@@ -42,7 +42,7 @@ class TestStyles(DrawStyleContract):
 
     @pytest.fixture
     def drawable(self, style_name: str, request: pytest.FixtureRequest):
-        takes = STYLES[style_name].takes
+        takes = STYLES[style_name].function.takes
         if takes == "wcs-sequence":
             return request.getfixturevalue("seq_wcs_paths")
         if takes == "sequence":
