@@ -46,7 +46,7 @@ import attrs
 import click
 from tqdm import tqdm
 
-from .convert_settings import check_settings, conversion_settings, record_settings
+from .convert_settings import UNFINISHED_KEY, ConversionSettings, check_settings, differences, read_record, record_settings
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .io import make_folder
@@ -532,9 +532,13 @@ def convert(
     created = not out_dir.exists()
     make_folder(out_dir)
     _check_writable(out_dir)
-    settings = conversion_settings(registration.name, factory, options, exporter, export, resample)
-    if not overwrite:
+    settings = ConversionSettings.of(registration.name, factory, options, exporter, export, resample)
+    if overwrite:
+        recorded = read_record(out_dir, format)
+        replacing = recorded is not None and bool(differences(recorded, settings) or recorded.get(UNFINISHED_KEY))
+    else:
         check_settings(out_dir, format, settings)
+        replacing = False
     remove_partial_files(out_dir)
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
     outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}
@@ -554,9 +558,10 @@ def convert(
         tuple(sorted(export.items())), None if resample is None else tuple(sorted(dict(resample).items())),
         str(out_dir), overwrite,
     )
+    every_frame = len(indices) == len(source)
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
-    record = record_settings(out_dir, format, settings)
+    record = record_settings(out_dir, format, settings, unfinished=replacing)
     try:
         results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
     except BaseException:
@@ -566,6 +571,8 @@ def convert(
                 record.unlink()
                 out_dir.rmdir()
         raise
+    if replacing and every_frame and not failures:
+        record_settings(out_dir, format, settings)  # every file now has these settings
     written = tuple(Path(path) for result in results for path in result.paths)
     skipped += sum(not result.paths for result in results)  # completed meanwhile, by another run into the same folder
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))

@@ -5,23 +5,60 @@ right when they were made with the same settings. Each conversion therefore
 records its provider, provider options, exporter options and resampling in
 ``<out>/.auromat-convert-<format>.json``; a later run into that folder with
 other settings is refused (naming what differs) unless it overwrites the
-files. Options are recorded with the defaults of the provider and exporter
-filled in, so that giving a default explicitly is no difference.
+files.
+
+- Options are recorded with the defaults of the provider and exporter filled
+  in, so giving a default explicitly is no difference; an option the record
+  lacks (one added by a later version) counts as its default then.
+- An option value naming an existing file or folder is recorded as its
+  absolute path, so a relative path means the same from any folder.
+- A run that overwrites files of other settings marks the record unfinished
+  until it has converted every frame of the data without a failure: until
+  then the folder may hold files of both settings, and only another
+  overwriting run is accepted.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Mapping as MappingABC
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from .errors import InputError
 from .io import atomic_output
 from .registry import exporter_options_of, provider_options_of
 
 SETTINGS_NAME = ".auromat-convert-{format}.json"
+UNFINISHED_KEY = "unfinished_overwrite"
+"""Set in a record while an overwriting run has not yet converted every frame."""
+_OPTION_GROUPS = ("provider_options", "export_options")
+
+
+@attrs.frozen
+class ConversionSettings:
+    """What decides the contents of a conversion's files (JSON values), and the defaults of its options."""
+
+    values: dict[str, Any]
+    defaults: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(
+        cls, provider: str, factory: Any, provider_options: MappingABC[str, Any], exporter: Any, export_options: MappingABC[str, Any],
+        resample: MappingABC[str, Any] | None,
+    ) -> ConversionSettings:
+        defaults = {"provider_options": _defaults(provider_options_of(factory)), "export_options": _defaults(exporter_options_of(exporter))}
+        values = {
+            "provider": provider,
+            "provider_options": {**defaults["provider_options"], **provider_options},
+            "export_options": {**defaults["export_options"], **export_options},
+            "resample": None if resample is None else dict(resample),
+        }
+        return cls(_as_json(values), _as_json(defaults))
 
 
 def settings_path(out_dir: Path, format: str) -> Path:
@@ -29,55 +66,81 @@ def settings_path(out_dir: Path, format: str) -> Path:
     return out_dir / SETTINGS_NAME.format(format=format)
 
 
-def conversion_settings(
-    provider: str, factory: Any, provider_options: MappingABC[str, Any], exporter: Any, export_options: MappingABC[str, Any],
-    resample: MappingABC[str, Any] | None,
-) -> dict[str, Any]:
-    """The settings that decide the contents of the files, as JSON values (defaults filled in)."""
-    settings = {
-        "provider": provider,
-        "provider_options": {**_defaults(provider_options_of(factory)), **provider_options},
-        "export_options": {**_defaults(exporter_options_of(exporter)), **export_options},
-        "resample": None if resample is None else dict(resample),
-    }
-    return json.loads(json.dumps(settings, default=str))
-
-
 def _defaults(known: dict[str, Any] | None) -> dict[str, Any]:
     return {} if known is None else {name: value for name, value in known.items() if value is not inspect.Parameter.empty}
 
 
-def check_settings(out_dir: Path, format: str, settings: dict[str, Any]) -> None:
-    """Raise :class:`InputError` if the ``format`` files of ``out_dir`` were made with other ``settings``."""
+def _as_json(value: Any) -> Any:
+    """``value`` as JSON values; strings and paths naming an existing file or folder become absolute paths."""
+    if isinstance(value, MappingABC):
+        return {str(key): _as_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_json(item) for item in value]
+    if isinstance(value, (str, os.PathLike)) and str(value) and os.path.exists(value):
+        return str(Path(value).resolve())
+    return json.loads(json.dumps(value, default=str))
+
+
+def read_record(out_dir: Path, format: str) -> dict[str, Any] | None:
+    """The recorded settings of the ``format`` files of ``out_dir``, None without a record.
+
+    Raises
+    ------
+    InputError
+        For a record that cannot be read.
+    """
     path = settings_path(out_dir, format)
     try:
         recorded = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        return
+        return None
     except (OSError, ValueError) as error:
         raise InputError(f"{path}: not a readable record of conversion settings ({error}); remove it to convert anyway") from None
-    differences = _differences(recorded, settings)
-    if differences:
+    if not isinstance(recorded, dict):
+        raise InputError(f"{path}: not a record of conversion settings (a JSON object expected); remove it to convert anyway")
+    return recorded
+
+
+def differences(recorded: dict[str, Any], settings: ConversionSettings) -> list[str]:
+    """What differs between ``recorded`` and ``settings``, e.g. ``altitude: 110.0 then, 120.0 now``."""
+    found = []
+    for key, wanted in settings.values.items():
+        then = recorded.get(key)
+        if key in _OPTION_GROUPS and isinstance(then, dict):
+            then = {**settings.defaults[key], **then}  # an option added since counts as its default then
+            found += [_difference(name, then.get(name), value) for name, value in wanted.items() if then.get(name) != value]
+            found += [_difference(name, value, None) for name, value in then.items() if name not in wanted]
+        elif then != wanted:
+            found.append(_difference(key, then, wanted))
+    return found
+
+
+def _difference(name: str, then: Any, now: Any) -> str:
+    return f"{name}: {json.dumps(then)} then, {json.dumps(now)} now"
+
+
+def check_settings(out_dir: Path, format: str, settings: ConversionSettings) -> None:
+    """Raise :class:`InputError` if the ``format`` files of ``out_dir`` may have been made with other ``settings``."""
+    recorded = read_record(out_dir, format)
+    if recorded is None:
+        return
+    found = differences(recorded, settings)
+    if found:
         raise InputError(
-            f"{out_dir} holds {format} files converted with other settings ({'; '.join(differences)}): "
+            f"{out_dir} holds {format} files converted with other settings ({'; '.join(found)}): "
             "choose another --out, or --overwrite to convert them all again"
+        )
+    if recorded.get(UNFINISHED_KEY):
+        raise InputError(
+            f"{out_dir}: a conversion with --overwrite into it did not convert every frame, so some {format} files may "
+            "hold earlier settings: run it again with --overwrite"
         )
 
 
-def _differences(recorded: Any, wanted: Any, where: str = "") -> list[str]:
-    if isinstance(recorded, dict) and isinstance(wanted, dict):
-        found: list[str] = []
-        for key in [*wanted, *(key for key in recorded if key not in wanted)]:
-            found += _differences(recorded.get(key), wanted.get(key), key if where in ("", "provider_options", "export_options") else f"{where}.{key}")
-        return found
-    if recorded == wanted:
-        return []
-    return [f"{where or 'settings'}: {json.dumps(recorded)} then, {json.dumps(wanted)} now"]
-
-
-def record_settings(out_dir: Path, format: str, settings: dict[str, Any]) -> Path:
-    """Record ``settings`` for the ``format`` files of ``out_dir`` (atomically)."""
+def record_settings(out_dir: Path, format: str, settings: ConversionSettings, unfinished: bool = False) -> Path:
+    """Record ``settings`` for the ``format`` files of ``out_dir`` (atomically), marked ``unfinished`` if so."""
     path = settings_path(out_dir, format)
     with atomic_output(path) as temporary:
-        temporary.write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        record = {**settings.values, **({UNFINISHED_KEY: True} if unfinished else {})}
+        temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path

@@ -488,9 +488,29 @@ def test_a_rerun_with_other_settings_is_refused_and_overwrite_converts_again(plu
         convert(sequence, "cdf", provider_options={"altitude": 120.0}, export_options={"compression": 1}, **frames)
     again = convert(sequence, "cdf", provider_options={"altitude": 120.0}, overwrite=True, **frames)
     assert len(again.written) == 2 and {read_cdf(path).altitude for path in again.written} == {120.0}
+    with pytest.raises(InputError, match=r": a conversion with --overwrite into it did not convert every frame, so some cdf files may hold "
+                                         r"earlier settings: run it again with --overwrite$"):
+        convert(sequence, "cdf", provider_options={"altitude": 120.0}, **frames)  # the overwriting run covered 2 of 10 frames
+    whole = {**frames, "start": None}
+    assert len(convert(sequence, "cdf", provider_options={"altitude": 120.0}, overwrite=True, **whole).written) == 10
     assert convert(sequence, "cdf", provider_options={"altitude": 120.0}, **frames).skipped == 2
     assert len(convert(sequence, "netcdf", **frames).written) == 2, "each format has its own record"
     assert sorted(path.name for path in tmp_path.glob(".auromat-convert-*")) == [".auromat-convert-cdf.json", ".auromat-convert-netcdf.json"]
+
+
+def test_the_settings_record_fills_in_defaults_and_absolute_paths(plugins, sequence, tmp_path, monkeypatch):
+    from auromat_core.convert_settings import ConversionSettings, differences
+
+    monkeypatch.chdir(sequence.parent)
+    given = ConversionSettings.of("spacecraft", SpacecraftProvider, {"wcs_folder": sequence.name}, get_exporter("cdf"), {}, None)
+    assert given.values["provider_options"]["wcs_folder"] == str(sequence.resolve())
+    same = ConversionSettings.of("spacecraft", SpacecraftProvider, {"wcs_folder": str(sequence.resolve())}, get_exporter("cdf"), {}, None)
+    assert differences(same.values, given) == []
+    older = {**same.values, "export_options": {k: v for k, v in same.values["export_options"].items() if k != "magnetic_model"}}
+    assert differences(older, given) == [], "an option the record lacks counts as its default"
+    (tmp_path / ".auromat-convert-cdf.json").write_text("[1, 2]")
+    with pytest.raises(InputError, match=r"\.auromat-convert-cdf\.json: not a record of conversion settings \(a JSON object expected\)"):
+        convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
 
 
 def test_remove_partial_files_only_touches_partials_of_ended_processes(tmp_path):
