@@ -345,12 +345,13 @@ def _checked(skymap: Skymap) -> Skymap:
 # -- choosing the skymap for a frame ---------------------------------------------------
 
 
-def _check_named_site(path: Path, match: re.Match[str] | None, infos: list[SkymapInfo]) -> None:
-    """Warn when a skymap holds another site than its file name says (it is used for the site it holds)."""
+def _check_named_site(path: Path, match: re.Match[str] | None, infos: list[SkymapInfo], wanted: set[str] | None) -> None:
+    """Warn when a skymap holds another site than its file name says: it is used for the site it holds, if that is wanted."""
     held = sorted({info.site for info in infos} - ({match["site"]} if match else set()))
     if match and held:
-        log.warning("%s: the file name says THEMIS site %s but the file holds the skymap of %s; used for %s",
-                    path, match["site"], ", ".join(held), ", ".join(held))
+        used = [site for site in held if wanted is None or site in wanted]
+        log.warning("%s: the file name says THEMIS site %s but the file holds the skymap of %s; %s",
+                    path, match["site"], ", ".join(held), f"used for {', '.join(used)}" if used else "not used")
 
 
 class SkymapCatalog:
@@ -376,7 +377,11 @@ class SkymapCatalog:
 
     @classmethod
     def scan(cls, folder: str | Path, sites: Iterable[str] | None = None) -> SkymapCatalog:
-        """Find ``*skymap*.sav`` and ``thg_l2_asc_*.cdf`` files below ``folder`` (recursively)."""
+        """Find ``*skymap*.sav`` and ``thg_l2_asc_*.cdf`` files below ``folder`` (recursively).
+
+        With ``sites``, only files whose names name one of them are read (the
+        names are trusted for that; a file holding another site is then not used).
+        """
         folder = Path(folder)
         wanted = set(sites) if sites is not None else None
         infos: list[SkymapInfo] = []
@@ -385,7 +390,7 @@ class SkymapCatalog:
             if wanted is not None and match and match["site"] not in wanted:
                 continue
             info = read_ucalgary_info(path)
-            _check_named_site(path, match, [info])
+            _check_named_site(path, match, [info], wanted)
             if wanted is None or info.site in wanted:
                 infos.append(info)
         for path in sorted(folder.rglob(L2_GLOB)):
@@ -393,7 +398,7 @@ class SkymapCatalog:
             if wanted is not None and match and match["site"] not in wanted:
                 continue
             records = read_l2_infos(path)
-            _check_named_site(path, match, records)
+            _check_named_site(path, match, records, wanted)
             infos.extend(info for info in records if wanted is None or info.site in wanted)
         log.debug("found %d skymaps in %s", len(infos), folder)
         return cls(infos, str(folder))

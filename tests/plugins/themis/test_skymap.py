@@ -142,6 +142,11 @@ def test_a_skymap_named_for_another_site_is_used_for_its_own_with_a_warning(tmp_
     assert [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING] == [
         f"{misnamed}: the file name says THEMIS site fykn but the file holds the skymap of gako; used for gako"
     ]
+    caplog.clear()
+    assert SkymapCatalog.scan(tmp_path, ["fykn"]).for_site("fykn") == []
+    assert [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING] == [
+        f"{misnamed}: the file name says THEMIS site fykn but the file holds the skymap of gako; not used"
+    ]
 
 
 def test_equal_start_prefers_the_ucalgary_skymap(tmp_path: Path, sav_file: Path) -> None:
