@@ -59,6 +59,15 @@ def _frozen(array: np.ndarray) -> np.ndarray:
     return array
 
 
+def check_altitude(skymap: Skymap, altitude_km: float) -> None:
+    """Raise :class:`InputError` unless ``altitude_km`` is above the camera of ``skymap``."""
+    if not altitude_km > skymap.station_alt_km:
+        raise InputError(
+            f"altitude {altitude_km:g} km is not above THEMIS site {skymap.info.site} ({skymap.station_alt_km:g} km): "
+            "the mapping altitude must be above the camera"
+        )
+
+
 def pixel_geometry(skymap: Skymap, altitude_km: float, min_elevation: float | None = 1.0) -> PixelGeometry:
     """Corners, centers and elevation of every pixel at ``altitude_km``.
 
@@ -72,11 +81,7 @@ def pixel_geometry(skymap: Skymap, altitude_km: float, min_elevation: float | No
         Pixels whose center elevation is below this (deg) are undefined (NaN);
         None keeps every pixel with a calibrated elevation.
     """
-    if not altitude_km > skymap.station_alt_km:
-        raise InputError(
-            f"altitude {altitude_km:g} km is not above THEMIS site {skymap.info.site} ({skymap.station_alt_km:g} km): "
-            "the mapping altitude must be above the camera"
-        )
+    check_altitude(skymap, altitude_km)
     station = station_itrs(skymap)
     calibrated = np.flatnonzero(np.isclose(skymap.heights_km, altitude_km, rtol=0.0, atol=1e-6))
     if calibrated.size:

@@ -33,7 +33,7 @@ from auromat_core.options import bool_option, number_option, path_option
 from auromat_core.providers import identifier_index, unknown_identifier
 
 from .brightness import METHODS, scale_brightness
-from .geometry import PixelGeometry, pixel_geometry, station_gcrs
+from .geometry import PixelGeometry, check_altitude, pixel_geometry, station_gcrs
 from .l1 import FILL_VALUE, L1_GLOB, L1File, parse_l1_name
 from .orientation import l1_frame_to_skymap
 from .skymap import Skymap, SkymapCatalog, SkymapInfo
@@ -242,9 +242,13 @@ class ThemisProvider(Provider):
         self._cameras: OrderedDict[tuple[int, tuple[float, ...]], np.ndarray] = OrderedDict()
 
     def _calibrated(self, file: L1File) -> L1File:
-        """``file``, once a skymap is known for its first and last frame (else a :class:`CalibrationError`)."""
+        """``file``, once a skymap is known for its first and last frame (else a :class:`CalibrationError`).
+
+        Raises :class:`InputError` when the mapping altitude is not above the station.
+        """
         for time in (file.times[0], file.times[-1]):
-            self._catalog.select(file.site, time.astype(datetime), self.allow_later_skymap, file.path)
+            skymap = self._catalog.load(self._catalog.select(file.site, time.astype(datetime), self.allow_later_skymap, file.path))
+            check_altitude(skymap, self.altitude)
         return file
 
     def _build_frames(self) -> None:

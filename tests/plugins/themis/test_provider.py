@@ -125,7 +125,7 @@ def test_a_brightness_bound_alone_scales_the_original_way(l1_file: Path) -> None
 def test_a_mapping_altitude_below_the_camera_is_refused(l1_file: Path) -> None:
     below = r"^altitude 0 km is not above THEMIS site gako \(0 km\): the mapping altitude must be above the camera$"
     with pytest.raises(auromat_core.InputError, match=below):
-        ThemisProvider(l1_file, allow_later_skymap=True, altitude=0).load(0)
+        ThemisProvider(l1_file, allow_later_skymap=True, altitude=0)  # before any frame
 
 
 def test_an_unreadable_hour_in_a_folder_is_skipped_with_a_warning(tmp_path: Path, l1_file: Path, sav_file: Path, caplog) -> None:
