@@ -156,3 +156,17 @@ def test_keogram_of_colour_mappings_is_drawn_in_colour(scandinavia_mapping) -> N
     assert defined.sum() > 50
     expected = np.clip(result.values[0][defined] / (255.0 if np.nanmax(result.values) <= 255 else np.nanmax(result.values)), 0, 1)
     assert np.allclose(colours[defined][:, :3], expected, atol=1e-6) and np.all(colours[~defined][:, 3] == 0)
+
+
+def test_keogram_columns_of_irregular_or_repeated_times_have_no_gap() -> None:
+    import matplotlib.dates as mdates
+
+    start = datetime(2011, 1, 6, 17)
+    seconds = [0, 3, 6, 11, 14, 14, 17]  # one step of 5 s (< 2 intervals of 3 s) and one repeated time
+    values = np.arange(7 * 3, dtype=np.float64).reshape(7, 3)
+    figure, ax = draw_keogram(([start + timedelta(seconds=s) for s in seconds], np.array([60.0, 61.0, 62.0]), values))
+    mesh = ax.collections[0]
+    assert not np.ma.getmaskarray(mesh.get_array()).any(), "no empty column"
+    edges = mdates.num2date(mesh.get_coordinates()[0, :, 0])
+    offsets = [(edge.replace(tzinfo=None) - start).total_seconds() for edge in edges]
+    assert offsets == pytest.approx([-1.5, 1.5, 4.5, 8.5, 12.5, 14.0, 15.5, 18.5], abs=1e-3)
