@@ -687,7 +687,9 @@ def convert_command(
 ) -> None:
     """Convert a data folder into one file per mapping.
 
-    Re-running resumes: complete files are skipped, partial ones redone.
+    Re-running resumes: complete files are skipped, partial ones redone. The
+    settings are recorded in the output folder; a run with other settings into
+    it is refused unless it overwrites the files.
     """
     check_period(start, end)
     if skip and overwrite:
