@@ -59,6 +59,10 @@ def parse_l1_name(path: str | Path) -> L1Name | None:
     return L1Name(match["site"], hour, int(match["version"]))
 
 
+MAX_EXPOSURE_SECONDS = 60.0
+"""Longer exposures (or negative ones) are taken for broken time stamps: the duration is then unknown."""
+
+
 def unix_to_datetime(seconds: np.ndarray) -> np.ndarray:
     """Unix seconds (float) to naive UTC ``datetime64[us]``, rounded to the microsecond."""
     microseconds = np.round(np.asarray(seconds, dtype=np.float64) * 1e6).astype(np.int64)
@@ -94,6 +98,7 @@ class L1File:
             self.site = self._site_in_file(cdf, expected, name)
             self.image_variable = f"thg_asf_{self.site}"
             times = self._read_times(cdf)
+            exposures = self._read_exposures(cdf, len(times))
             self._check_images(cdf, len(times))
         except pycdf.CDFError as error:
             raise InputError(f"{self.path}: cannot read the THEMIS L1 data ({error})") from None
@@ -102,11 +107,13 @@ class L1File:
         valid = ~np.isnat(times)
         self.records = np.flatnonzero(valid)
         self.times = times[valid]
+        self.exposures = exposures[valid]
+        """Exposure durations (s) in the order of :attr:`times`; NaN where the file does not give them."""
         if not valid.all():
             log.warning("%s: %d frames without a valid time are skipped", self.path, int((~valid).sum()))
         if np.any(np.diff(self.times.astype(np.int64)) < 0):
             order = np.argsort(self.times, kind="stable")
-            self.records, self.times = self.records[order], self.times[order]
+            self.records, self.times, self.exposures = self.records[order], self.times[order], self.exposures[order]
         if name is not None and len(self.times):
             self._check_hour(name.hour)
 
@@ -198,6 +205,19 @@ class L1File:
             times[bad] = np.datetime64("NaT")
             return times
         raise InputError(f"{self.path}: neither {epoch_name} nor {unix_name} (frame times) is in this CDF")
+
+    def _read_exposures(self, cdf: pycdf.CDF, n_times: int) -> np.ndarray:
+        """Exposure durations (s) of the records: ``_tend - _time`` (unix seconds), NaN where either is missing or implausible."""
+        start_name, end_name = f"{self.image_variable}_time", f"{self.image_variable}_tend"
+        if start_name not in cdf or end_name not in cdf:
+            return np.full(n_times, np.nan)
+        start = np.asarray(cdf[start_name][...], dtype=np.float64).reshape(-1)
+        end = np.asarray(cdf[end_name][...], dtype=np.float64).reshape(-1)
+        if start.shape != (n_times,) or end.shape != (n_times,):
+            return np.full(n_times, np.nan)
+        with np.errstate(invalid="ignore"):
+            seconds = end - start
+            return np.where((seconds > 0) & (seconds < MAX_EXPOSURE_SECONDS), seconds, np.nan)
 
     def _check_images(self, cdf: pycdf.CDF, n_times: int) -> None:
         if self.image_variable not in cdf:

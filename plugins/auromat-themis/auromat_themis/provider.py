@@ -456,10 +456,10 @@ class ThemisProvider(Provider):
             time=time,
             camera_position=self._camera(file_index, position, geometry),
             identifier=_identifier(file.site, time),
-            metadata=self._metadata(file, info, skymap, time),
+            metadata=self._metadata(file, info, skymap, time, float(file.exposures[position])),
         )
 
-    def _metadata(self, file: L1File, info: SkymapInfo, skymap: Skymap, time: datetime) -> dict[str, Any]:
+    def _metadata(self, file: L1File, info: SkymapInfo, skymap: Skymap, time: datetime, exposure: float) -> dict[str, Any]:
         metadata: dict[str, Any] = {
             "source": "THEMIS GBO all-sky imager, level 1 (full resolution)",
             "site": file.site,
@@ -474,7 +474,10 @@ class ThemisProvider(Provider):
             "min_elevation": self.min_elevation if self.min_elevation is not None else float("nan"),
             "image_content": "counts above dark offset" if self.brightness is None else f"display brightness ({self.brightness})",
             "image_orientation": IMAGE_ORIENTATION,
+            "time_meaning": "start of the exposure",
         }
+        if math.isfinite(exposure):
+            metadata["exposure_seconds"] = round(exposure, 3)
         if info.kind == "l2":
             metadata["skymap_record"] = info.record
         if info.generated:

@@ -67,8 +67,19 @@ def test_calibration_values_and_station(sav_provider) -> None:
     meta = mapping.metadata
     assert (meta["station_latitude"], meta["station_longitude"]) == (62.41, -145.16), "as the skymap writes them"
     assert meta["image_orientation"].startswith("skymap orientation, the L1 frame rotated by 180 degrees")
+    assert meta["time_meaning"] == "start of the exposure"
     assert meta["skymap_file"] == "themis_skymap_gako_20110305-+_vXX.sav" and meta["skymap_valid_at_time"] is False
     assert meta["site"] == "gako" and meta["site_name"] == "Gakona"
+
+
+def test_the_exposure_duration_is_in_the_metadata(sav_provider, l1_file) -> None:
+    from spacepy import pycdf
+
+    with pycdf.CDF(str(l1_file)) as cdf:
+        expected = cdf["thg_asf_gako_tend"][...] - cdf["thg_asf_gako_time"][...]
+    exposures = [step[0].metadata["exposure_seconds"] for step in sav_provider.sequence()]
+    assert exposures == pytest.approx(np.round(expected, 3).tolist(), abs=1e-9)
+    assert 0.9 < min(exposures) and max(exposures) < 1.0
 
 
 def test_camera_is_the_station_in_gcrs(sav_provider) -> None:
