@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 from datetime import datetime
 
 import pytest
@@ -205,14 +206,16 @@ def test_unregistering_a_plugin_removes_its_names(auromat_plugins):
     assert auromat_core.list_providers() == []
 
 
-def test_detect_providers_asks_can_open(auromat_plugins, tmp_path):
+def test_detect_providers_asks_can_open(auromat_plugins, tmp_path, caplog):
     class Opener:
         @classmethod
         def can_open(cls, path):
             return str(path).endswith("mine")
 
     register_providers(auromat_plugins, "opener-plugin", ("opener", Opener, "opens folders named *mine"))
-    assert [r.name for r in auromat_core.detect_providers(tmp_path / "mine")] == ["opener"]
+    with caplog.at_level(logging.INFO, logger="auromat_core.registry"):
+        assert [r.name for r in auromat_core.detect_providers(tmp_path / "mine")] == ["opener"]
+    assert caplog.messages == [f"{tmp_path / 'mine'}: detected by provider(s) opener (confidence 1)"], "what -v shows"
     assert auromat_core.detect_providers(tmp_path / "other") == []
 
 
