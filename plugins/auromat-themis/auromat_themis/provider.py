@@ -59,6 +59,27 @@ def _as_written(value: float) -> float:
     return float(str(np.float32(value)))
 
 
+def _newest_readable(versions: list[Path], site: str | None) -> L1File:
+    """The newest of the ``versions`` of one site-hour that can be read; an older one with a warning if need be.
+
+    Raises
+    ------
+    InputError
+        The newest version's error, when none can be read.
+    """
+    errors: list[InputError] = []
+    for path in versions:
+        try:
+            file = L1File(path, site)
+        except InputError as error:
+            errors.append(error)
+            continue
+        for error in errors:
+            log.warning("%s; using the older version %s", error, path.name)
+        return file
+    raise errors[0]
+
+
 def _usable(openers: list[Callable[[], L1File]], strict: bool) -> list[L1File]:
     """The L1 files that open, each unusable one skipped with a warning naming it.
 
@@ -199,23 +220,24 @@ class ThemisProvider(Provider):
                 raise InputError(f"THEMIS L1 file {path} does not exist")
         return paths, paths[0].parent
 
-    def _l1_paths(self) -> list[tuple[Path, str | None]]:
-        """The L1 files to use with the site each must hold (None: whatever it holds)."""
+    def _l1_paths(self) -> list[tuple[list[Path], str | None]]:
+        """The L1 files to use, each as its versions (newest first), with the site it must hold (None: whatever it holds)."""
         if self._inputs is not None:
-            return [(path, name.site if (name := parse_l1_name(path)) else None) for path in self._inputs]
-        newest: dict[tuple[str, datetime], tuple[int, Path]] = {}
+            return [([path], name.site if (name := parse_l1_name(path)) else None) for path in self._inputs]
+        versions: dict[tuple[str, datetime], list[tuple[int, Path]]] = {}
         for path in sorted(self.folder.rglob(L1_GLOB)):
             name = parse_l1_name(path)
             if name is None or (self.sites is not None and name.site not in self.sites):
                 continue
-            key = (name.site, name.hour)
-            if key not in newest or name.version > newest[key][0]:
-                newest[key] = (name.version, path)
-        return [(path, site) for (site, _), (_, path) in sorted(newest.items(), key=lambda item: (item[0][1], item[0][0]))]
+            versions.setdefault((name.site, name.hour), []).append((name.version, path))
+        return [
+            ([path for _, path in sorted(found, reverse=True)], site)
+            for (site, _), found in sorted(versions.items(), key=lambda item: (item[0][1], item[0][0]))
+        ]
 
     def _index(self) -> None:
         self._files = _usable(
-            [functools.partial(L1File, path, site) for path, site in self._l1_paths()], strict=self._inputs is not None,
+            [functools.partial(_newest_readable, paths, site) for paths, site in self._l1_paths()], strict=self._inputs is not None,
         )
         if self._inputs is not None and self.sites is not None:
             for file in self._files:

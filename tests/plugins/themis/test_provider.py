@@ -192,6 +192,17 @@ def test_nested_layout_and_newest_version(tmp_path: Path, l1_file: Path, sav_fil
     assert len(provider) == 23 and provider.load(0)[0].metadata["l1_file"] == l1_file.name
 
 
+def test_an_unreadable_newest_version_falls_back_to_an_older_one(tmp_path: Path, l1_file: Path, sav_file: Path, caplog) -> None:
+    (tmp_path / l1_file.name).symlink_to(l1_file)  # v01
+    newer = tmp_path / "thg_l1_asf_gako_2011010617_v02.cdf"
+    newer.write_bytes(l1_file.read_bytes()[:4000])  # interrupted
+    (tmp_path / sav_file.name).symlink_to(sav_file)
+    provider = ThemisProvider(tmp_path, allow_later_skymap=True)
+    assert len(provider) == 23 and provider.load(0)[0].metadata["l1_file"] == l1_file.name
+    assert any(r.getMessage().startswith(f"{newer}: ") and r.getMessage().endswith(f"; using the older version {l1_file.name}")
+               for r in caplog.records)
+
+
 def test_provider_pickles_for_worker_processes(sav_provider) -> None:
     before = sav_provider.load(7)[0]
     copy = pickle.loads(pickle.dumps(sav_provider))
