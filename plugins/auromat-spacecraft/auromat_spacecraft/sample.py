@@ -25,7 +25,7 @@ from astropy.io import fits
 from PIL import Image
 
 from auromat_core import atomic_output, get_magnetic_model
-from auromat_core.geometry.ellipsoid import geodetic_to_ecef
+from auromat_core.geometry.ellipsoid import geodetic_to_ecef, horizontal_directions
 from auromat_core.geometry.engine import intersects_earth, map_directions
 from auromat_core.geometry.frames import apparent_directions, itrs_to_gcrs
 
@@ -61,13 +61,8 @@ class SampleCamera:
 
     def axes_itrs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Unit vectors (ITRS) of image right, image down and the view direction."""
-        lat, lon = np.radians(self.latitude), np.radians(self.longitude)
-        up = np.array([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
-        east = np.array([-np.sin(lon), np.cos(lon), 0.0])
-        north = np.cross(up, east)
-        azimuth, depression = np.radians(self.azimuth), np.radians(self.depression)
-        horizontal = np.cos(azimuth) * north + np.sin(azimuth) * east
-        forward = np.cos(depression) * horizontal - np.sin(depression) * up
+        up = horizontal_directions(self.latitude, self.longitude, 0.0, 90.0)
+        forward = horizontal_directions(self.latitude, self.longitude, self.azimuth, -self.depression)
         right = np.cross(forward, up)
         right /= np.linalg.norm(right)
         down = np.cross(forward, right)
