@@ -14,6 +14,10 @@ VERTEX_ORDERS = {
 """Corner offsets ``(dy, dx)`` of the 4 vertices of pixel ``(y, x)``, per vertex order."""
 
 
+MLT_PERIOD_HOURS = 24.0
+"""Period of magnetic local time."""
+
+
 def wrap_lon(lon: np.ndarray) -> np.ndarray:
     """Longitudes wrapped into (-180, 180]."""
     return 180.0 - np.mod(180.0 - lon, 360.0)
@@ -143,6 +147,17 @@ def vertices(corners: np.ndarray, rows: slice, order: str) -> np.ndarray:
     return np.stack(
         [corners[rows.start + dy : rows.stop + dy, dx : dx + w] for dy, dx in VERTEX_ORDERS[order]], axis=-1
     )
+
+
+def unwrap_vertices(block: np.ndarray, centers: np.ndarray, period: float) -> np.ndarray:
+    """Vertices ``(rows, w, 4)`` of a cyclic coordinate shifted by ``period`` where more than half a period from their pixel's center.
+
+    A vertex above its center is shifted down (exactly, for values of at least half
+    the period), one below it up.
+    """
+    offset = block - centers[..., np.newaxis]
+    half = 0.5 * period
+    return np.where(offset > half, block - period, np.where(offset < -half, block + period, block)).astype(block.dtype, copy=False)
 
 
 class VertexArray(Protocol):

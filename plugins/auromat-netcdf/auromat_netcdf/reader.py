@@ -31,7 +31,7 @@ from auromat_core.encoding import (
 )
 from auromat_core.providers import MappingFileProvider
 
-from .grid import corners_from_vertices, wrap_lon
+from .grid import MLT_PERIOD_HOURS, corners_from_vertices, wrap_lon
 from .lock import IO_LOCK
 
 log = logging.getLogger(__name__)
@@ -122,14 +122,16 @@ def _floats(variable: netCDF4.Variable, key: Any = slice(None)) -> np.ndarray:
 
 
 class _Floats:
-    """A variable read in slices by :func:`_floats` (a :class:`~auromat_netcdf.grid.VertexArray`)."""
+    """A variable read in slices by :func:`_floats` (a :class:`~auromat_netcdf.grid.VertexArray`), wrapped into ``[0, period)`` if given."""
 
-    def __init__(self, variable: netCDF4.Variable) -> None:
+    def __init__(self, variable: netCDF4.Variable, period: float | None = None) -> None:
         self.variable = variable
         self.shape = variable.shape
+        self.period = period
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        return _floats(self.variable, key)
+        values = _floats(self.variable, key)
+        return values if self.period is None else np.mod(values, self.period)
 
 
 def _bounds(dataset: netCDF4.Dataset, name: str, path: Path) -> netCDF4.Variable | None:
@@ -153,7 +155,7 @@ def _from_magnetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: 
     mlat_bounds, mlt_bounds = _bounds(dataset, "mlat", path), _bounds(dataset, "mlt", path)
     if mlat_bounds is None or mlt_bounds is None:
         return (*corners_from_centers(lat, lon), lat, lon)
-    corners = (corners_from_vertices(_Floats(mlat_bounds)), corners_from_vertices(_Floats(mlt_bounds)))
+    corners = (corners_from_vertices(_Floats(mlat_bounds)), corners_from_vertices(_Floats(mlt_bounds, MLT_PERIOD_HOURS)))
     return (*model.from_magnetic(*corners, altitude, time), lat, lon)
 
 

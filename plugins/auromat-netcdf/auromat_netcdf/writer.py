@@ -12,13 +12,16 @@ antimeridian (``valid_max`` then exceeds 180).
 
 Variables: ``time`` (scalar, int64 microseconds since 1970 UTC), ``altitude``
 (km), ``crs`` (grid mapping, WGS84), ``mlat``/``mlt`` with bounds and ``mcrs``
-(magnetic, on the image dimensions), ``img`` or ``img_red``/``img_green``/
+(magnetic, on the image dimensions; the vertices of a pixel across magnetic
+midnight continue past 24 or below 0 h, so that each pixel's bounds enclose
+its center), ``img`` or ``img_red``/``img_green``/
 ``img_blue`` (signed, ``_FillValue`` = type minimum), ``zenith_angle``
 (``sensor_zenith_angle`` = 90 - elevation), ``camera_pos(xyz)`` (GCRS km).
 Float variables use NaN for undefined values. Large variables are chunked by
 rows (and one vertex) and compressed with shuffle + deflate. Without geodetic
 coordinates (``include_geo=False``) the data variables name ``mlat mlt`` as
-their coordinates and readers convert them back to lat/lon.
+their coordinates and readers convert them back to lat/lon. Value range
+attributes (``valid_min``, ``valid_max``) have the type of their variable.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ from auromat_core.encoding import (
 from auromat_core.geometry.ellipsoid import WGS84_A_KM, WGS84_F
 from auromat_core.templates import Part, TemplateCache
 
-from .grid import Axes, plate_carree_axes, vertex_order, vertices
+from .grid import MLT_PERIOD_HOURS, Axes, plate_carree_axes, unwrap_vertices, vertex_order, vertices
 from .lock import IO_LOCK
 
 log = logging.getLogger(__name__)
@@ -283,9 +286,13 @@ def _add(
     """
     for variable in defined:
         created = dataset.createVariable(variable.name, variable.dtype, variable.dims, **variable.options(sizes, level))
-        created.setncatts(variable.attributes)
+        created.setncatts({key: variable.dtype.type(value) if key in _RANGE_ATTRIBUTES else value for key, value in variable.attributes.items()})
     for variable in written:
         variable.write(dataset[variable.name])
+
+
+_RANGE_ATTRIBUTES = frozenset({"valid_min", "valid_max"})
+"""Attributes that CF (2.5.1) requires to have the type of their variable."""
 
 
 def _assign(value: Any) -> Callable[[netCDF4.Variable], None]:
@@ -370,8 +377,14 @@ class _Variables:
                 variables.append(_Variable(f"{name}_bounds", np.dtype(np.float64), (name, "vertex2"), {}, _store(lambda pairs=pairs: pairs), (pairs,)))
         return variables
 
-    def _grid_variable(self, name: str, centers: np.ndarray, corners: np.ndarray | None, kind: str, attributes: dict[str, Any]) -> list[_Variable]:
-        """A 2-D coordinate on the image dimensions, with 4-vertex CF bounds from the corner grid."""
+    def _grid_variable(
+        self, name: str, centers: np.ndarray, corners: np.ndarray | None, kind: str, attributes: dict[str, Any], period: float | None = None,
+    ) -> list[_Variable]:
+        """A 2-D coordinate on the image dimensions, with 4-vertex CF bounds from the corner grid.
+
+        The vertices of a cyclic coordinate (``period``) are unwrapped towards
+        their pixel's center, so the bounds of a pixel across the wrap enclose it.
+        """
         step = self.steps.get(kind)
         unit = "hours" if kind == "mlt" else "degrees"
         attributes["comment"] = " ".join(filter(None, [attributes.get("comment"), self.encoding.describe(step, unit)]))
@@ -389,12 +402,16 @@ class _Variables:
 
         def write_bounds(variable: netCDF4.Variable) -> None:
             stored = self.encoding.encode(corners, step)
+            stored_centers = self.encoding.encode(centers, step) if period else None
             rows = variable.chunking()[0]
             for first in range(0, h, rows):
                 block = slice(first, min(first + rows, h))
-                variable[block] = vertices(stored, block, self.order)
+                block_vertices = vertices(stored, block, self.order)
+                if stored_centers is not None:
+                    block_vertices = unwrap_vertices(block_vertices, stored_centers[block], period)
+                variable[block] = block_vertices
 
-        variables.append(_Variable(f"{name}_bounds", dtype, self.dims + ("vertex4",), {}, write_bounds, (corners, step, self.order)))
+        variables.append(_Variable(f"{name}_bounds", dtype, self.dims + ("vertex4",), {}, write_bounds, (corners, centers, step, self.order, period)))
         return variables
 
     def pixel_dimensions(self) -> None:
@@ -424,6 +441,7 @@ class _Variables:
             "mlt", magnetic.mlt, magnetic.mlt_bounds if corners else None, "mlt",
             {"long_name": "magnetic local time of pixel centers", "units": "hours", "valid_min": 0.0, "valid_max": 24.0,
              "magnetic_coordinate_system": "mcrs"},
+            period=MLT_PERIOD_HOURS,
         )
         attributes: dict[str, Any] = {
             "long_name": "magnetic coordinate system of mlat and mlt",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 
@@ -287,3 +288,21 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
 
 def test_a_truncated_file_is_detected_and_why_it_cannot_be_read_is_said(tmp_path: Path) -> None:
     assert_truncated_file_is_reported(write(synthetic_mapping(), tmp_path), tmp_path / "truncated", "netcdf", "netCDF")
+
+
+def test_pixels_across_magnetic_midnight_have_bounds_around_their_center(tmp_path, binned_iss_mapping):
+    """MLT vertices continue past 24 h (or below 0) across midnight; readers wrap them back."""
+    magnetic = binned_iss_mapping.magnetic()
+    corners = magnetic.mlt_bounds
+    four = (corners[:-1, :-1], corners[:-1, 1:], corners[1:, :-1], corners[1:, 1:])
+    across = functools.reduce(np.fmax, four) - functools.reduce(np.fmin, four) > 12
+    assert across.sum() > 100, "the photograph spans magnetic midnight"
+    path = write(binned_iss_mapping, tmp_path, include_geo=False)
+    with netCDF4.Dataset(path) as ds:
+        centers, bounds = ds["mlt"][:].filled(np.nan), ds["mlt_bounds"][:].filled(np.nan)
+    offsets = np.abs(bounds - centers[..., None])
+    assert np.nanmax(offsets) < 1
+    assert (np.nanmin(bounds[across], axis=-1) < 0).any() and (np.nanmax(bounds[across], axis=-1) > 24).any()
+    np.testing.assert_array_equal(bounds[~across], np.asarray(bounds[~across]) % 24)
+    read = read_netcdf(path)
+    assert position_error_m(read.lat_bounds, read.lon_bounds, binned_iss_mapping.lat_bounds, binned_iss_mapping.lon_bounds, 110.0) < 1.0

@@ -15,9 +15,11 @@ from auromat_netcdf import read_netcdf
 from auromat_themis import ThemisProvider
 from click.testing import CliRunner
 from spacepy import pycdf
+from spacepy.pycdf import istp
 
 from auromat_core.cli import build_cli
 from auromat_core.convert import convert
+from tests.plugins.netcdf.compliance import cf_problems
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +56,9 @@ def test_hour_file_converts_to_23_files(gakona_folder: Path, tmp_path: Path, for
     if format_ == "cdf":
         with pycdf.CDF(str(files[0])) as cdf:
             described = str(cdf["zenith_angle"].attrs["CATDESC"]), str(cdf["zenith_angle"].attrs["VAR_NOTES"])
+            assert istp.FileChecks.all(cdf, catch=True) == ["img: Multi dim variable with image display type."]
     else:
+        assert cf_problems(files[0]) == []
         with netCDF4.Dataset(files[0]) as dataset:
             attributes = dataset["zenith_angle"].__dict__
             assert "standard_name" not in attributes, "CF's sensor_zenith_angle is the angle at the target"
