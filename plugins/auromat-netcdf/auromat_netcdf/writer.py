@@ -207,14 +207,20 @@ def _set_globals(dataset: netCDF4.Dataset, attributes: MappingABC[str, Any], ide
 
 @contextlib.contextmanager
 def _dataset(path: Path, sizes: MappingABC[str, int], template: bytes | None = None) -> Iterator[netCDF4.Dataset]:
-    """A netCDF-4 dataset at ``path``: new with the dimensions ``sizes``, or a copy of ``template`` opened to append."""
+    """A netCDF-4 dataset at ``path`` with the dimensions ``sizes``: new, or a copy of ``template`` opened to append.
+
+    A template has the dimensions of the file it was built from; those of its
+    variables equal this file's, others this file needs (e.g. ``vertex4`` after
+    a template of a file without bounds) are added.
+    """
     if template is None:
         dataset = netCDF4.Dataset(path, "w", format="NETCDF4")
-        for name, size in sizes.items():
-            dataset.createDimension(name, size)
     else:
         path.write_bytes(template)
         dataset = netCDF4.Dataset(path, "a")
+    for name, size in sizes.items():
+        if name not in dataset.dimensions:
+            dataset.createDimension(name, size)
     with dataset:
         yield dataset
 

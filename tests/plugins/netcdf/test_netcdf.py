@@ -306,3 +306,23 @@ def test_pixels_across_magnetic_midnight_have_bounds_around_their_center(tmp_pat
     np.testing.assert_array_equal(bounds[~across], np.asarray(bounds[~across]) % 24)
     read = read_netcdf(path)
     assert position_error_m(read.lat_bounds, read.lon_bounds, binned_iss_mapping.lat_bounds, binned_iss_mapping.lon_bounds, 110.0) < 1.0
+
+
+def test_a_template_of_files_without_bounds_serves_a_file_with_bounds(tmp_path, monkeypatch):
+    """The image repeats in three files without bounds (a template holding it is built from the third); a fourth file
+    with bounds starts from that template and needs a dimension it lacks."""
+    from auromat_netcdf import writer
+
+    from auromat_core.templates import TemplateCache
+
+    monkeypatch.setattr(writer, "_TEMPLATES", TemplateCache())
+    mapping = synthetic_mapping()
+    for index, options in enumerate([{"float32_coordinates": True}, {"coordinate_precision": None}, {}]):
+        write(mapping.replace(identifier=f"without-bounds-{index}"), tmp_path, include_bounds=False, **options)
+    assert [template.names for template in writer._TEMPLATES.templates if "zenith_angle" not in template.names] == [
+        ("time", "altitude", "camera_pos", "crs", "mcrs", "img_red", "img_green", "img_blue")
+    ]
+    path = write(mapping, tmp_path)
+    with netCDF4.Dataset(path) as ds:
+        assert ds.dimensions["vertex4"].size == 4
+    assert_same_mapping(read_netcdf(path), mapping, exact=False)
