@@ -175,6 +175,8 @@ def keogram(
         A provider (its :meth:`~auromat_core.Provider.sequence` is used), or
         mappings / collections (filtered by ``start``/``end``; the keogram is
         in time order whatever their order).
+    start, end
+        Period of the mappings (UTC, both inclusive); default: all.
     meridian_lon
         Geographic longitude of the meridian (deg); default that of the first
         mapping's camera footpoint (see the module docstring).
@@ -196,12 +198,13 @@ def keogram(
     NoDataError
         If ``source`` yields nothing in the period, or the meridian misses the first mapping.
     InputError
-        If the mappings differ in their number of image channels.
+        If ``lats`` are not ascending and evenly spaced, or the mappings differ
+        in their number of image channels.
     """
     meridian: _Meridian | None = None
     times: list[datetime] = []
     rows: list[np.ndarray] = []
-    axis = None if lats is None else np.asarray(lats, dtype=np.float64)
+    axis = None if lats is None else _latitude_axis(lats)
     for item in _items(source, start, end):
         members = members_of(item)
         if meridian is None:
@@ -223,6 +226,22 @@ def keogram(
     order = np.argsort(stamps, kind="stable")
     stacked = np.stack(rows)[order]
     return Keogram(stamps[order], axis, stacked[..., 0] if stacked.shape[2] == 1 else stacked)
+
+
+def _latitude_axis(lats: Any) -> np.ndarray:
+    """``lats`` as a float64 axis, checked: 1-D, finite, ascending and evenly spaced."""
+    try:
+        axis = np.asarray(lats, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"lats must be latitudes in degrees, got {lats!r}") from None
+    if axis.ndim != 1 or axis.size == 0 or not np.isfinite(axis).all():
+        raise InputError(f"lats must be a 1-D array of finite latitudes, got shape {axis.shape}")
+    steps = np.diff(axis)
+    if (steps <= 0).any():
+        raise InputError(f"lats must be ascending (bin centers south to north), got {axis[:4].tolist()}{' ...' if axis.size > 4 else ''}")
+    if steps.size and not np.allclose(steps, steps[0], rtol=1e-6, atol=0.0):
+        raise InputError(f"lats must be evenly spaced, got steps from {steps.min():g} to {steps.max():g} degrees")
+    return axis
 
 
 def _default_axis(low: np.ndarray, high: np.ndarray) -> np.ndarray:

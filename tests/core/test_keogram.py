@@ -103,3 +103,18 @@ def test_mappings_in_any_order_give_a_keogram_in_time_order() -> None:
     assert backward.times.tolist() == TIMES
     assert np.array_equal(backward.values, forward.values) and np.array_equal(backward.lats, forward.lats)
     assert np.all(forward.values[1] == forward.values[0] + 1)
+
+
+@pytest.mark.parametrize(
+    ("lats", "message"),
+    [
+        (np.linspace(69.0, 61.0, 9), "ascending"),
+        ([61.0, 62.0, 64.0, 65.0], "evenly spaced, got steps from 1 to 2 degrees"),
+        (np.ones((2, 3)), "1-D array of finite latitudes, got shape \\(2, 3\\)"),
+        ([61.0, np.nan], "finite"),
+        ("north", "latitudes in degrees"),
+    ],
+)
+def test_latitude_bins_that_cannot_be_a_keogram_axis_are_refused(lats, message) -> None:
+    with pytest.raises(InputError, match=message):
+        keogram(_grid_mapping(TIMES[0]), meridian_lon=-141.2, lats=lats)
