@@ -18,6 +18,7 @@ Images
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Collection, Iterable
 from collections.abc import Mapping as MappingABC
@@ -31,6 +32,8 @@ import numpy as np
 from .errors import ExportError, InputError
 from .geometry.ellipsoid import WGS84_A_KM, WGS84_B_KM
 from .mapping import Mapping
+
+log = logging.getLogger(__name__)
 
 ZENITH_STEP_DEG = 2.0**-17
 """Rounding step of stored zenith angles (error at most 3.8e-6 degrees)."""
@@ -267,6 +270,44 @@ def pole_attributes(model_name: str, time: datetime) -> dict[str, float]:
         return {}
     pole_lat, pole_lon = pole(time)
     return {"north_geomagnetic_pole_lat": float(pole_lat), "north_geomagnetic_pole_lon": float(pole_lon)}
+
+
+COORDINATE_SETS = (("lat", "lon"), ("mlat", "mlt", "mcrs"))
+"""Variables of the geodetic and of the magnetic coordinates in a mapping file; a file holds one set or both."""
+LENGTH_UNITS_KM = {"km": 1.0, "kilometers": 1.0, "m": 1e-3, "meters": 1e-3}
+"""Length units a reader accepts (altitude, camera position), with their size in km."""
+
+
+def has_coordinates(names: Collection[str]) -> bool:
+    """Whether the variable ``names`` of a file include a whole set of :data:`COORDINATE_SETS`."""
+    return any(all(name in names for name in names_of_set) for names_of_set in COORDINATE_SETS)
+
+
+def length_km(values: Any, units: Any, source: str, name: str) -> Any:
+    """``values`` given in ``units`` (a :data:`LENGTH_UNITS_KM` key), in km.
+
+    Raises
+    ------
+    InputError
+        Naming ``source`` and the variable ``name``, for other units.
+    """
+    units = str(units).strip()
+    if units not in LENGTH_UNITS_KM:
+        raise InputError(f"{source}: {name} units {units!r}, expected one of {', '.join(LENGTH_UNITS_KM)}")
+    return values * LENGTH_UNITS_KM[units]
+
+
+def geodetic_from_magnetic(
+    model_name: str, centers: tuple[np.ndarray, np.ndarray], corners: tuple[np.ndarray, np.ndarray] | None,
+    altitude: float, time: datetime, source: str,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """lat, lon and corner lat/lon (if ``corners``) of a file storing only MLat/MLT, through the model named in it."""
+    from .registry import get_magnetic_model
+
+    model = get_magnetic_model(model_name)
+    log.info("%s has no geodetic coordinates; converting MLat/MLT with magnetic model %r", source, model_name)
+    lat, lon = model.from_magnetic(*centers, altitude, time)
+    return lat, lon, None if corners is None else model.from_magnetic(*corners, altitude, time)
 
 
 def restored_mapping(

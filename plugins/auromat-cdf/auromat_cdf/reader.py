@@ -2,7 +2,7 @@
 
 A file written with all variables gives back an equal mapping: coordinates as
 stored (see :mod:`auromat_core.encoding`), NaNs and image mask, time to the
-nanosecond, altitude, camera position, identifier and metadata. Files written
+microsecond, altitude, camera position, identifier and metadata. Files written
 without pixel corners get corners estimated from the centers; files without
 geodetic coordinates get them from MLat/MLT through the magnetic model named in
 ``mcrs``.
@@ -21,12 +21,15 @@ from typing import Any
 import numpy as np
 from spacepy import pycdf
 
-from auromat_core import InputError, Mapping, get_magnetic_model
+from auromat_core import InputError, Mapping
 from auromat_core.encoding import (
     IDENTIFIER_ATTRIBUTE,
     corners_from_centers,
     decode_image,
+    geodetic_from_magnetic,
+    has_coordinates,
     image_variables,
+    length_km,
     restored_mapping,
 )
 from auromat_core.providers import MappingFileProvider
@@ -36,8 +39,6 @@ from .lock import IO_LOCK
 log = logging.getLogger(__name__)
 
 _REQUIRED = ("Epoch", "altitude", "camera_pos", "zenith_angle")
-_COORDINATES = (("lat", "lon"), ("mlat", "mlt", "mcrs"))
-_ALTITUDE_UNITS = {"km": 1.0, "kilometers": 1.0, "m": 1e-3, "meters": 1e-3}
 
 
 @contextlib.contextmanager
@@ -60,13 +61,9 @@ def is_mapping_file(path: str | os.PathLike) -> bool:
         return False
     try:
         with _open(path) as cdf:
-            return all(name in cdf for name in _REQUIRED) and _has_coordinates(cdf)
+            return all(name in cdf for name in _REQUIRED) and has_coordinates(cdf)
     except InputError:
         return False
-
-
-def _has_coordinates(cdf: pycdf.CDF) -> bool:
-    return any(all(name in cdf for name in names) for names in _COORDINATES)
 
 
 def _global_attributes(cdf: pycdf.CDF) -> dict[str, Any]:
@@ -82,10 +79,12 @@ def _require(cdf: pycdf.CDF, names: Sequence[str], path: Path) -> None:
 
 def _altitude_km(cdf: pycdf.CDF, path: Path) -> float:
     variable = cdf["altitude"]
-    units = str(variable.attrs.get("UNITS", "km")).strip()
-    if units not in _ALTITUDE_UNITS:
-        raise InputError(f"{path}: altitude UNITS {units!r}, expected one of {', '.join(_ALTITUDE_UNITS)}")
-    return float(variable[...]) * _ALTITUDE_UNITS[units]
+    return length_km(float(variable[...]), variable.attrs.get("UNITS", "km"), str(path), "altitude")
+
+
+def _camera_position_km(cdf: pycdf.CDF, path: Path) -> np.ndarray:
+    variable = cdf["camera_pos"]
+    return length_km(np.asarray(variable[0], dtype=np.float64), variable.attrs.get("UNITS", "km"), str(path), "camera_pos")
 
 
 def _floats(cdf: pycdf.CDF, name: str) -> np.ndarray:
@@ -115,13 +114,10 @@ def _geodetic(cdf: pycdf.CDF, path: Path, altitude: float, time: datetime) -> tu
         names = _bounds_name(cdf, "lat"), _bounds_name(cdf, "lon")
         corners = (_floats(cdf, names[0]), _floats(cdf, names[1])) if None not in names else None
     elif "mlat" in cdf and "mlt" in cdf and "mcrs" in cdf:
-        model_name = str(cdf["mcrs"].attrs.get("magnetic_model", "dipole"))
-        model = get_magnetic_model(model_name)
-        log.info("%s has no geodetic coordinates; converting MLat/MLT with magnetic model %r", path, model_name)
-        lat, lon = model.from_magnetic(_floats(cdf, "mlat"), _floats(cdf, "mlt"), altitude, time)
         names = _bounds_name(cdf, "mlat"), _bounds_name(cdf, "mlt")
-        corners = (
-            model.from_magnetic(_floats(cdf, names[0]), _floats(cdf, names[1]), altitude, time) if None not in names else None
+        lat, lon, corners = geodetic_from_magnetic(
+            str(cdf["mcrs"].attrs.get("magnetic_model", "dipole")), (_floats(cdf, "mlat"), _floats(cdf, "mlt")),
+            (_floats(cdf, names[0]), _floats(cdf, names[1])) if None not in names else None, altitude, time, str(path),
         )
     else:
         raise InputError(f"{path}: has neither geodetic (lat, lon) nor magnetic (mlat, mlt, mcrs) coordinates")
@@ -147,7 +143,7 @@ def read_cdf(path: str | os.PathLike) -> Mapping:
         altitude = _altitude_km(cdf, path)
         return restored_mapping(
             path, attributes, _geodetic(cdf, path, altitude, time), _floats(cdf, "zenith_angle"), _image(cdf, path),
-            altitude, time, np.asarray(cdf["camera_pos"][0], dtype=np.float64),
+            altitude, time, _camera_position_km(cdf, path),
         )
 
 

@@ -21,12 +21,15 @@ from typing import Any
 import netCDF4
 import numpy as np
 
-from auromat_core import InputError, Mapping, get_magnetic_model
+from auromat_core import InputError, Mapping
 from auromat_core.encoding import (
     IDENTIFIER_ATTRIBUTE,
     corners_from_centers,
     decode_image,
+    geodetic_from_magnetic,
+    has_coordinates,
     image_variables,
+    length_km,
     restored_mapping,
 )
 from auromat_core.providers import MappingFileProvider
@@ -37,9 +40,6 @@ from .lock import IO_LOCK
 log = logging.getLogger(__name__)
 
 _REQUIRED = ("time", "altitude", "camera_pos", "zenith_angle")
-_COORDINATES = (("lat", "lon"), ("mlat", "mlt", "mcrs"))
-_ALTITUDE_UNITS = {"km": 1.0, "kilometers": 1.0, "m": 1e-3, "meters": 1e-3}
-_CAMERA_UNITS = ("km", "kilometers")
 
 
 @contextlib.contextmanager
@@ -63,20 +63,16 @@ def is_mapping_file(path: str | os.PathLike) -> bool:
         return False
     try:
         with _open(path) as dataset:
-            return all(name in dataset.variables for name in _REQUIRED) and _has_coordinates(dataset)
+            return all(name in dataset.variables for name in _REQUIRED) and has_coordinates(dataset.variables)
     except InputError:
         return False
-
-
-def _has_coordinates(dataset: netCDF4.Dataset) -> bool:
-    return any(all(name in dataset.variables for name in names) for names in _COORDINATES)
 
 
 def _require(dataset: netCDF4.Dataset, path: Path) -> None:
     missing = [name for name in _REQUIRED if name not in dataset.variables]
     if missing:
         raise InputError(f"{path}: missing netCDF variable(s) {', '.join(missing)}; not an auromat mapping file")
-    if not _has_coordinates(dataset):
+    if not has_coordinates(dataset.variables):
         raise InputError(f"{path}: has neither geodetic (lat, lon) nor magnetic (mlat, mlt, mcrs) coordinates")
 
 
@@ -96,20 +92,14 @@ def _time(dataset: netCDF4.Dataset, path: Path) -> datetime:
     return datetime(decoded.year, decoded.month, decoded.day, decoded.hour, decoded.minute, decoded.second, decoded.microsecond)
 
 
-def _scalar_km(dataset: netCDF4.Dataset, name: str, path: Path) -> float:
-    variable = dataset[name]
-    units = str(getattr(variable, "units", "km")).strip()
-    if units not in _ALTITUDE_UNITS:
-        raise InputError(f"{path}: {name} units {units!r}, expected one of {', '.join(_ALTITUDE_UNITS)}")
-    return float(variable[...]) * _ALTITUDE_UNITS[units]
+def _altitude_km(dataset: netCDF4.Dataset, path: Path) -> float:
+    variable = dataset["altitude"]
+    return length_km(float(variable[...]), getattr(variable, "units", "km"), str(path), "altitude")
 
 
-def _camera_position(dataset: netCDF4.Dataset, path: Path) -> np.ndarray:
+def _camera_position_km(dataset: netCDF4.Dataset, path: Path) -> np.ndarray:
     variable = dataset["camera_pos"]
-    units = str(getattr(variable, "units", "km")).strip()
-    if units not in _CAMERA_UNITS:
-        raise InputError(f"{path}: camera_pos units {units!r}, expected km")
-    return np.asarray(variable[:], dtype=np.float64)
+    return length_km(np.asarray(variable[:], dtype=np.float64), getattr(variable, "units", "km"), str(path), "camera_pos")
 
 
 def _floats(variable: netCDF4.Variable, key: Any = slice(None)) -> np.ndarray:
@@ -148,15 +138,15 @@ def _bounds(dataset: netCDF4.Dataset, name: str, path: Path) -> netCDF4.Variable
 
 def _from_magnetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datetime) -> tuple[np.ndarray, ...]:
     """lat_bounds, lon_bounds, lat, lon converted from the stored MLat/MLT."""
-    model_name = str(getattr(dataset["mcrs"], "magnetic_model", "dipole"))
-    model = get_magnetic_model(model_name)
-    log.info("%s has no geodetic coordinates; converting MLat/MLT with magnetic model %r", path, model_name)
-    lat, lon = model.from_magnetic(_floats(dataset["mlat"]), _floats(dataset["mlt"]), altitude, time)
     mlat_bounds, mlt_bounds = _bounds(dataset, "mlat", path), _bounds(dataset, "mlt", path)
-    if mlat_bounds is None or mlt_bounds is None:
-        return (*corners_from_centers(lat, lon), lat, lon)
-    corners = (corners_from_vertices(_Floats(mlat_bounds)), corners_from_vertices(_Floats(mlt_bounds, MLT_PERIOD_HOURS)))
-    return (*model.from_magnetic(*corners, altitude, time), lat, lon)
+    corners = None
+    if mlat_bounds is not None and mlt_bounds is not None:
+        corners = corners_from_vertices(_Floats(mlat_bounds)), corners_from_vertices(_Floats(mlt_bounds, MLT_PERIOD_HOURS))
+    lat, lon, geodetic_corners = geodetic_from_magnetic(
+        str(getattr(dataset["mcrs"], "magnetic_model", "dipole")), (_floats(dataset["mlat"]), _floats(dataset["mlt"])), corners,
+        altitude, time, str(path),
+    )
+    return (*(corners_from_centers(lat, lon) if geodetic_corners is None else geodetic_corners), lat, lon)
 
 
 def _geodetic(dataset: netCDF4.Dataset, path: Path, altitude: float, time: datetime) -> tuple[np.ndarray, ...]:
@@ -209,10 +199,10 @@ def read_netcdf(path: str | os.PathLike) -> Mapping:
     with _open(path) as dataset:
         _require(dataset, path)
         attributes = _attributes(dataset)
-        altitude, time = _scalar_km(dataset, "altitude", path), _time(dataset, path)
+        altitude, time = _altitude_km(dataset, path), _time(dataset, path)
         return restored_mapping(
             path, attributes, _geodetic(dataset, path, altitude, time), _floats(dataset["zenith_angle"]), _image(dataset, path),
-            altitude, time, _camera_position(dataset, path),
+            altitude, time, _camera_position_km(dataset, path),
         )
 
 
@@ -220,7 +210,7 @@ def _header(path: Path) -> tuple[datetime, str, float]:
     with _open(path) as dataset:
         _require(dataset, path)
         identifier = getattr(dataset, IDENTIFIER_ATTRIBUTE, path.stem)
-        return _time(dataset, path), str(identifier), _scalar_km(dataset, "altitude", path)
+        return _time(dataset, path), str(identifier), _altitude_km(dataset, path)
 
 
 class NetcdfProvider(MappingFileProvider):

@@ -387,3 +387,27 @@ def test_frames_of_a_fixed_camera_start_from_a_template_and_equal_files_written_
 
 def test_a_truncated_file_is_detected_and_why_it_cannot_be_read_is_said(tmp_path: Path) -> None:
     assert_truncated_file_is_reported(write(synthetic_mapping(), tmp_path), tmp_path / "truncated", "cdf", "CDF")
+
+
+def _in_metres(path: Path, units: str) -> None:
+    with pycdf.CDF(str(path), readonly=False) as cdf:
+        cdf["camera_pos"][0] = cdf["camera_pos"][0] * 1000.0
+        cdf["altitude"][...] = cdf["altitude"][...] * 1000.0
+        for name in ("camera_pos", "altitude"):
+            cdf[name].attrs["UNITS"] = units
+
+
+def test_lengths_in_metres_are_read_in_km(tmp_path):
+    original = synthetic_mapping()
+    path = write(original, tmp_path)
+    _in_metres(path, "m")
+    read = read_cdf(path)
+    assert read.altitude == pytest.approx(original.altitude, rel=1e-15)
+    np.testing.assert_allclose(read.camera_position, original.camera_position, rtol=1e-15)
+
+
+def test_lengths_in_unknown_units_are_refused_naming_file_and_variable(tmp_path):
+    path = write(synthetic_mapping(), tmp_path)
+    _in_metres(path, "furlongs")
+    with pytest.raises(InputError, match=f"{path}: altitude units 'furlongs', expected one of km, kilometers, m, meters"):
+        read_cdf(path)

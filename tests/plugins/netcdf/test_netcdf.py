@@ -326,3 +326,16 @@ def test_a_template_of_files_without_bounds_serves_a_file_with_bounds(tmp_path, 
     with netCDF4.Dataset(path) as ds:
         assert ds.dimensions["vertex4"].size == 4
     assert_same_mapping(read_netcdf(path), mapping, exact=False)
+
+
+def test_a_camera_position_in_metres_is_read_in_km_and_unknown_units_are_refused(tmp_path):
+    original = synthetic_mapping()
+    path = write(original, tmp_path)
+    with netCDF4.Dataset(path, "a") as dataset:
+        dataset["camera_pos"][:] = dataset["camera_pos"][:] * 1000.0
+        dataset["camera_pos"].units = "m"
+    np.testing.assert_allclose(read_netcdf(path).camera_position, original.camera_position, rtol=1e-15)
+    with netCDF4.Dataset(path, "a") as dataset:
+        dataset["camera_pos"].units = "parsec"
+    with pytest.raises(InputError, match=f"{path}: camera_pos units 'parsec', expected one of km, kilometers, m, meters"):
+        read_netcdf(path)
