@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from .boundingbox import BoundingBox
 from .errors import (
     AuromatError,
     CalibrationError,
@@ -20,11 +21,12 @@ from .errors import (
     UnknownNameError,
     WcsError,
 )
+from .geodesy import Location
 from .hookspecs import Register, hookimpl
 from .io import atomic_output
 from .keogram import Keogram, keogram
 from .mapping import SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
-from .providers import MaskByElevation, Provider, ProviderWrapper, Resampled, frames_between
+from .providers import MappingFileProvider, MaskByElevation, Provider, ProviderWrapper, Resampled, frames_between
 from .registry import (
     choose_provider,
     detect_providers,
@@ -52,19 +54,23 @@ except importlib.metadata.PackageNotFoundError:  # running from a source tree
 __all__ = [
     "SOLUTION_PATH_KEY",
     "AuromatError",
+    "BoundingBox",
     "CalibrationError",
     "DownloadError",
     "ExportError",
     "InputError",
     "Keogram",
+    "Location",
     "MagneticCoordinates",
     "Mapping",
     "MappingCollection",
+    "MappingFileProvider",
     "MaskByElevation",
     "NoDataError",
     "PluginError",
     "Provider",
     "ProviderWrapper",
+    "Register",
     "Resampled",
     "UnknownNameError",
     "WcsError",
@@ -81,7 +87,6 @@ __all__ = [
     "get_provider",
     "get_provider_factory",
     "get_solver",
-    "Register",
     "hookimpl",
     "is_plate_carree",
     "keogram",

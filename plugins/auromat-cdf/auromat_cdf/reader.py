@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from spacepy import pycdf
 
-from auromat_core import InputError, Mapping
+from auromat_core import InputError, Mapping, MappingFileProvider
 from auromat_core.encoding import (
     IDENTIFIER_ATTRIBUTE,
     corners_from_centers,
@@ -32,7 +32,6 @@ from auromat_core.encoding import (
     length_km,
     restored_mapping,
 )
-from auromat_core.providers import MappingFileProvider
 
 from .lock import IO_LOCK
 

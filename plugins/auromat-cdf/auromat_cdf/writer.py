@@ -59,7 +59,7 @@ from auromat_core.encoding import (
     pole_attributes,
     signed_type,
 )
-from auromat_core.geometry.ellipsoid import WGS84_A_KM, WGS84_F
+from auromat_core.geometry import WGS84_A_KM, WGS84_F
 from auromat_core.templates import Part, TemplateCache
 
 from .lock import IO_LOCK

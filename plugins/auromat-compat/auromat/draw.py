@@ -14,10 +14,9 @@ from typing import Any
 
 from auromat_maps import save_fig
 
-from auromat_core import InputError, get_draw_style
+from auromat_core import BoundingBox, InputError, get_draw_style
 from auromat_core import Mapping as CoreMapping
 from auromat_core import MappingCollection as CoreCollection
-from auromat_core.boundingbox import BoundingBox
 
 from .mapping.mapping import BaseMapping, MappingCollection
 from .mapping.spacecraft import SpacecraftMapping

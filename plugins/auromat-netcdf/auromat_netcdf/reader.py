@@ -21,7 +21,7 @@ from typing import Any
 import netCDF4
 import numpy as np
 
-from auromat_core import InputError, Mapping
+from auromat_core import InputError, Mapping, MappingFileProvider
 from auromat_core.encoding import (
     IDENTIFIER_ATTRIBUTE,
     corners_from_centers,
@@ -32,7 +32,6 @@ from auromat_core.encoding import (
     length_km,
     restored_mapping,
 )
-from auromat_core.providers import MappingFileProvider
 
 from .grid import MLT_PERIOD_HOURS, corners_from_vertices, wrap_lon
 from .lock import IO_LOCK

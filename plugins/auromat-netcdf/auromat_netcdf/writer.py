@@ -58,7 +58,7 @@ from auromat_core.encoding import (
     pole_attributes,
     signed_type,
 )
-from auromat_core.geometry.ellipsoid import WGS84_A_KM, WGS84_F
+from auromat_core.geometry import WGS84_A_KM, WGS84_F
 from auromat_core.templates import Part, TemplateCache
 
 from .grid import MLT_PERIOD_HOURS, Axes, plate_carree_axes, unwrap_vertices, vertex_order, vertices

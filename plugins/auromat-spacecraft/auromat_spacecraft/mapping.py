@@ -30,10 +30,8 @@ import numpy as np
 from astropy.io import fits
 
 from auromat_core import SOLUTION_PATH_KEY, InputError, Mapping
-from auromat_core.geometry import ANNUAL_ABERRATION_MAX_RAD, apparent_directions
-from auromat_core.geometry.ellipsoid import WGS84_A_KM
-from auromat_core.geometry.engine import intersects_earth as engine_intersects_earth
-from auromat_core.geometry.engine import map_grid
+from auromat_core.geometry import ANNUAL_ABERRATION_MAX_RAD, WGS84_A_KM, apparent_directions, map_grid
+from auromat_core.geometry import intersects_earth as engine_intersects_earth
 
 from .images import RawOptions, load_image
 from .lens import LensCorrection

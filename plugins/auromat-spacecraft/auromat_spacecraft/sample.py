@@ -25,9 +25,7 @@ from astropy.io import fits
 from PIL import Image
 
 from auromat_core import atomic_output, get_magnetic_model
-from auromat_core.geometry.ellipsoid import geodetic_to_ecef, horizontal_directions
-from auromat_core.geometry.engine import intersects_earth, map_directions
-from auromat_core.geometry.frames import apparent_directions, itrs_to_gcrs
+from auromat_core.geometry import apparent_directions, geodetic_to_ecef, horizontal_directions, intersects_earth, itrs_to_gcrs, map_directions
 
 from .wcs import WcsSolution, with_photo_keywords, write_header
 

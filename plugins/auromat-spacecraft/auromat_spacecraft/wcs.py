@@ -27,7 +27,7 @@ from astropy.utils.exceptions import AstropyUserWarning
 from astropy.wcs import WCS, FITSFixedWarning
 
 from auromat_core import WcsError, atomic_output
-from auromat_core.geometry.ellipsoid import WGS84_B_KM
+from auromat_core.geometry import WGS84_B_KM
 
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
 _FAST_PATH_TOLERANCE_RAD = 1e-11

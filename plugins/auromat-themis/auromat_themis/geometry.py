@@ -22,9 +22,7 @@ import attrs
 import numpy as np
 
 from auromat_core import InputError
-from auromat_core.geometry import gcrs_to_itrs_matrices, horizontal_directions
-from auromat_core.geometry.ellipsoid import geodetic_to_ecef
-from auromat_core.geometry.engine import map_directions
+from auromat_core.geometry import gcrs_to_itrs_matrices, geodetic_to_ecef, horizontal_directions, map_directions
 
 from .skymap import Skymap
 

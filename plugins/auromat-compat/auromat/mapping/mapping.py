@@ -19,11 +19,10 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from auromat_core import BoundingBox as CoreBoundingBox
+from auromat_core import Location, NoDataError, Provider
 from auromat_core import Mapping as CoreMapping
 from auromat_core import MappingCollection as CoreCollection
-from auromat_core import NoDataError, Provider
-from auromat_core.boundingbox import BoundingBox as CoreBoundingBox
-from auromat_core.geodesy import Location
 
 __all__ = [
     "BaseMapping",
