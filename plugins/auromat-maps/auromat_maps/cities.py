@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cartopy.mpl.geoaxes import GeoAxes
+    from matplotlib.collections import PathCollection
 
 
 class Cities(NamedTuple):
@@ -37,20 +41,29 @@ def marker_sizes(population: np.ndarray, smallest: float = 2.0, largest: float =
     return smallest + (largest - smallest) * scale
 
 
-def add_cities(ax, *, min_population: float = 15_000, color: str = "gold", alpha: float = 0.6,
-               labels: int = 0, zorder: float = 5.0):
+def add_cities(ax: GeoAxes, *, min_population: float = 15_000, color: str = "gold", alpha: float = 0.6,
+               labels: int = 0, zorder: float = 5.0) -> PathCollection | None:
     """Mark the cities inside the map view of a cartopy ``ax``, sized by population.
 
     Parameters
     ----------
+    ax
+        The map; its view limits choose the cities.
     min_population
         Smallest population shown.
+    color
+        Colour of the markers and names.
+    alpha
+        Opacity of the markers.
     labels
         Name the ``labels`` most populous cities in view.
+    zorder
+        Drawing order of the markers and names.
 
     Returns
     -------
-    The scatter collection, or None when no city is in view.
+    matplotlib.collections.PathCollection or None
+        The markers, or None when no city is in view.
     """
     cities = all_cities()
     chosen = cities.population >= min_population

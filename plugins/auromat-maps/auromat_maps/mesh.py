@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection, QuadMesh
 from scipy import ndimage
 
-from auromat_core import InputError, Mapping, MappingCollection
-from auromat_core.boundingbox import BoundingBox
+from auromat_core import BoundingBox, InputError, Mapping, MappingCollection
 
 from .figures import members
 
@@ -150,7 +150,7 @@ def corner_grid(lat_bounds: np.ndarray, lon_bounds: np.ndarray, lon_reference: f
     return lat, lon
 
 
-def add_quadmesh(ax, x: np.ndarray, y: np.ndarray, colors: np.ndarray, *, zorder: float = 1.0,
+def add_quadmesh(ax: Axes, x: np.ndarray, y: np.ndarray, colors: np.ndarray, *, zorder: float = 1.0,
                  rasterized: bool = True) -> QuadMesh:
     """Add a QuadMesh of (h+1, w+1) corner coordinates and (h, w, 4) uint8 colours to ``ax``."""
     finite = np.isfinite(x) & np.isfinite(y)
@@ -220,7 +220,7 @@ def contested_pixels(items: Sequence[Mapping]) -> list[np.ndarray]:
     return [ndimage.binary_dilation(mask, structure=np.ones((3, 3), bool)) & m.defined for mask, m in zip(masks, items)]
 
 
-def _sorted_polygons(ax, parts: list[tuple[_Projected, np.ndarray, np.ndarray]], zorder: float,
+def _sorted_polygons(ax: Axes, parts: list[tuple[_Projected, np.ndarray, np.ndarray]], zorder: float,
                      rasterized: bool) -> PolyCollection | None:
     """One collection of the given pixels of all mappings, painted in order of increasing elevation."""
     vertices, colors, elevations = [], [], []
@@ -245,7 +245,7 @@ def _sorted_polygons(ax, parts: list[tuple[_Projected, np.ndarray, np.ndarray]],
     return collection
 
 
-def draw_all(ax, drawable: Mapping | MappingCollection | Sequence[Mapping], project: Projector, coloring: Coloring,
+def draw_all(ax: Axes, drawable: Mapping | MappingCollection | Sequence[Mapping], project: Projector, coloring: Coloring,
              *, coordinates: Callable[[Mapping], tuple[np.ndarray, np.ndarray]] | None = None,
              lon_reference: float = 0.0, zorder: float = 1.0, rasterized: bool = True) -> list:
     """Draw a mapping, a collection or a list; where members overlap, higher elevations are painted last.

@@ -140,10 +140,15 @@ def create_movie(
         Output size in pixels (even); with one given the other keeps the aspect.
     max_bitrate
         Maximum bitrate in kbit/s.
+    close_figures
+        Close figure frames once rendered.
+    progress
+        Show a tqdm progress bar over the frames.
 
     Returns
     -------
-    The path of the movie.
+    pathlib.Path
+        The path of the movie.
 
     Raises
     ------

@@ -88,10 +88,22 @@ def draw_grid_overlay(
     ----------
     mapping
         A mapping of the photo (not resampled): its ``image`` is the photo.
+    line_delta
+        Spacing of parallels and meridians, degrees.
+    labels
+        Label the lines (``55°N``, ``20°E``), in the line colour.
+    line_width, color, alpha
+        Width (points), colour and opacity of the lines.
     image
         Another image of the same size to draw on.
+    step
+        Trace the lines on every ``step``-th pixel (default: see above).
     scale
-        Figure pixels per image pixel (default 1, more for small images; see :func:`~auromat_maps.figures.image_figure`).
+        Figure pixels per image pixel; default 1, or what enlarges an image narrower than
+        :data:`~auromat_maps.figures.MIN_PHOTO_FIGURE_WIDTH_PX` (800 px) to that width.
+    figax
+        Draw on this ``(figure, axes)`` of the photo (pixel data coordinates, as
+        :func:`~auromat_maps.figures.image_figure` makes) instead of a new figure; ``image`` and ``scale`` are then unused.
     """
     mapping = one_camera(mapping, "grid-overlay")
     check_line_delta(line_delta)
@@ -134,9 +146,8 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
             "wcs=<the photo's WCS>, or use_mapping_altitude=True to outline the mapped region "
             "(-o wcs=FILE or -o use_mapping_altitude=true on the command line)"
         )
-    from auromat_core.geometry import apparent_directions
-    from auromat_core.geometry.engine import intersects_earth as rays_hit_earth
-    from auromat_core.geometry.engine import map_directions
+    from auromat_core.geometry import apparent_directions, map_directions
+    from auromat_core.geometry import intersects_earth as rays_hit_earth
 
     y, x = np.mgrid[0:mapping.shape[0]:stride, 0:mapping.shape[1]:stride]
     directions = apparent_directions(pixel_directions(photo_wcs(mapping, wcs), x, y), mapping.time)
@@ -169,10 +180,26 @@ def draw_horizon(
 
     Parameters
     ----------
+    mapping
+        A mapping of the photo (not resampled), or a collection of one camera.
+    wcs
+        The photo's WCS (astropy WCS, FITS header or ``.wcs`` path); default:
+        the one the mapping names.
+    intersects_earth
+        (h, w) boolean image, true where the line of sight hits the Earth; used instead of a WCS.
+    use_mapping_altitude
+        Inflate the Earth by the mapping altitude; without a WCS, outline the defined pixels.
+    color, line_width
+        Colour and width (points) of the limb.
     channel
         Show only this image channel (``"red"``, ``"green"``, ``"blue"``).
     step
         Trace the limb on every ``step``-th pixel.
+    scale
+        Figure pixels per image pixel; default 1, or what enlarges an image narrower than
+        :data:`~auromat_maps.figures.MIN_PHOTO_FIGURE_WIDTH_PX` (800 px) to that width.
+    figax
+        Draw on this ``(figure, axes)`` of the photo instead of a new figure (see :func:`draw_grid_overlay`); ``channel`` and ``scale`` are then unused.
     """
     mapping = one_camera(mapping, "horizon")
     stride = _stride(mapping.shape, step)
@@ -205,6 +232,8 @@ def draw_reference_stars(
 
     Parameters
     ----------
+    mapping
+        A mapping of the photo (not resampled), or a collection of one camera.
     wcs
         The photo's WCS (astropy WCS, FITS header or ``.wcs`` path); default:
         the one the mapping carries.
@@ -213,10 +242,18 @@ def draw_reference_stars(
     max_magnitude
         Faintest magnitude drawn.
     scale
-        Circle size factor; the figure itself has one pixel per image pixel.
+        Size factor of the circles, their line width and the names; the figure itself has one pixel per image pixel.
+    color
+        Colour of the circles and names.
+    labels
+        Write each star's name beside its circle.
     hide_behind_earth
         Leave out stars on pixels the mapping maps (the Earth and its
         atmosphere up to the mapping altitude are in front of them).
+    image
+        Another image of the same size to draw on.
+    figax
+        Draw on this ``(figure, axes)`` of the photo instead of a new figure (see :func:`draw_grid_overlay`); ``image`` is then unused.
     """
     mapping = one_camera(mapping, "reference-stars")
     solution = photo_wcs(mapping, wcs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
-from auromat_core.boundingbox import BoundingBox
+from auromat_core import BoundingBox
 
 from .figures import Drawable, FigAx, as_drawable, members, new_figure, time_title
 from .mesh import Coloring, draw_all

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 from astropy.wcs import WCS
 
 from auromat_core import InputError
@@ -27,7 +28,7 @@ class StarCatalogue(NamedTuple):
     magnitude: np.ndarray
 
     @classmethod
-    def from_arrays(cls, name, ra, dec, magnitude) -> StarCatalogue:
+    def from_arrays(cls, name: npt.ArrayLike, ra: npt.ArrayLike, dec: npt.ArrayLike, magnitude: npt.ArrayLike) -> StarCatalogue:
         """Build a catalogue from sequences of equal length."""
         arrays = [np.asarray(name, dtype=str)] + [np.asarray(v, dtype=np.float64) for v in (ra, dec, magnitude)]
         if len({a.shape for a in arrays}) != 1 or arrays[0].ndim != 1:

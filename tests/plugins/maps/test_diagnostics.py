@@ -63,7 +63,7 @@ def test_rotation_angles_do_not_jump_at_180() -> None:
     assert (rotation % 360) == pytest.approx([179.0, 181.0, 178.5])
 
 
-def test_ra_dec_is_the_image_center(seq_wcs_paths, seq_headers) -> None:
+def test_ra_dec_is_the_image_center(seq_headers) -> None:
     figure, ax = draw_ra_dec(seq_headers)
     path = ax.lines[0].get_xydata()
     for (ra, dec), header in zip(path, seq_headers):

@@ -249,7 +249,7 @@ def test_map_is_centred_on_the_bounding_box(iss_masked) -> None:
     assert width_km >= 1.05 * iss_masked.bounding_box.size.width * 0.999
 
 
-def test_fixed_bounding_box_and_lists(iss_masked, scandinavia_mapping) -> None:
+def test_fixed_bounding_box_and_lists(scandinavia_mapping) -> None:
     box = scandinavia_mapping.bounding_box
     figure, ax = draw_stereographic([scandinavia_mapping], bounding_box=box)
     assert ax.projection.proj4_params["lat_0"] == pytest.approx(box.center.lat)
