@@ -24,7 +24,7 @@ from astropy.coordinates import GCRS, TEME, CartesianRepresentation
 from astropy.time import Time
 from sgp4.api import WGS72, Satrec
 
-import auromat_core.geometry.frames  # noqa: F401  (configures astropy for offline IERS data)
+import auromat_core.geometry  # noqa: F401  (configures astropy for offline IERS data)
 from auromat_core import InputError, NoDataError, as_utc, atomic_output
 
 if TYPE_CHECKING:

@@ -1,0 +1,49 @@
+"""The layout keeps the architecture: the core imports no plugin; plugins import only the core's public modules."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLIC_CORE_MODULES = {
+    "auromat_core", "auromat_core.geometry", "auromat_core.providers", "auromat_core.exporters", "auromat_core.encoding",
+    "auromat_core.templates", "auromat_core.download", "auromat_core.options", "auromat_core.timeutil", "auromat_core.testing",
+    "auromat_core.errors", "auromat_core.cli",
+}
+"""The modules docs/plugins.md lists as the public API."""
+
+
+def _imported_modules(path: Path) -> list[tuple[int, str]]:
+    """``(line, module)`` of every absolute import in a Python file."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def _sources(folder: Path) -> list[Path]:
+    return [path for path in sorted(folder.rglob("*.py")) if "tests" not in path.relative_to(folder).parts]
+
+
+def test_the_core_imports_no_plugin() -> None:
+    plugin_packages = {path.parent.name for path in ROOT.glob("plugins/*/*/__init__.py")}
+    assert {"auromat_themis", "auromat_cdf", "auromat"} <= plugin_packages
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in _sources(ROOT / "auromat_core") for line, module in _imported_modules(path)
+        if module.split(".")[0] in plugin_packages
+    ]
+    assert offending == []
+
+
+def test_plugins_import_only_public_core_modules() -> None:
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in _sources(ROOT / "plugins") for line, module in _imported_modules(path)
+        if module.split(".")[0] == "auromat_core" and module not in PUBLIC_CORE_MODULES
+    ]
+    assert offending == []
