@@ -182,7 +182,7 @@ def _format_summary(summary: dict[str, Any]) -> str:
     ])
 
 
-@click.command("info", no_args_is_help=True)
+@click.command("info")
 @click.option("--data", "data", required=True, type=click.Path(exists=True), help="Data folder or file.")
 @click.option("--provider", help="Provider name (default: detected from the data).")
 @click.option("--altitude", type=float, help="Mapping altitude, km (default: the provider's, 110 km for cameras; files: as stored).")
@@ -240,7 +240,17 @@ def build_cli() -> click.Group:
     cli.add_command(info_command)
     cli.add_command(click.Group("download", help="Download data from a remote archive (sub-commands come from plugins)."))
     get_plugins().add_commands(cli)
+    _help_without_arguments(cli)
     return cli
+
+
+def _help_without_arguments(group: click.Group) -> None:
+    """Commands that need an option show their help when run without arguments (as groups do)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _help_without_arguments(command)
+        elif any(parameter.required for parameter in command.params):
+            command.no_args_is_help = True
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -650,7 +650,7 @@ class _FormatOption(click.Option):
         return super().get_help_record(ctx)
 
 
-@click.command("convert", no_args_is_help=True)
+@click.command("convert")
 @click.option("--data", type=click.Path(exists=True, path_type=Path), default=".", show_default=True, help="Data folder (or file) to convert.")
 @click.option("--format", "format_", cls=_FormatOption, required=True, help="Output format: an exporter name.")
 @click.option("--provider", help="Provider name (default: detected from the data).")

@@ -239,3 +239,12 @@ def test_an_error_inside_a_library_is_placed_in_the_top_level_module_plugin_call
     assert result.exit_code == 1
     assert result.output.startswith("Error: unexpected ValueError: cannot reshape array")
     assert result.output.endswith("(raised in plugin 'lonely', lonely_plugin.py:9; run auromat --debug ... for the traceback)\n")
+
+
+def test_a_command_that_needs_an_argument_shows_its_help_without_one(run):
+    shown = run("inspect")
+    assert shown.exit_code == 2 and shown.output.startswith("Usage: auromat inspect [OPTIONS] PATH")
+    assert "Fail like a command does on bad input." in shown.output
+    assert run("download", "camera").output == "downloaded\n", "a command without required parameters runs"
+    grouped = run("download")
+    assert grouped.exit_code == 2 and "camera" in grouped.output

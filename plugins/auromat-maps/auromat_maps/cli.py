@@ -144,7 +144,7 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
     return source.load(0)
 
 
-@click.command("draw", cls=_StylesCommand, no_args_is_help=True)
+@click.command("draw", cls=_StylesCommand)
 @click.argument("style", type=_StyleName(), metavar="STYLE")
 @_source_options
 @click.option("--id", "identifier", help="Draw the mapping with this identifier (or unique part of it); "
@@ -202,7 +202,7 @@ class _Frames:
         return self.figures
 
 
-@click.command("movie", cls=_StylesCommand, no_args_is_help=True)
+@click.command("movie", cls=_StylesCommand)
 @click.argument("style", type=_StyleName(movie=True), metavar="STYLE")
 @_source_options
 @click.option("--start", help="First UTC time (default: the first frame).", **_PERIOD)
