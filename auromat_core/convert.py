@@ -22,7 +22,6 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import contextlib
-import errno
 import functools
 import gc
 import logging
@@ -49,7 +48,7 @@ from tqdm import tqdm
 from .convert_settings import UNFINISHED_KEY, ConversionSettings, check_settings, differences, read_record, record_settings
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
-from .io import make_folder
+from .io import STORAGE_FULL_ERRNOS, make_folder
 from .mapping import MappingCollection
 from .options import UTC_TIME, check_period, provider_options
 from .providers import frames_between
@@ -57,8 +56,6 @@ from .registry import check_options, choose_provider, exporter_options_of, get_e
 
 log = logging.getLogger(__name__)
 
-_STORAGE_FULL = (errno.ENOSPC, errno.EDQUOT)
-"""Errors after which no further frame can be written."""
 DEFAULT_MAX_WORKERS = 4
 """Local workers by default: the CPU count, at most this (a full 12-megapixel frame needs about 3 GB per worker)."""
 _UNSAFE = re.compile(r"[\\/:*?\"<>|\s]")
@@ -617,10 +614,10 @@ def _run(
                 except concurrent.futures.BrokenExecutor:
                     raise _worker_ended(f"while converting {identifier}", len(results)) from None
                 except Exception as error:
-                    if isinstance(error, OSError) and error.errno in _STORAGE_FULL:
+                    if isinstance(error, OSError) and error.errno in STORAGE_FULL_ERRNOS:
                         raise AuromatError(
-                            f"the output storage is full ({error.strerror}) while writing frame {identifier}; {len(results)} frame(s) "
-                            "were converted before: free space and run again to resume (complete files are skipped)"
+                            f"{error.filename or job.out_dir}: the output storage is full ({error.strerror}) while writing frame {identifier}; "
+                            f"{len(results)} frame(s) were converted before: free space and run again to resume (complete files are skipped)"
                         ) from None
                     message = f"{type(error).__name__}: {error}" if not isinstance(error, AuromatError) else str(error)
                     log.error("frame %d (%s) failed: %s", index, identifier, message)

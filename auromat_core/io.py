@@ -5,8 +5,14 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+
+STORAGE_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+"""``OSError.errno`` of a full output file system (or quota): no further file can be written there."""
+NEARLY_FULL_BYTES = 16 * 2**20
+"""Free space below which a failed write is put down to a full file system (file libraries say "error from file system")."""
 
 
 @contextlib.contextmanager
@@ -21,6 +27,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     ------
     NotADirectoryError
         When a file stands where a parent folder of ``path`` should be (naming that file).
+    OSError
+        With ``errno.ENOSPC`` naming ``path``, in place of any error while the
+        file system holding ``path`` has less than :data:`NEARLY_FULL_BYTES` free
+        (measured before the temporary file is removed); the original error is its cause.
     """
     target = Path(path)
     make_folder(target.parent)
@@ -28,13 +38,22 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield temporary
         os.replace(temporary, target)
-    except OSError as error:
-        if error.filename is not None and os.fspath(error.filename).startswith(os.fspath(temporary)):
+    except Exception as error:
+        if isinstance(error, OSError) and error.filename is not None and os.fspath(error.filename).startswith(os.fspath(temporary)):
             error.filename = os.fspath(target)
+        if not (isinstance(error, OSError) and error.errno in STORAGE_FULL_ERRNOS) and _nearly_full(target.parent):
+            raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} ({type(error).__name__}: {error})", os.fspath(target)) from error
         raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def make_folder(folder: Path) -> None:

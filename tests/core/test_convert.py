@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -242,7 +243,8 @@ def test_full_storage_stops_the_conversion_with_one_message(plugins, sequence, t
         return written[-1]
 
     monkeypatch.setattr(CdfExporter, "write", write_until_full)
-    with pytest.raises(AuromatError, match=r"^the output storage is full \(No space left on device\) while writing frame ISS029-E-8496; "
+    with pytest.raises(AuromatError, match=rf"^{re.escape(str(tmp_path))}/auromat_map_l2_\w+_ISS029-E-8496.cdf: the output storage is full "
+                                           r"\(No space left on device\) while writing frame ISS029-E-8496; "
                                            r"3 frame\(s\) were converted before: free space and run again to resume"):
         convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
     assert output_names(tmp_path) == sorted(p.name for p in written)

@@ -213,7 +213,11 @@ def _cdf_file(temporary: Path, template: bytes | None = None) -> Iterator[pycdf.
         try:
             yield cdf
         finally:
-            cdf.close()
+            try:
+                cdf.close()
+            except pycdf.CDFError:
+                cdf._opened = False  # noqa: SLF001  the library dropped the handle; spacepy's destructor would close it again and print that
+                raise
         os.replace(created, temporary)
     finally:
         if backward:
