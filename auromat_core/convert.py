@@ -31,7 +31,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import threading
 import time as timing
 import uuid
@@ -45,12 +44,13 @@ import attrs
 import click
 from tqdm import tqdm
 
-from .convert_settings import UNFINISHED_KEY, ConversionSettings, check_settings, differences, read_record, record_settings
+from .convert_settings import UNFINISHED_KEY, ConversionSettings, check_settings, differences, read_record, record_settings, settings_path
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .io import STORAGE_FULL_ERRNOS, make_folder
 from .mapping import MappingCollection
 from .options import UTC_TIME, check_period, provider_options
+from .output_folder import writing_into
 from .providers import frames_between
 from .registry import check_options, choose_provider, exporter_options_of, get_exporter, list_exporters, open_data
 
@@ -430,36 +430,6 @@ def _release_worker() -> None:
     gc.collect()
 
 
-def remove_partial_files(out_dir: Path) -> list[Path]:
-    """Delete the ``.<name>.<pid>.part*`` files an interrupted conversion left in ``out_dir``.
-
-    Files of a process still running on this machine are kept: they belong to
-    another conversion writing into the same folder.
-    """
-    removed = []
-    for path in sorted(out_dir.glob(".*.part*")):
-        match = re.fullmatch(r"\..+\.(\d+)\.part(\..+)?", path.name)
-        if match and path.is_file() and not _process_alive(int(match.group(1))):
-            path.unlink(missing_ok=True)
-            removed.append(path)
-    if removed:
-        log.info("removed %d partial file(s) of an interrupted conversion in %s", len(removed), out_dir)
-    return removed
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this machine (False where that cannot be asked)."""
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT there
-        return False
-    try:
-        os.kill(pid, 0)
-    except PermissionError:  # exists, owned by someone else
-        return True
-    except OSError:
-        return False
-    return True
-
-
 def convert(
     data: str | os.PathLike,
     format: str,
@@ -528,7 +498,6 @@ def convert(
     out_dir = Path(out).resolve() if out is not None else base / "converted"
     created = not out_dir.exists()
     make_folder(out_dir)
-    _check_writable(out_dir)
     settings = ConversionSettings.of(registration.name, factory, options, exporter, export, resample)
     if overwrite:
         recorded = read_record(out_dir, format)
@@ -536,7 +505,6 @@ def convert(
     else:
         check_settings(out_dir, format, settings)
         replacing = False
-    remove_partial_files(out_dir)
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
     outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}
     names = [path for paths in outputs.values() for path in paths]
@@ -558,30 +526,18 @@ def convert(
     every_frame = len(indices) == len(source)
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
-    record = record_settings(out_dir, format, settings, unfinished=replacing)
-    try:
-        results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
-    except BaseException:
-        remove_partial_files(out_dir)  # of the workers stopped (this process removes its own)
-        if created and all(path == record for path in out_dir.iterdir()):
-            with contextlib.suppress(OSError):  # the folder this run made goes when it holds nothing but the settings
-                record.unlink()
-                out_dir.rmdir()
-        raise
+    if todo:
+        with writing_into(out_dir, created, settings_path(out_dir, format)):
+            record_settings(out_dir, format, settings, unfinished=replacing)
+            results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
+    else:  # nothing to write: a finished conversion in a read-only folder is fine
+        record_settings(out_dir, format, settings)
+        results, failures = [], []
     if replacing and every_frame and not failures:
         record_settings(out_dir, format, settings)  # every file now has these settings
     written = tuple(Path(path) for result in results for path in result.paths)
     skipped += sum(not result.paths for result in results)  # completed meanwhile, by another run into the same folder
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
-
-
-def _check_writable(folder: Path) -> None:
-    """Raise :class:`InputError` unless a file can be created in ``folder``."""
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as error:
-        raise InputError(f"{folder}: the output folder is not writable ({error.strerror or error})") from None
 
 
 def _outputs(source: Any, index: int, target: Path, exporter: Any, out_dir: Path, export: MappingABC[str, Any]) -> list[Path]:

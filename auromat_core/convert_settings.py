@@ -20,6 +20,7 @@ files.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import os
@@ -138,9 +139,15 @@ def check_settings(out_dir: Path, format: str, settings: ConversionSettings) -> 
 
 
 def record_settings(out_dir: Path, format: str, settings: ConversionSettings, unfinished: bool = False) -> Path:
-    """Record ``settings`` for the ``format`` files of ``out_dir`` (atomically), marked ``unfinished`` if so."""
+    """Record ``settings`` for the ``format`` files of ``out_dir`` (atomically), marked ``unfinished`` if so.
+
+    An equal record is left as it is, so re-running a finished conversion needs no write access.
+    """
     path = settings_path(out_dir, format)
+    text = json.dumps({**settings.values, **({UNFINISHED_KEY: True} if unfinished else {})}, indent=2) + "\n"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if path.read_text(encoding="utf-8") == text:
+            return path
     with atomic_output(path) as temporary:
-        record = {**settings.values, **({UNFINISHED_KEY: True} if unfinished else {})}
-        temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
     return path

@@ -39,7 +39,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         yield temporary
         os.replace(temporary, target)
     except Exception as error:
-        if isinstance(error, OSError) and error.filename is not None and os.fspath(error.filename).startswith(os.fspath(temporary)):
+        if isinstance(error, OSError) and (error.filename is None or os.fspath(error.filename).startswith(os.fspath(temporary))):
             error.filename = os.fspath(target)
         if not (isinstance(error, OSError) and error.errno in STORAGE_FULL_ERRNOS) and _nearly_full(target.parent):
             raise OSError(errno.ENOSPC, f"{os.strerror(errno.ENOSPC)} ({type(error).__name__}: {error})", os.fspath(target)) from error

@@ -111,8 +111,9 @@ def register_providers(manager, plugin_name: str, *registrations: tuple) -> None
 
 
 def output_names(folder: Path) -> list[str]:
-    """Sorted names in a conversion's output folder, without its records of settings (``.auromat-convert-<format>.json``)."""
+    """Sorted names in a conversion's output folder, without its bookkeeping: settings records and lock file."""
     from auromat_core.convert_settings import SETTINGS_NAME
+    from auromat_core.output_folder import LOCK_NAME
 
     record = SETTINGS_NAME.partition("{")[0]
-    return sorted(path.name for path in folder.iterdir() if not path.name.startswith(record))
+    return sorted(path.name for path in folder.iterdir() if not path.name.startswith(record) and path.name != LOCK_NAME)

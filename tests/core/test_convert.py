@@ -36,7 +36,8 @@ from spacepy import pycdf
 
 from auromat_core import AuromatError, InputError, Mapping, NoDataError, Provider, atomic_output, get_exporter, hookimpl
 from auromat_core.cli import build_cli
-from auromat_core.convert import ConvertJob, convert, convert_frame, remove_partial_files
+from auromat_core.convert import ConvertJob, convert, convert_frame
+from auromat_core.output_folder import LOCK_NAME, _locked, remove_partial_files
 from tests.conftest import output_names, register_providers, write_sequence
 
 FACTOR = 16
@@ -248,6 +249,38 @@ def test_full_storage_stops_the_conversion_with_one_message(plugins, sequence, t
                                            r"3 frame\(s\) were converted before: free space and run again to resume"):
         convert(sequence, "cdf", out=tmp_path, workers=0, progress=False)
     assert output_names(tmp_path) == sorted(p.name for p in written)
+
+
+def test_a_folder_another_conversion_writes_into_is_refused(plugins, sequence, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    with _locked(out / LOCK_NAME):
+        with pytest.raises(InputError, match=rf"^{re.escape(str(out))}: another auromat convert \(process {os.getpid()}\) is writing into "
+                                             r"this folder; wait for it to finish, or choose another --out$"):
+            convert(sequence, "cdf", out=out, workers=0, progress=False)
+    assert output_names(out) == []
+    assert len(convert(sequence, "cdf", out=out, end=SpacecraftProvider(sequence).times[0], workers=0, progress=False).written) == 1
+
+
+def test_rerunning_a_finished_conversion_writes_nothing(plugins, sequence, tmp_path):
+    """So it also works in a read-only folder."""
+    out = tmp_path / "out"
+    convert(sequence, "cdf", out=out, workers=0, progress=False)
+    (out / LOCK_NAME).unlink()
+    before = {path.name: path.stat().st_mtime_ns for path in out.iterdir()}
+    summary = convert(sequence, "cdf", out=out, workers=0, progress=False)
+    assert summary.written == () and summary.skipped == 10
+    assert {path.name: path.stat().st_mtime_ns for path in out.iterdir()} == before
+
+
+def test_a_folder_made_for_a_run_that_cannot_record_its_settings_is_removed(plugins, sequence, tmp_path, monkeypatch):
+    def full(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr("auromat_core.convert.record_settings", full)
+    with pytest.raises(OSError, match="No space left on device"):
+        convert(sequence, "cdf", out=tmp_path / "new", workers=0, progress=False)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_provider_detection(plugins, sequence, tmp_path):
