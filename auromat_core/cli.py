@@ -1,20 +1,24 @@
 """The ``auromat`` command.
 
 Exit status: 0 success, 1 user error (one-line message on stderr; ``--debug``
-shows the traceback), 2 usage error. Plugins add sub-commands through the
+shows the traceback), 2 usage error, 130 interrupted (Ctrl-C or SIGTERM). Plugins add sub-commands through the
 ``register_commands`` hook; downloaders add theirs to the ``download`` group.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import traceback
 import types
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,27 @@ from .registry import list_providers, open_data, provider_options_of
 log = logging.getLogger(__name__)
 
 
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+"""Exit status after Ctrl-C or SIGTERM (130, as shells report an interrupted command)."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises :class:`KeyboardInterrupt` in the main thread, so commands clean up as after Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class AuromatGroup(click.Group):
     """A click group that turns user errors into a one-line message and exit status 1.
 
@@ -45,7 +70,11 @@ class AuromatGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _terminate_as_interrupt():
+                return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM (a batch system's time limit)
+            click.echo(f"\nInterrupted{f': {interrupt}' if str(interrupt) else ''}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
         except BrokenPipeError:  # the reader went away (``auromat info | head``): nothing to say
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)

@@ -27,6 +27,7 @@ import gc
 import logging
 import logging.handlers
 import multiprocessing
+import multiprocessing.connection
 import os
 import re
 import signal
@@ -321,7 +322,7 @@ def _terminate_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
     """
     processes = list((pool._processes or {}).values())  # noqa: SLF001
     for process in processes:
-        process.terminate()
+        process.kill()  # workers ignore SIGTERM
     for process in processes:
         process.join(WORKER_STOP_SECONDS)
 
@@ -416,12 +417,26 @@ def _init_worker(queue: Any, level: int) -> None:
     destroyed after the modules are torn down, and files they hold open
     (a provider's CDF files) fail to close then.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the parent stops the workers
+    for stop in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C (or a batch system's SIGTERM) reaches the whole group: the parent stops the workers
+        signal.signal(stop, signal.SIG_IGN)
+    _exit_with_parent()
     root = logging.getLogger()
     root.handlers[:] = [logging.handlers.QueueHandler(queue)]
     root.setLevel(level)
     logging.captureWarnings(True)
     atexit.register(_release_worker)
+
+
+def _exit_with_parent() -> None:
+    """End this worker as soon as the process that started it is gone (killed, say): nobody would take its results."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_wait_for_parent, args=(parent.sentinel,), name="auromat-parent-watch", daemon=True).start()
+
+
+def _wait_for_parent(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
 
 
 def _release_worker() -> None:
@@ -579,12 +594,27 @@ def _run(
                     log.error("frame %d (%s) failed: %s", index, identifier, message)
                     failures.append((identifier, message))
                 bar.update(1)
+        except KeyboardInterrupt:
+            cancel(list(futures))
+            raise ConversionInterrupted(len(results), len(futures)) from None
         except BaseException:
             cancel(list(futures))
             raise
         finally:
             bar.close()
     return results, failures
+
+
+class ConversionInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during a conversion, with how far it got."""
+
+    def __init__(self, converted: int, total: int) -> None:
+        super().__init__(converted, total)
+        self.converted, self.total = converted, total
+
+    def __str__(self) -> str:
+        return (f"{self.converted} of {self.total} frame(s) were converted; run the same command again to resume "
+                "(complete files are skipped)")
 
 
 def _worker_ended(when: str, converted: int) -> AuromatError:
