@@ -31,6 +31,7 @@ from .errors import AuromatError
 from .mapping import members_of
 from .options import UTC_TIME, check_period, provider_options
 from .plugins import PluginLoadWarning, get_plugins
+from .progress import progress_bar
 from .providers import frames_between
 from .registry import list_providers, open_data, provider_options_of
 
@@ -243,7 +244,7 @@ def info_command(
         count = len(frames_between(source, start, end))
         items = source.sequence(start, end)
         if as_json:
-            items = tqdm(items, total=count, desc="info", unit="frame", disable=no_progress)
+            items = progress_bar(items, total=count, desc="info", unit="frame", enabled=not no_progress)
     summaries = (_summary(m) for item in items for m in members_of(item))
     if as_json:
         click.echo(json.dumps(list(summaries), indent=2))

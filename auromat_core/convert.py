@@ -43,7 +43,6 @@ from typing import Any
 
 import attrs
 import click
-from tqdm import tqdm
 
 from .convert_settings import UNFINISHED_KEY, ConversionSettings, check_settings, differences, read_record, record_settings, settings_path
 from .errors import AuromatError, InputError
@@ -52,6 +51,7 @@ from .io import STORAGE_FULL_ERRNOS, make_folder
 from .mapping import MappingCollection
 from .options import UTC_TIME, check_period, provider_options
 from .output_folder import writing_into
+from .progress import progress_bar
 from .providers import frames_between
 from .registry import check_options, choose_provider, exporter_options_of, get_exporter, list_exporters, open_data
 
@@ -576,7 +576,7 @@ def _run(
             futures = {submit(convert_frame, job, index, identifier, str(path)): (index, identifier) for index, identifier, path in todo}
         except concurrent.futures.BrokenExecutor:
             raise _worker_ended("at the start", 0) from None
-        bar = tqdm(total=len(futures), unit="frame", desc=f"convert to {format}", disable=not progress, dynamic_ncols=True)
+        bar = progress_bar(total=len(futures), unit="frame", desc=f"convert to {format}", enabled=progress, dynamic_ncols=True)
         try:
             for future in as_completed(list(futures)):
                 index, identifier = futures[future]

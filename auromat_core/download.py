@@ -5,7 +5,7 @@ exponential back-off on server errors (5xx), timeouts and broken connections,
 resumes an interrupted transfer from ``<file>.part`` with an HTTP ``Range``
 request (and starts over when the server ignores ``Range``), writes to
 ``<file>.part`` and renames it only when complete, skips files that already
-exist, and shows a byte progress bar (tqdm). A resumed transfer only appends
+exist, and shows a byte progress bar. A resumed transfer only appends
 to the same version of the remote file: the validator the server gave for it
 (strong ``ETag``, else ``Last-Modified``) is kept in ``<file>.part.validator``
 and sent as ``If-Range``, so a file changed on the server in between is
@@ -37,9 +37,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 import requests
-from tqdm.auto import tqdm
 
 from .errors import DownloadError, InputError
+from .progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ def download_file(
     timeout
         Seconds to wait for the connection and for each read.
     progress
-        Show a tqdm progress bar in bytes.
+        Show a progress bar in bytes (on a terminal; see :mod:`auromat_core.progress`).
 
     Returns
     -------
@@ -294,7 +294,7 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
 def _stream_to(
     response: requests.Response, part: Path, mode: str, offset: int, total: int | None, progress: bool, name: str
 ) -> None:
-    bar = tqdm(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not progress, leave=False)
+    bar = progress_bar(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024, desc=name, enabled=progress, leave=False)
     try:
         with open(part, mode) as output:
             for chunk in response.iter_content(CHUNK_BYTES):
@@ -388,7 +388,7 @@ def download_all(
     recorded as not attempted. Results are added to ``summary`` (a new one by default).
     """
     summary = DownloadSummary() if summary is None else summary
-    for number, path in enumerate(tqdm(targets, desc=description, unit="file", disable=not progress)):
+    for number, path in enumerate(progress_bar(targets, desc=description, unit="file", enabled=progress)):
         if path.exists():
             summary.present.append(path)
             continue

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_CORE_MODULES = {
     "auromat_core", "auromat_core.geometry", "auromat_core.providers", "auromat_core.exporters", "auromat_core.encoding",
     "auromat_core.templates", "auromat_core.download", "auromat_core.options", "auromat_core.timeutil", "auromat_core.testing",
-    "auromat_core.errors", "auromat_core.cli",
+    "auromat_core.errors", "auromat_core.cli", "auromat_core.progress",
 }
 """The modules docs/plugins.md lists as the public API."""
 

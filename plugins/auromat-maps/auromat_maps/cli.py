@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from tqdm.auto import tqdm
 
 from auromat_core import NoDataError, PluginError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
 from auromat_core.options import UTC_TIME, check_period, parse_key_values, provider_options
+from auromat_core.progress import progress_bar
 from auromat_core.timeutil import period_phrase
 
 from .figures import save_fig
@@ -180,8 +180,8 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
         drawable = _wcs_in_period(data, solutions, start, end)
     else:
         source = _open(data, provider, altitude, provider_pairs)
-        frames = tqdm(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",
-                      disable=no_progress)
+        frames = progress_bar(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",
+                              enabled=not no_progress)
         drawable = (prepare(item) for item in frames)
     figax = function(drawable, **options)
     save_fig(out, figax, dpi=dpi)

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from tqdm.auto import tqdm
 
 from auromat_core import ExportError, InputError, atomic_output
+from auromat_core.progress import progress_bar
 
 from .figures import as_figax, close_figure
 
@@ -143,7 +143,7 @@ def create_movie(
     close_figures
         Close figure frames once rendered.
     progress
-        Show a tqdm progress bar over the frames.
+        Show progress over the frames (:func:`auromat_core.progress.progress_bar`).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def create_movie(
     total = len(frames) if hasattr(frames, "__len__") else None
     iterator = iter(frames)
     executable = ffmpeg_executable()
-    with tqdm(total=total, desc=f"movie {target.name}", unit="frame", disable=not progress) as bar:
+    with progress_bar(total=total, desc=f"movie {target.name}", unit="frame", enabled=progress) as bar:
         first = _next_pixels(iterator, close_figures)
         if first is None:
             raise InputError(f"movie {target}: no frames given")

@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from auromat_core import InputError
+from auromat_core.progress import progress_bar
 
 from .images import read_exif_time
 from .orbit import DEFAULT_NORAD_ID, position_from_tles
@@ -130,7 +130,7 @@ def solve_folder(
 
     pool = ThreadPoolExecutor(max_workers=workers) if workers > 1 else None
     results = pool.map(solve_one, images) if pool is not None else map(solve_one, images)
-    bar = tqdm(total=len(images), desc="solving", unit="image", disable=not progress)
+    bar = progress_bar(total=len(images), desc="solving", unit="image", enabled=progress)
     try:
         for path, wcs_path in results:
             bar.update()

@@ -300,7 +300,7 @@ def test_draw_a_sequence_style_with_progress(iss_fixtures, tmp_path) -> None:
     result = CliRunner().invoke(build_cli(), ["draw", "camera-footpoints", "--data", str(folder), "--out", str(out),
                                               "-o", "land=false", "-o", "coastlines=false"])
     assert result.exit_code == 0, result.output
-    assert "camera-footpoints: 100%" in result.stderr and "10/10" in result.stderr
+    assert "camera-footpoints: 10/10 frames (100%), " in result.stderr
     assert Image.open(out).size == (800, 500)
     quiet = CliRunner().invoke(build_cli(), ["draw", "camera-footpoints", "--data", str(folder), "--out", str(out), "--no-progress",
                                              "-o", "land=false", "-o", "coastlines=false"])

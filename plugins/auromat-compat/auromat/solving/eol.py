@@ -16,9 +16,9 @@ import attrs
 from auromat_spacecraft import LensCorrection, SequenceMetadata, download_photo_sequence, load_image, load_metadata
 from auromat_spacecraft.photo_download import DEFAULT_BASE_URL, store_metadata
 from PIL import Image
-from tqdm.auto import tqdm
 
 from auromat_core import DownloadError, InputError, atomic_output
+from auromat_core.progress import progress_bar
 
 if TYPE_CHECKING:
     import lensfunpy
@@ -95,7 +95,7 @@ def correctLensDistortion(  # noqa: N802
     correction = LensCorrection.from_exif(source / names[0], database=lensfunDbObj)
     log.info("using lensfun lens %r (camera %r)", correction.lens.model, correction.camera.model)
     target.mkdir(parents=True, exist_ok=True)
-    for name in tqdm(names, desc="lens correction", unit="photo"):
+    for name in progress_bar(names, desc="lens correction", unit="photo"):
         output = target / _corrected_name(name)
         if output.exists():
             continue
