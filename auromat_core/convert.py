@@ -105,6 +105,8 @@ class ConvertSummary:
     failures: tuple[tuple[str, str], ...]
     """``(identifier, error message)`` of every frame that failed."""
     results: tuple[FrameResult, ...]
+    skipped_inputs: tuple[str, ...] = ()
+    """Why each input file the provider could not use was left out (its ``skipped_inputs``)."""
 
 
 def file_name(exporter: Any, identifier: str, time: datetime, export_options: MappingABC[str, Any]) -> str:
@@ -509,6 +511,7 @@ def convert(
     with shown.watching():
         source = open_data(data_path, registration.name, **options)
         indices = frames_between(source, start, end)
+    skipped_inputs = tuple(getattr(source, "skipped_inputs", ()))
     base = data_path if data_path.is_dir() else data_path.parent
     out_dir = Path(out).resolve() if out is not None else base / "converted"
     created = not out_dir.exists()
@@ -552,7 +555,7 @@ def convert(
         record_settings(out_dir, format, settings)  # every file now has these settings
     written = tuple(Path(path) for result in results for path in result.paths)
     skipped += sum(not result.paths for result in results)  # completed meanwhile, by another run into the same folder
-    return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)))
+    return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)), skipped_inputs)
 
 
 def _outputs(source: Any, index: int, target: Path, exporter: Any, out_dir: Path, export: MappingABC[str, Any]) -> list[Path]:
@@ -694,7 +697,8 @@ def convert_command(
         start=start, end=end, out=out, overwrite=overwrite, workers=workers, scheduler=scheduler,
         export_options=export_options, progress=not no_progress,
     )
-    click.echo(f"converted {len(summary.written)} file(s), skipped {summary.skipped} existing, in {summary.out_dir}")
+    unusable = f"; {len(summary.skipped_inputs)} input file(s) could not be used (see the warnings)" if summary.skipped_inputs else ""
+    click.echo(f"converted {len(summary.written)} file(s), skipped {summary.skipped} existing, in {summary.out_dir}{unusable}")
     if summary.failures:
         name, message = summary.failures[0]
         total = len(summary.failures) + len(summary.results)

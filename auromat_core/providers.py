@@ -15,12 +15,12 @@ import difflib
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from .errors import InputError, NoDataError
+from .errors import AuromatError, InputError, NoDataError
 from .mapping import Mapping, MappingCollection
 from .options import number_option
 from .timeutil import as_utc, period_phrase
@@ -34,6 +34,8 @@ AMBIGUOUS_NAMES_SHOWN = 10
 """Matches named in the error for an ambiguous identifier."""
 
 log = logging.getLogger(__name__)
+
+Opened = TypeVar("Opened")
 
 
 def identifier_index(identifiers: Sequence[str], identifier: str, where: str) -> int:
@@ -88,6 +90,29 @@ def _numerically_nearest(identifier: str, identifiers: Sequence[str]) -> list[st
     alike = sorted(name for name in identifiers if re.sub(r"\d", "0", name) == skeleton)  # equal digit positions: text order is number order
     position = bisect.bisect_left(alike, identifier)
     return alike[max(position - 1, 0):position + 1]
+
+
+def open_usable(openers: Iterable[Callable[[], Opened]], strict: bool, skipped: list[str]) -> list[Opened]:
+    """What each of ``openers`` opens; an input that fails (an :class:`AuromatError`) is skipped with a warning naming it.
+
+    The first error is raised instead when ``strict`` (the inputs were named one
+    by one) or when no input is usable: then there is nothing to go on with.
+    The messages of the skipped inputs are appended to ``skipped`` (a provider's
+    ``skipped_inputs``, which ``auromat convert`` counts in its summary).
+    """
+    usable: list[Opened] = []
+    errors: list[AuromatError] = []
+    for opener in openers:
+        try:
+            usable.append(opener())
+        except AuromatError as error:
+            errors.append(error)
+    if errors and (strict or not usable):
+        raise errors[0]
+    for error in errors:
+        log.warning("%s; skipped, the other files are used", error)
+        skipped.append(str(error))
+    return usable
 
 
 def frames_between(source: Provider, start: datetime | None = None, end: datetime | None = None) -> builtins.range:

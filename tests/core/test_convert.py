@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -455,6 +456,17 @@ def test_cli_converts(plugins, sequence, tmp_path):
     assert "converted 3 file(s), skipped 0 existing" in result.output
     assert output_names(tmp_path) == ["ISS029-E-8500.nc", "ISS029-E-8501.nc", "ISS029-E-8502.nc"]
     assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
+
+
+def test_the_summary_counts_the_inputs_left_out(plugins, sequence, tmp_path, caplog):
+    data = tmp_path / "data"
+    shutil.copytree(sequence, data)
+    (data / "ISS029-E-8493.wcs").write_text("not FITS")
+    result = CliRunner().invoke(build_cli(), ["convert", "--data", str(data), "--format", "cdf", "--out", str(tmp_path / "out"), "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().endswith("skipped 0 existing, in " + str(tmp_path / "out") + "; 1 input file(s) could not be used (see the warnings)")
+    assert any(r.getMessage().startswith(f"{data / 'ISS029-E-8493.wcs'}: not a readable FITS header") for r in caplog.records)
+    assert len(output_names(tmp_path / "out")) == 9
 
 
 def test_cli_progress_and_reading_files_back_at_their_altitude(plugins, sequence, tmp_path):

@@ -12,6 +12,7 @@ next to the images gives each mapping ``sequence_metadata`` overlaid by its
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -25,6 +26,7 @@ from astropy.io import fits
 
 from auromat_core import InputError, Mapping, Provider
 from auromat_core.options import instance_option, number_option, path_option
+from auromat_core.providers import open_usable
 
 from .images import IMAGE_EXTENSIONS, RawOptions
 from .lens import LensCorrection
@@ -126,6 +128,7 @@ class SpacecraftProvider(Provider):
 
     def reload(self) -> None:
         """Scan the folders (or lists) again."""
+        self.skipped_inputs: list[str] = []
         if self._folder_mode:
             entries, self._unsolved = self._scan_folders()
         else:
@@ -164,16 +167,21 @@ class SpacecraftProvider(Provider):
         )
         if extension is None:
             if wcs_paths:
-                log.warning("%s: no image matches any of the %d .wcs files", image_folder, len(wcs_paths))
+                raise InputError(
+                    f"{image_folder}: no image matches any of the {len(wcs_paths)} .wcs files (e.g. {wcs_paths[0].stem}.jpg for "
+                    f"{wcs_paths[0].name}; images: {', '.join(sorted(IMAGE_EXTENSIONS))})"
+                )
             return [], unsolved
-        entries = []
-        for wcs_path in wcs_paths:
-            matches = [p for p in images.get(wcs_path.stem, []) if p.suffix.lower() == extension]
-            if not matches:
-                raise InputError(f"{wcs_path}: no image {wcs_path.stem}{extension} in {image_folder}")
-            solution = WcsSolution.from_file(wcs_path)
-            entries.append(_Entry(wcs_path.stem, matches[0], solution, self._time(solution)))
-        return entries, unsolved
+        openers = [functools.partial(self._entry, wcs_path, images.get(wcs_path.stem, []), extension, image_folder) for wcs_path in wcs_paths]
+        return open_usable(openers, False, self.skipped_inputs), unsolved
+
+    def _entry(self, wcs_path: Path, images: list[Path], extension: str, image_folder: Path) -> _Entry:
+        """The frame of ``wcs_path`` and its image (of ``images``, those of its name)."""
+        matches = [path for path in images if path.suffix.lower() == extension]
+        if not matches:
+            raise InputError(f"{wcs_path}: no image {wcs_path.stem}{extension} in {image_folder}")
+        solution = WcsSolution.from_file(wcs_path)
+        return _Entry(wcs_path.stem, matches[0], solution, self._time(solution))
 
     def _extension(self, wcs_paths: list[Path], images: dict[str, list[Path]]) -> str | None:
         if self.image_extension is not None:

@@ -53,7 +53,8 @@ def read_header(path: str | os.PathLike) -> fits.Header:
     except FileNotFoundError:
         raise WcsError(f"{path}: WCS file not found") from None
     except (OSError, ValueError, IndexError) as error:
-        raise WcsError(f"{path}: not a readable FITS header ({_one_line(error)})") from None
+        reason = re.sub(r"\s*If this is really a FITS file, try with \w+=True\.?", "", _one_line(error))  # astropy's advice, for its API
+        raise WcsError(f"{path}: not a readable FITS header ({reason})") from None
     for warning in caught:
         if "checksum" in str(warning.message).lower() or "datasum" in str(warning.message).lower():
             raise WcsError(f"{path}: CHECKSUM/DATASUM verification failed (file corrupted or edited)")

@@ -21,16 +21,16 @@ import logging
 import math
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from auromat_core import AuromatError, CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
+from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
 from auromat_core.options import bool_option, number_option, path_option
-from auromat_core.providers import identifier_index, unknown_identifier
+from auromat_core.providers import identifier_index, open_usable, unknown_identifier
 
 from .brightness import METHODS, scale_brightness
 from .geometry import PixelGeometry, check_altitude, pixel_geometry, station_gcrs
@@ -78,26 +78,6 @@ def _newest_readable(versions: list[Path], site: str | None) -> L1File:
             log.warning("%s; using the older version %s", error, path.name)
         return file
     raise errors[0]
-
-
-def _usable(openers: list[Callable[[], L1File]], strict: bool) -> list[L1File]:
-    """The L1 files that open, each unusable one skipped with a warning naming it.
-
-    The first error is raised instead when ``strict`` (the files were named one
-    by one) or when no file is usable: then there is nothing to go on with.
-    """
-    usable: list[L1File] = []
-    errors: list[AuromatError] = []
-    for opener in openers:
-        try:
-            usable.append(opener())
-        except (InputError, CalibrationError) as error:
-            errors.append(error)
-    if errors and (strict or not usable):
-        raise errors[0]
-    for error in errors:
-        log.warning("%s; skipped, the other files are used", error)
-    return usable
 
 
 def _identifier(prefix: str, time: datetime) -> str:
@@ -236,8 +216,10 @@ class ThemisProvider(Provider):
         ]
 
     def _index(self) -> None:
-        self._files = _usable(
-            [functools.partial(_newest_readable, paths, site) for paths, site in self._l1_paths()], strict=self._inputs is not None,
+        self.skipped_inputs: list[str] = []
+        self._files = open_usable(
+            [functools.partial(_newest_readable, paths, site) for paths, site in self._l1_paths()], self._inputs is not None,
+            self.skipped_inputs,
         )
         if self._inputs is not None and self.sites is not None:
             for file in self._files:
@@ -255,7 +237,7 @@ class ThemisProvider(Provider):
             log.warning("no THEMIS L1 frames of sites %s in %s; using those of %s", ", ".join(missing), self.folder, ", ".join(site_codes))
         self._catalog = SkymapCatalog.scan(self.skymap_dir, site_codes)
         # fail early; a gap between skymaps inside an hour fails when loading
-        self._files = _usable([functools.partial(self._calibrated, file) for file in self._files], strict=self._inputs is not None)
+        self._files = open_usable([functools.partial(self._calibrated, file) for file in self._files], self._inputs is not None, self.skipped_inputs)
         site_codes = sorted({file.site for file in self._files})
         self._site_codes = site_codes
         self._build_frames()

@@ -146,6 +146,33 @@ def test_folder_pairs_images_and_solutions(sample_files, tmp_path: Path) -> None
     assert not SpacecraftProvider.can_open(tmp_path / "A.jpg") and not SpacecraftProvider.can_open(tmp_path / "x")
 
 
+def test_unusable_solutions_in_a_folder_are_skipped_naming_each(sample_files, tmp_path: Path, caplog) -> None:
+    folder = sample_folder(tmp_path / "photos", sample_files, [0, 3], ["A", "B"])
+    (folder / "GARBAGE.wcs").write_bytes(b"not a FITS header at all" * 200)
+    shutil.copy(folder / "A.jpg", folder / "GARBAGE.jpg")
+    shutil.copy(folder / "A.wcs", folder / "NOJPG.wcs")
+    provider = SpacecraftProvider(folder)
+    assert provider.identifiers == ["A", "B"]
+    assert [message.split(": ")[0] for message in provider.skipped_inputs] == [str(folder / "GARBAGE.wcs"), str(folder / "NOJPG.wcs")]
+    assert provider.skipped_inputs[0].startswith(f"{folder / 'GARBAGE.wcs'}: not a readable FITS header (No SIMPLE card found")
+    assert "ignore_missing_simple" not in provider.skipped_inputs[0], "no advice on astropy's API"
+    assert provider.skipped_inputs[1] == f"{folder / 'NOJPG.wcs'}: no image NOJPG.jpg in {folder}"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [f"{message}; skipped, the other files are used" for message in provider.skipped_inputs]
+    for name in ("A", "B"):
+        (folder / f"{name}.wcs").unlink()
+    with pytest.raises(InputError, match=rf"^{folder / 'GARBAGE.wcs'}: not a readable FITS header"):
+        SpacecraftProvider(folder)  # nothing usable: the first error
+
+
+def test_solutions_without_any_image_are_one_error_naming_an_example(sample_files, tmp_path: Path) -> None:
+    folder = sample_folder(tmp_path / "photos", sample_files, [0, 3], ["A", "B"])
+    for name in ("A", "B"):
+        (folder / f"{name}.jpg").unlink()
+    with pytest.raises(InputError, match=rf"^{folder}: no image matches any of the 2 .wcs files \(e.g. A.jpg for A.wcs; images: "):
+        SpacecraftProvider(folder)
+
+
 def test_separate_wcs_folder_and_extension(sample_files, tmp_path: Path) -> None:
     images = sample_folder(tmp_path / "images", sample_files, [0, 3], ["A", "B"])
     wcs_folder = tmp_path / "wcs"
@@ -158,9 +185,8 @@ def test_separate_wcs_folder_and_extension(sample_files, tmp_path: Path) -> None
     provider = SpacecraftProvider(images, wcs_folder, image_extension="jpg")
     assert provider.identifiers == ["A", "B"]
     (images / "B.jpg").unlink()
-    with pytest.raises(InputError) as error:
-        SpacecraftProvider(images, wcs_folder, image_extension=".jpg")
-    assert "B.wcs" in str(error.value) and "B.jpg" in str(error.value)
+    without_b = SpacecraftProvider(images, wcs_folder, image_extension=".jpg")
+    assert without_b.identifiers == ["A"] and without_b.skipped_inputs == [f"{wcs_folder / 'B.wcs'}: no image B.jpg in {images}"]
 
 
 def test_same_time_photos_do_not_collapse(sample_files, tmp_path: Path) -> None:

@@ -137,6 +137,7 @@ def test_an_unreadable_hour_in_a_folder_is_skipped_with_a_warning(tmp_path: Path
     assert len(provider) == 23 and provider.get(datetime(2011, 1, 6, 17, 0, 3))
     skipped = [r.getMessage() for r in caplog.records if r.levelname == "WARNING" and "skipped" in r.getMessage()]
     assert len(skipped) == 1 and skipped[0].startswith(f"{truncated}: ") and skipped[0].endswith("; skipped, the other files are used")
+    assert provider.skipped_inputs == [skipped[0].removesuffix("; skipped, the other files are used")]
     with pytest.raises(auromat_core.InputError, match=rf"^{truncated}: "):
         ThemisProvider([tmp_path / l1_file.name, truncated], skymap_dir=tmp_path, allow_later_skymap=True)  # named one by one
 
