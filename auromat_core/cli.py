@@ -29,7 +29,7 @@ from tqdm import tqdm
 from . import __version__
 from .errors import AuromatError
 from .mapping import members_of
-from .options import UTC_TIME, check_period, provider_options
+from .options import UTC_END, UTC_TIME, check_period, provider_options
 from .plugins import PluginLoadWarning, get_plugins
 from .progress import progress_bar
 from .providers import frames_between
@@ -219,7 +219,7 @@ def _format_summary(summary: dict[str, Any]) -> str:
 @click.option("--id", "identifier", help="Only the mapping with this identifier (or unique part of it).")
 @click.option("--time", "time", type=UTC_TIME, metavar="TIME", help="Only the mapping nearest to this UTC time.")
 @click.option("--start", type=UTC_TIME, metavar="TIME", help="Only mappings from this UTC time on.")
-@click.option("--end", type=UTC_TIME, metavar="TIME", help="Only mappings up to this UTC time (inclusive).")
+@click.option("--end", type=UTC_END, metavar="TIME", help="Only mappings up to this UTC time (inclusive: 2011-01-06 is the whole day).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (once all are mapped; a progress bar on stderr meanwhile).")
 @click.option("--provider-option", "-p", "provider_pairs", multiple=True, metavar="KEY=VALUE",
               help="Provider option, e.g. -p allow_later_skymap=true (values are JSON).")

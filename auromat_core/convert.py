@@ -49,7 +49,7 @@ from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .io import STORAGE_FULL_ERRNOS, make_folder
 from .mapping import MappingCollection
-from .options import UTC_TIME, check_period, provider_options
+from .options import UTC_END, UTC_TIME, check_period, provider_options
 from .output_folder import writing_into
 from .progress import progress_bar
 from .providers import frames_between
@@ -650,7 +650,7 @@ class _FormatOption(click.Option):
 @click.option("--without-mag", is_flag=True, help="Do not write MLat/MLT.")
 @click.option("--without-geo", is_flag=True, help="Do not write geodetic lat/lon (readers recover them from MLat/MLT).")
 @click.option("--start", type=UTC_TIME, metavar="TIME", help="First time (UTC), e.g. 2011-09-18T11:54:00.")
-@click.option("--end", type=UTC_TIME, metavar="TIME", help="Last time (UTC, inclusive).")
+@click.option("--end", type=UTC_END, metavar="TIME", help="Last time (UTC, inclusive: 2011-01-06 is the whole day).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: DATA/converted].")
 @click.option("--skip", is_flag=True, help="Skip existing output files (the default).")
 @click.option("--overwrite", is_flag=True, help="Rewrite existing output files.")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -19,22 +20,49 @@ class UtcTime(click.ParamType):
     """A UTC time on the command line: ISO 8601 with ``T`` or a space, down to a date or to microseconds.
 
     A ``Z`` or an offset such as ``+00:00`` is accepted and the time converted to
-    UTC; the value is a naive UTC :class:`~datetime.datetime`.
+    UTC; the value is a naive UTC :class:`~datetime.datetime`. The end of a
+    period (``end=True``) is the last microsecond of the unit written:
+    ``2011-01-06`` is the whole day, ``17:00`` the whole minute, ``17:00:30``
+    the whole second (a frame at 17:00:30.021 is in it).
     """
 
     name = "time"
 
+    def __init__(self, end: bool = False) -> None:
+        self.end = end
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
         if isinstance(value, datetime):
             return value
+        text = str(value).strip()
         try:
-            return as_utc(datetime.fromisoformat(str(value).strip()))
+            time = datetime.fromisoformat(text)
         except ValueError:
             self.fail(f"{value!r} is not a time such as 2011-09-18T11:54:00 or 2011-09-18 (UTC; Z or +00:00 may follow)", param, ctx)
+        if self.end:
+            time += _written_unit(text) - timedelta(microseconds=1)
+        return as_utc(time)
 
+
+def _written_unit(text: str) -> timedelta:
+    """The unit of the last field of an ISO time: a day, hour, minute, second or a decimal fraction of one."""
+    clock = _CLOCK.search(text)
+    if clock is None or clock.group("hour") is None:
+        return timedelta(days=1)
+    if clock.group("minute") is None:
+        return timedelta(hours=1)
+    if clock.group("second") is None:
+        return timedelta(minutes=1)
+    digits = len(clock.group("fraction") or "")
+    return timedelta(microseconds=10 ** max(6 - digits, 0))
+
+
+_CLOCK = re.compile(r"[T ](?P<hour>\d\d)(?::?(?P<minute>\d\d)(?::?(?P<second>\d\d)(?:[.,](?P<fraction>\d+))?)?)?")
 
 UTC_TIME = UtcTime()
-"""The type of every time option of the commands (``--start``, ``--end``, ``--time``)."""
+"""The type of the time options of the commands (``--start``, ``--time``)."""
+UTC_END = UtcTime(end=True)
+"""The type of ``--end``: inclusive to the last microsecond of the unit written."""
 
 
 def check_period(start: datetime | None, end: datetime | None) -> None:

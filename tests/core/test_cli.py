@@ -184,7 +184,7 @@ def test_a_command_that_needs_options_shows_its_help_without_any(run, command, d
 def test_end_before_start_is_a_usage_error(run, tmp_path, command):
     result = run(*command, "--data", str(tmp_path), "--start", "2011-01-06T18:00", "--end", "2011-01-06 17:00")
     assert result.exit_code == 2
-    assert "Invalid value for --end: --end 2011-01-06T17:00:00 is before --start 2011-01-06T18:00:00" in result.output
+    assert "Invalid value for --end: --end 2011-01-06T17:00:59.999999 is before --start 2011-01-06T18:00:00" in result.output
 
 
 def test_plugin_adds_download_subcommand(run):

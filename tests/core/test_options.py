@@ -10,7 +10,7 @@ import click
 import pytest
 
 from auromat_core import InputError
-from auromat_core.options import UTC_TIME, bool_option, instance_option, number_option, parse_key_values, path_option
+from auromat_core.options import UTC_END, UTC_TIME, bool_option, instance_option, number_option, parse_key_values, path_option
 
 
 def test_key_values_are_json_where_they_parse() -> None:
@@ -83,3 +83,20 @@ def test_utc_times_of_the_commands(text, expected):
 def test_a_time_that_is_not_one_says_what_is_expected():
     with pytest.raises(click.BadParameter, match=r"'18/09/2011' is not a time such as 2011-09-18T11:54:00 or 2011-09-18"):
         UTC_TIME.convert("18/09/2011", None, None)
+
+
+@pytest.mark.parametrize(
+    ("written", "end"),
+    [
+        ("2011-01-06", datetime(2011, 1, 6, 23, 59, 59, 999999)),
+        ("20110106", datetime(2011, 1, 6, 23, 59, 59, 999999)),
+        ("2011-01-06T17", datetime(2011, 1, 6, 17, 59, 59, 999999)),
+        ("2011-01-06 17:00", datetime(2011, 1, 6, 17, 0, 59, 999999)),
+        ("2011-01-06T17:00:30", datetime(2011, 1, 6, 17, 0, 30, 999999)),
+        ("2011-01-06T17:00:30.5", datetime(2011, 1, 6, 17, 0, 30, 599999)),
+        ("2011-01-06T17:00:30.021000", datetime(2011, 1, 6, 17, 0, 30, 21000)),
+        ("2011-01-06T18:00:30+01:00", datetime(2011, 1, 6, 17, 0, 30, 999999)),
+    ],
+)
+def test_an_end_time_includes_the_whole_unit_written(written, end):
+    assert UTC_END.convert(written, None, None) == end

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from auromat_core.options import UTC_TIME, check_period
+from auromat_core.options import UTC_END, UTC_TIME, check_period
 
 from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
 
@@ -16,7 +16,7 @@ from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
 @click.option("--id", "sequence_id", required=True, type=click.IntRange(min=0), help="Sequence id in the archive.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Sequence folder [default: ./seq-<id>].")
 @click.option("--start", type=UTC_TIME, metavar="TIME", help="Only images from this time on (UTC).")
-@click.option("--end", type=UTC_TIME, metavar="TIME", help="Only images up to this time (UTC, inclusive).")
+@click.option("--end", type=UTC_END, metavar="TIME", help="Only images up to this time (UTC, inclusive: 2011-09-18 is the whole day).")
 @click.option("--no-raw", is_flag=True, help="Download the processed images instead of the RAW files.")
 @click.option("--base-url", envvar=BASE_URL_ENV, default=DEFAULT_BASE_URL, show_default=True, help=f"API root (or ${BASE_URL_ENV}).")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bars.")

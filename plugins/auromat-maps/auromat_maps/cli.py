@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from auromat_core import NoDataError, PluginError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
-from auromat_core.options import UTC_TIME, check_period, parse_key_values, provider_options
+from auromat_core.options import UTC_END, UTC_TIME, check_period, parse_key_values, provider_options
 from auromat_core.progress import progress_bar
 from auromat_core.timeutil import period_phrase
 
@@ -151,7 +151,7 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
               "not needed when the data holds one.")
 @click.option("--time", "time", help="Draw the mapping nearest to this UTC time.", **_PERIOD)
 @click.option("--start", help="Sequence styles: first UTC time (default: all).", **_PERIOD)
-@click.option("--end", help="Sequence styles: last UTC time (default: all).", **_PERIOD)
+@click.option("--end", type=UTC_END, metavar="TIME", help="Sequence styles: last UTC time (inclusive; default: all).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Output image (format from the extension: .png, .jpg, .pdf, .svg).")
 @click.option("--dpi", type=float, help="Output resolution (default: the style's).")
@@ -206,7 +206,7 @@ class _Frames:
 @click.argument("style", type=_StyleName(movie=True), metavar="STYLE")
 @_source_options
 @click.option("--start", help="First UTC time (default: the first frame).", **_PERIOD)
-@click.option("--end", help="Last UTC time (default: the last frame).", **_PERIOD)
+@click.option("--end", type=UTC_END, metavar="TIME", help="Last UTC time (inclusive; default: the last frame).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help=f"Output movie (format from the extension: {', '.join(sorted(CODECS))}).")
 @click.option("--fps", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True, help="Frames per second.")

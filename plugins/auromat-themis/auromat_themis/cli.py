@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from auromat_core import InputError
-from auromat_core.options import UTC_TIME, check_period
+from auromat_core.options import UTC_END, UTC_TIME, check_period
 
 from .download import BASE_URL_ENV, DEFAULT_BASE_URL, download
 from .stations import STATIONS, site_codes
@@ -22,7 +22,7 @@ def _sites(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 
 @click.command("themis")
 @click.option("--start", required=True, type=UTC_TIME, metavar="TIME", help="Start of the period (UTC).")
-@click.option("--end", required=True, type=UTC_TIME, metavar="TIME", help="End of the period (UTC, inclusive).")
+@click.option("--end", required=True, type=UTC_END, metavar="TIME", help="End of the period (UTC, inclusive: 2011-01-06 is the whole day).")
 @click.option("--site", "sites", callback=_sites, help=f"Comma-separated site codes (default: all {len(STATIONS)}), e.g. gako,fykn.")
 @click.option("--base-url", envvar=BASE_URL_ENV, default=DEFAULT_BASE_URL, show_default=True, help=f"Archive root holding thg/ (or ${BASE_URL_ENV}).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True, help="Local root of the THEMIS layout.")
