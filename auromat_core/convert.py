@@ -50,7 +50,7 @@ from .hookspecs import hookimpl
 from .io import STORAGE_FULL_ERRNOS, make_folder
 from .mapping import MappingCollection
 from .options import UTC_END, UTC_TIME, check_period, provider_options
-from .output_folder import writing_into
+from .output_folder import is_complete, writing_into
 from .progress import progress_bar
 from .providers import frames_between
 from .registry import check_options, choose_provider, exporter_options_of, get_exporter, list_exporters, open_data
@@ -197,7 +197,7 @@ def convert_frame(job: ConvertJob, index: int, identifier: str, target: str) -> 
 def _write_members(job: ConvertJob, members: list[tuple[Any, str]], export_options: dict[str, Any]) -> list[str]:
     written = []
     for mapping, path in members:
-        if not job.overwrite and Path(path).exists():
+        if not job.overwrite and is_complete(Path(path)):
             continue
         if job.resample_options is not None:
             mapping = mapping.resample(**dict(job.resample_options))
@@ -531,7 +531,7 @@ def convert(
         raise InputError(f"{duplicates} file(s) of {source!r} would be written to the same name as another; identifiers must be unique")
     todo = [
         (index, source.identifiers[index], targets[index]) for index in indices
-        if overwrite or not all(path.exists() for path in outputs[index])
+        if overwrite or not all(is_complete(path) for path in outputs[index])
     ]
     skipped = len(targets) - len(todo)
     if skipped:

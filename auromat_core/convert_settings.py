@@ -102,18 +102,34 @@ def read_record(out_dir: Path, format: str) -> dict[str, Any] | None:
     return recorded
 
 
+_FLAGS = {
+    "export_options": {
+        "compression": "--compression", "coordinate_precision": "--precision, --exact-coordinates",
+        "float32_coordinates": "--float32-coordinates", "include_bounds": "--without-bounds", "include_mag": "--without-mag",
+        "include_geo": "--without-geo",
+    },
+    "provider_options": {"altitude": "--altitude"},
+}
+"""The ``auromat convert`` flags that set a setting (a provider option without one is ``-p NAME``)."""
+
+
 def differences(recorded: dict[str, Any], settings: ConversionSettings) -> list[str]:
-    """What differs between ``recorded`` and ``settings``, e.g. ``altitude: 110.0 then, 120.0 now``."""
+    """What differs between ``recorded`` and ``settings``, e.g. ``altitude (--altitude): 110.0 then, 120.0 now``."""
     found = []
     for key, wanted in settings.values.items():
         then = recorded.get(key)
         if key in _OPTION_GROUPS and isinstance(then, dict):
             then = {**settings.defaults[key], **then}  # an option added since counts as its default then
-            found += [_difference(name, then.get(name), value) for name, value in wanted.items() if then.get(name) != value]
-            found += [_difference(name, value, None) for name, value in then.items() if name not in wanted]
+            found += [_difference(_named(key, name), then.get(name), value) for name, value in wanted.items() if then.get(name) != value]
+            found += [_difference(_named(key, name), value, None) for name, value in then.items() if name not in wanted]
         elif then != wanted:
-            found.append(_difference(key, then, wanted))
+            found.append(_difference("resample (--resample ...)" if key == "resample" else key, then, wanted))
     return found
+
+
+def _named(group: str, name: str) -> str:
+    flag = _FLAGS[group].get(name, f"-p {name}" if group == "provider_options" else None)
+    return f"{name} ({flag})" if flag else name
 
 
 def _difference(name: str, then: Any, now: Any) -> str:

@@ -77,6 +77,18 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def is_complete(path: Path) -> bool:
+    """Whether ``path`` is an output file a re-run may skip: it exists and is not empty.
+
+    Files are written under a temporary name and renamed when complete, so an
+    existing name is a complete file, unless something else left it empty.
+    """
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _check_writable(folder: Path) -> None:
     """Raise :class:`InputError` unless a file can be created in ``folder``."""
     try:

@@ -195,6 +195,15 @@ class _Raced(Provider):
                        identifier=self.identifiers[index])
 
 
+def test_an_empty_output_file_is_converted_again(plugins, sequence, tmp_path):
+    first = convert(sequence, "cdf", out=tmp_path, end=SpacecraftProvider(sequence).times[1], workers=0, progress=False)
+    emptied = first.written[0]
+    emptied.write_bytes(b"")
+    again = convert(sequence, "cdf", out=tmp_path, end=SpacecraftProvider(sequence).times[1], workers=0, progress=False)
+    assert again.written == (emptied,) and again.skipped == 1
+    assert read_cdf(emptied).identifier == "ISS029-E-8493"
+
+
 def test_a_file_finished_meanwhile_by_another_run_counts_as_skipped(plugins, tmp_path):
     register_providers(plugins, "raced-plugin", ("raced", _Raced, "frames another run finishes meanwhile"))
     summary = convert(tmp_path, "netcdf", provider="raced", out=tmp_path / "out", workers=0, progress=False)
@@ -557,9 +566,14 @@ def test_a_rerun_with_other_settings_is_refused_and_overwrite_converts_again(plu
     assert (record["provider"], record["provider_options"]["altitude"], record["export_options"]["compression"]) == ("spacecraft", 110.0, 4)
     assert record["resample"] is None
     assert convert(sequence, "cdf", provider_options={"altitude": 110.0}, export_options={"compression": 4}, **frames).skipped == 2
-    with pytest.raises(InputError, match=rf"^{tmp_path} holds cdf files converted with other settings \(altitude: 110.0 then, 120.0 now; "
-                                         r"compression: 4 then, 1 now\): choose another --out, or --overwrite to convert them all again$"):
+    with pytest.raises(InputError, match=rf"^{tmp_path} holds cdf files converted with other settings \(altitude \(--altitude\): 110.0 then, "
+                                         r"120.0 now; compression \(--compression\): 4 then, 1 now\): choose another --out, or --overwrite to "
+                                         r"convert them all again$"):
         convert(sequence, "cdf", provider_options={"altitude": 120.0}, export_options={"compression": 1}, **frames)
+    with pytest.raises(InputError, match=r"\(max_time_offset \(-p max_time_offset\): 3.0 then, 1.0 now; include_mag \(--without-mag\): "
+                                         r"true then, false now; resample \(--resample ...\): null then, "):
+        convert(sequence, "cdf", provider_options={"max_time_offset": 1.0}, export_options={"include_mag": False},
+                resample={"arcsec_per_px": 300}, **frames)
     again = convert(sequence, "cdf", provider_options={"altitude": 120.0}, overwrite=True, **frames)
     assert len(again.written) == 2 and {read_cdf(path).altitude for path in again.written} == {120.0}
     with pytest.raises(InputError, match=r": a conversion with --overwrite into it did not convert every frame, so some cdf files may hold "
