@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import textwrap
@@ -12,7 +13,7 @@ from typing import Any
 
 import click
 
-from auromat_core import NoDataError, PluginError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
+from auromat_core import NoDataError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
 from auromat_core.options import UTC_END, UTC_TIME, check_period, parse_key_values, provider_options
 from auromat_core.progress import progress_bar
 from auromat_core.timeutil import period_phrase
@@ -74,12 +75,8 @@ class _StyleName(click.ParamType):
         return [r.name for r in list_draw_styles() if not self.movie or getattr(r.obj, "takes", "mapping") == "mapping"]
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        try:
-            get_draw_style(value)
-        except UnknownNameError:
-            pass
-        except PluginError as error:  # registered by two plugins: the error names both
-            self.fail(str(error), param, ctx)
+        with contextlib.suppress(UnknownNameError):  # the usage error below names the choices
+            get_draw_style(value)  # a name two plugins register is a PluginError naming both: status 1, not a usage error
         choices = self.choices()
         if value not in choices:
             what = "a draw style that draws one mapping" if self.movie else "an installed draw style"

@@ -109,7 +109,7 @@ def test_a_style_named_twice_or_with_an_unknown_takes_is_one_clear_error(third_p
     with pytest.warns(auromat_core_plugins.PluginLoadWarning):
         auromat_plugins.register(MoreStyles(), name="more")
         twice = _run("draw", "outline", "--data", str(iss_fixtures), "--out", str(tmp_path / "o.png"))
-    assert twice.exit_code == 2 and "draw style 'outline' is registered twice: by plugin 'other' and by plugin 'more'" in twice.output
+    assert twice.exit_code == 1 and "Error: draw style 'outline' is registered twice: by plugin 'other' and by plugin 'more'" in twice.output
     misspelt = _run("draw", "misspelt", "--data", str(iss_fixtures), "--out", str(tmp_path / "m.png"))
     assert misspelt.exit_code == 1
     assert misspelt.output == "Error: draw style misspelt says it takes 'sequences'; a style takes one of mapping, sequence, wcs-sequence\n"
