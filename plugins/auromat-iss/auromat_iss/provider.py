@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import attrs
 from auromat_spacecraft import LensCorrection, RawOptions, map_photo
@@ -20,6 +21,26 @@ from .client import API_FILE, IssArchive
 from .develop import develop_raw
 
 log = logging.getLogger(__name__)
+
+
+def _raw_options(white_balance: Any, gamma: Any, bits: Any, auto_bright: bool) -> RawOptions:
+    """The RAW options the provider options ask for (the sequence's white balance stands for None)."""
+    if white_balance is not None and not (
+        isinstance(white_balance, (list, tuple)) and len(white_balance) in (3, 4) and all(_is_number(v) for v in white_balance)
+    ):
+        raise InputError(f"raw_white_balance must be 3 or 4 multipliers, got {white_balance!r}")
+    if gamma is not None and not (isinstance(gamma, (list, tuple)) and len(gamma) == 2 and all(_is_number(v) for v in gamma)):
+        raise InputError(f"raw_gamma must be [power, slope] (e.g. [1, 1], linear) or null (BT.709), got {gamma!r}")
+    if bits not in (8, 16) or isinstance(bits, bool):
+        raise InputError(f"raw_bps must be 8 or 16, got {bits!r}")
+    return RawOptions(
+        white_balance="camera" if white_balance is None else tuple(float(v) for v in white_balance),
+        gamma=None if gamma is None else (float(gamma[0]), float(gamma[1])), bits=int(bits), auto_bright=auto_bright,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class IssProvider(Provider):
@@ -76,15 +97,14 @@ class IssProvider(Provider):
             bool_option(name, value) for name, value in
             (("use_raw", use_raw), ("raw_auto_bright", raw_auto_bright), ("offline", offline), ("progress", progress))
         )
+        requested = _raw_options(raw_white_balance, raw_gamma, raw_bps, raw_auto_bright)  # checked before anything is fetched
         self.archive = IssArchive(folder, sequence_id, base_url=base_url, use_raw=use_raw, offline=offline, progress=progress)
         self._raw_options: RawOptions | None = None
         self._lens: LensCorrection | None = None
         if self.archive.use_raw:
-            white_balance = tuple(raw_white_balance) if raw_white_balance is not None else self.archive.white_balance
-            gamma = None if raw_gamma is None else tuple(float(v) for v in raw_gamma)
-            self._raw_options = RawOptions(
-                white_balance=white_balance, gamma=gamma, bits=int(raw_bps), auto_bright=raw_auto_bright,
-                upside_down=self.archive.upside_down,
+            self._raw_options = attrs.evolve(
+                requested, upside_down=self.archive.upside_down,
+                white_balance=requested.white_balance if raw_white_balance is not None else self.archive.white_balance,
             )
         self._bad_pixels_loaded = False
         self._times = [image.time for image in self.archive.images]

@@ -17,7 +17,7 @@ from auromat_spacecraft import LensCorrection, RawOptions, map_photo
 from auromat_spacecraft.images import read_raw
 from PIL import Image
 
-from auromat_core import SOLUTION_PATH_KEY, NoDataError, detect_providers, get_provider
+from auromat_core import SOLUTION_PATH_KEY, InputError, NoDataError, detect_providers, get_provider
 from auromat_core.testing import ProviderContract
 from tests.plugins.iss.archive import (
     BLUE,
@@ -277,3 +277,18 @@ def test_a_solution_time_that_disagrees_with_the_archive_is_reported(
         mapping = make_provider(tmp_path / "33", base_url, 33).get_by_id(KEYS[0])
     assert mapping.time == TIMES[0]
     assert f"DATE-OBS {TIMES[0].isoformat()} of {KEYS[0]} differs from its date" in caplog.text and "by 10.0 s" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("raw_bps", 12, "raw_bps must be 8 or 16, got 12"),
+        ("raw_gamma", 3, r"raw_gamma must be \[power, slope\] \(e.g. \[1, 1\], linear\) or null \(BT.709\), got 3"),
+        ("raw_white_balance", [1, 2], r"raw_white_balance must be 3 or 4 multipliers, got \[1, 2\]"),
+    ],
+)
+def test_bad_raw_options_are_named_before_anything_is_fetched(tmp_path: Path, option, value, message) -> None:
+    """No server: the folder is empty and a download would fail with another error."""
+    with pytest.raises(InputError, match=f"^{message}$"):
+        IssProvider(tmp_path, 12, base_url="http://127.0.0.1:9", offline=True, **{option: value})
+    assert list(tmp_path.iterdir()) == []
