@@ -379,7 +379,7 @@ class Mapping:
 
     def __repr__(self) -> str:
         h, w = self.shape
-        return f"Mapping({self.identifier!r}, {self.time.isoformat()}, {h}x{w} px, {self.altitude:g} km)"
+        return f"Mapping({self.identifier!r}, {self.time.isoformat()}, {w}x{h} px, {self.altitude:g} km)"
 
 
 class MappingCollection(Sequence[Mapping]):

@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 FigAx = tuple[Figure, Any]
 Drawable = Mapping | MappingCollection | Sequence[Mapping]
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"
 
 _CHANNELS = {"red": 0, "green": 1, "blue": 2}
 
@@ -96,13 +95,18 @@ def as_drawable(mappings: Drawable | Iterable[Mapping]) -> Drawable:
 
 
 def time_title(times: Iterable[datetime]) -> str:
-    """``2011-09-18 11:54:56.000000 UTC``, or first and last time joined by `` - ``."""
+    """``2011-09-18 11:54:56 UTC`` (milliseconds when there are, ``17:00:00.053``), or first and last time joined by `` - ``."""
     unique = sorted(set(times))
     if not unique:
         return ""
     if len(unique) == 1:
-        return unique[0].strftime(TIME_FORMAT)
-    return f"{unique[0].strftime(TIME_FORMAT)} - {unique[-1].strftime(TIME_FORMAT)}"
+        return _time_label(unique[0])
+    return f"{_time_label(unique[0])} - {_time_label(unique[-1])}"
+
+
+def _time_label(time: datetime) -> str:
+    fraction = f".{time.microsecond // 1000:03d}" if time.microsecond else ""
+    return f"{time:%Y-%m-%d %H:%M:%S}{fraction} UTC"
 
 
 def display_image(image: np.ndarray, channel: str | None = None) -> np.ndarray:

@@ -140,7 +140,7 @@ def test_user_guide_map_draws_the_mapping_where_it_is(iss_masked, no_network, re
         window = rgb[max(row - 1, 0):row + 2, max(col - 1, 0):col + 2].reshape(-1, 3)
         matches += np.abs(window - colour).max(axis=1).min() <= 2
     assert matches >= 190, f"only {matches}/200 map pixels show the colour of their cell (or a neighbour)"
-    assert ax.get_title() == "2011-09-18 11:54:56.000000 UTC"
+    assert ax.get_title() == "2011-09-18 11:54:56 UTC"
 
 
 def test_user_guide_map_shows_macquarie_island_offline(iss_masked, no_network, fresh_coastlines, tmp_path) -> None:
@@ -374,3 +374,13 @@ def test_land_far_from_the_map_does_not_flood_it(render) -> None:
     columns = slice(int(box.x0) + 2, int(box.x1) - 2)
     assert land[top + 2:middle, columns].sum() < 50, "no land lies north of 60 S between 126 E and 140 E"
     assert land[middle:bottom - 2, columns].sum() > 500, "the Antarctic coast is in the southern part of this map"
+
+
+def test_time_titles_show_milliseconds_only_when_there_are():
+    from datetime import datetime
+
+    from auromat_maps.figures import time_title
+
+    assert time_title([datetime(2011, 1, 6, 17, 0, 0, 53000)]) == "2011-01-06 17:00:00.053 UTC"
+    assert time_title([datetime(2011, 9, 18, 11, 55), datetime(2011, 9, 18, 11, 54, 56)] * 2) == "2011-09-18 11:54:56 UTC - 2011-09-18 11:55:00 UTC"
+    assert time_title([]) == ""
