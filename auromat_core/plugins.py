@@ -32,28 +32,8 @@ ENTRY_POINT_GROUP = "auromat"
 LOAD_PLUGINS_ENV = "AUROMAT_LOAD_PLUGINS"
 BUILTIN_PLUGINS: tuple[str, ...] = ("auromat_core.magnetic", "auromat_core.convert")
 
-FIRST_PARTY_PACKAGES: dict[str, dict[str, str]] = {
-    "provider": {
-        "spacecraft": "auromat-spacecraft",
-        "esa-iss": "auromat-iss",
-        "themis": "auromat-themis",
-        "cdf": "auromat-cdf",
-        "netcdf": "auromat-netcdf",
-    },
-    "exporter": {"cdf": "auromat-cdf", "netcdf": "auromat-netcdf"},
-    "solver": {"astrometry.net": "auromat-spacecraft"},
-    "draw style": {
-        name: "auromat-maps"
-        for name in (
-            "stereographic", "mlat-mlt-stereographic", "mlat-mlt-polar", "plot",
-            "grid-overlay", "horizon", "reference-stars", "date", "cities",
-            "astrometry-pixel-scales", "astrometry-rotation-angles", "ra-dec",
-            "camera-footpoints", "keogram",
-        )
-    },
-    "magnetic model": {},
-}
-"""Names contributed by first-party plugins, to tell users what to install (``tests/plugins/test_first_party_names.py`` keeps it exact)."""
+NOT_INSTALLED_HINT = "plugins are separate packages: `auromat plugins` lists the installed ones, the README the others"
+"""Said of a name no installed plugin registers (the core does not know which package would)."""
 
 
 class PluginLoadWarning(RuntimeWarning):
@@ -238,7 +218,7 @@ class Plugins:
         PluginError
             If two plugins register ``name`` (naming both).
         UnknownNameError
-            If no plugin does (listing the alternatives and, for first-party names, the package to install).
+            If no plugin does (listing the alternatives, and where to find others).
         """
         found = self.registrations(kind)
         if name in found:
@@ -246,11 +226,7 @@ class Plugins:
         if name in self._conflicts[kind]:
             raise PluginError(self._conflicts[kind][name])
         available = ", ".join(sorted(found)) or "none"
-        message = f"unknown {kind} {name!r}; available: {available}"
-        package = FIRST_PARTY_PACKAGES.get(kind, {}).get(name)
-        if package:
-            message += f" (install it with: pip install {package})"
-        raise UnknownNameError(message)
+        raise UnknownNameError(f"unknown {kind} {name!r}; available: {available} ({NOT_INSTALLED_HINT})")
 
     def plugin_infos(self) -> list[PluginInfo]:
         """Name, version and implemented hooks of every loaded plugin."""
