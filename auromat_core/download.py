@@ -59,8 +59,6 @@ _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 class RemoteFileNotFound(DownloadError):
     """The server answered HTTP 404: the remote file does not exist."""
 
-    not_found = True
-
     def __init__(self, url: str) -> None:
         super().__init__(f"{redact_url(url)}: not found on the server (HTTP 404)")
         self.url = url

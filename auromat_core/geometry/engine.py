@@ -251,8 +251,12 @@ def map_grid(
 
     Parameters
     ----------
+    camera_position_km, time, altitude_km, frame
+        As for :func:`map_directions`.
     shape
         Grid shape (h, w).
+    directions_for_rows
+        ``(row_slice) -> (rows, w, 3)`` directions of those rows, in ``frame``.
     rows_per_block
         Rows per call of ``directions_for_rows``; by default about :data:`BLOCK_RAYS` rays.
 

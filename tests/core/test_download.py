@@ -112,7 +112,7 @@ def test_404_raises_not_found_without_retry(server, tmp_path: Path) -> None:
     target = tmp_path / "gone.cdf"
     with pytest.raises(RemoteFileNotFound) as info:
         download_file(f"{base}/missing", target, **FAST)
-    assert isinstance(info.value, DownloadError) and info.value.not_found
+    assert isinstance(info.value, DownloadError)
     assert "/missing" in str(info.value) and "404" in str(info.value)
     assert "\n" not in str(info.value)
     assert not target.exists() and not part_path(target).exists()
@@ -123,7 +123,7 @@ def test_other_client_error_is_a_download_error_without_retry(server, tmp_path: 
     base, behaviour = server
     with pytest.raises(DownloadError, match="403") as info:
         download_file(f"{base}/forbidden", tmp_path / "f", **FAST)
-    assert not getattr(info.value, "not_found", False)
+    assert not isinstance(info.value, RemoteFileNotFound)
     assert len(behaviour.requests) == 1
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -132,6 +134,13 @@ def test_capacity_drops_the_least_recently_used():
     assert cache.find(frame(7), build) is None
 
 
-@pytest.mark.parametrize("source", [["x", "y", "z"], "2011-01-06T17:00:00", 0, np.arange(3)])
-def test_digest_accepts_lists_strings_scalars_and_arrays(source):
-    assert Part("v", (), (source,)).digest(sample=True) == Part("v", (), (source,)).digest(sample=True)
+@pytest.mark.parametrize(
+    ("source", "other"),
+    [(["x", "y", "z"], ["x", "y", "w"]), ("2011-01-06T17:00:00", "2011-01-06T17:00:03"), (0, 1), (np.arange(3), np.arange(1, 4))],
+)
+def test_digests_of_lists_strings_scalars_and_arrays_tell_their_values_apart(source, other):
+    digest = Part("v", (), (source,)).digest
+    assert digest(sample=True) == Part("v", (), (copy.deepcopy(source),)).digest(sample=True)
+    assert digest(sample=True) != Part("v", (), (other,)).digest(sample=True)
+    assert digest(sample=False) != Part("v", (), (other,)).digest(sample=False)
+    assert digest(sample=True) == digest(sample=False), "a short source is sampled whole"

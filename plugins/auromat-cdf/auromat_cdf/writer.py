@@ -132,6 +132,10 @@ class CdfExporter:
 
         Parameters
         ----------
+        mapping
+            The mapping to store.
+        path
+            The file to write (its folder is created).
         include_bounds, include_mag, include_geo
             Write pixel corners, MLat/MLT, geodetic lat/lon.
         compression

@@ -31,6 +31,8 @@ def resample(
 
     Parameters
     ----------
+    mappingOrCollection
+        A compat mapping or collection.
     pxPerDeg
         Pixels per degree, one number or ``(lat, lon)``; default 25.
     arcsecPerPx

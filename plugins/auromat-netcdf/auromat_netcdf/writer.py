@@ -100,6 +100,10 @@ class NetcdfExporter:
 
         Parameters
         ----------
+        mapping
+            The mapping to store.
+        path
+            The file to write (its folder is created).
         include_bounds, include_mag
             Write pixel corners (CF bounds) and MLat/MLT.
         include_geo

@@ -260,6 +260,8 @@ def map_photo(
         ``IMAGEH × IMAGEW`` pixels.
     wcs_path_or_header
         ``.wcs`` file, FITS header or :class:`WcsSolution`.
+    altitude
+        Mapping altitude above the WGS84 ellipsoid, km.
     timeshift
         Correction of ``DATE-OBS`` (timedelta or seconds); the camera position
         then comes from TLEs.

@@ -89,6 +89,12 @@ def download(
         Archive root holding ``thg/``; default :func:`default_base_url`.
     skymaps
         Also fetch each site's L2 skymap CDF.
+    session
+        HTTP session to use (default: a new one).
+    progress
+        Show progress bars.
+    max_marker_age
+        How long a ``.404`` marker of an hour the server lacks is trusted.
     options
         ``retries``, ``backoff``, ``timeout`` for :func:`auromat_core.download.download_file`.
 

@@ -423,7 +423,7 @@ class SkymapCatalog:
         CalibrationError
             Naming the frame file, the time and the skymaps there are.
         """
-        candidates = self._by_site.get(site, [])
+        candidates = self.for_site(site)
         for info in candidates:
             if info.is_valid_at(time):
                 return info
