@@ -74,6 +74,8 @@ def test_broadcasting_and_scalars():
 
 def test_course_matches_geographiclib_azi1():
     assert_allclose(geodesy.course(Location(LAT1, LON1), Location(LAT2, LON2)), AZI1, atol=1e-11)
+    back = geodesy.course(Location(LAT2, LON2), Location(LAT1, LON1))  # opposite to the geodesic's direction AZI2 at point 2
+    assert_allclose(np.mod(back - (AZI2 + 180.0) + 180.0, 360.0) - 180.0, 0.0, atol=1e-10)
     assert geodesy.course(Location(0, 0), Location(1, 0)) == 0
     assert_allclose(geodesy.course(Location(0, 0), Location(0, 1)), 90, atol=1e-12)
 

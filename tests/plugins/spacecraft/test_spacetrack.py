@@ -152,7 +152,7 @@ def test_failed_login_hides_password(server: str, tmp_path: Path, caplog) -> Non
     assert not (tmp_path / "25544.tle").exists()
 
 
-def test_missing_credentials(server: str, tmp_path: Path) -> None:
+def test_missing_credentials(server: str) -> None:
     with pytest.raises(InputError, match="SPACETRACK_USER"):
         SpaceTrack(base_url=server).login()
 
@@ -163,7 +163,7 @@ def test_no_tle_for_the_time(server: str, tmp_path: Path) -> None:
     assert not (tmp_path / "x.tle").exists()
 
 
-def test_unreachable_server(tmp_path: Path) -> None:
+def test_unreachable_server() -> None:
     with pytest.raises(DownloadError, match="login"):
         SpaceTrack(USER, PASSWORD, base_url="http://127.0.0.1:9", timeout=2).login()
 

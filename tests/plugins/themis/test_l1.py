@@ -64,7 +64,7 @@ def test_corrupt_file_is_a_one_line_error_naming_it(tmp_path: Path, l1_file: Pat
         assert str(path) in message and "\n" not in message
 
 
-def test_corrupt_file_in_a_folder_stops_the_provider(tmp_path: Path, l1_file: Path, sav_file: Path) -> None:
+def test_corrupt_file_in_a_folder_stops_the_provider(tmp_path: Path, sav_file: Path) -> None:
     (tmp_path / sav_file.name).symlink_to(sav_file)
     bad = tmp_path / "thg_l1_asf_gako_2011010618_v01.cdf"
     bad.write_bytes(b"\0" * 4096)
