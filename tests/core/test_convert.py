@@ -90,6 +90,19 @@ def complete_files(out: Path, pattern: str) -> list[Path]:
     return sorted(p for p in out.glob(pattern) if not p.name.startswith("."))
 
 
+def conversion_command(data: Path, out: Path, workers: int) -> list[str]:
+    return [sys.executable, "-m", "auromat_core", "convert", "--data", str(data), "--format", "cdf", "--out", str(out), "--workers", str(workers)]
+
+
+def started_conversion(data: Path, out: Path, workers: int, stderr: int = subprocess.PIPE) -> subprocess.Popen:
+    """``auromat convert`` to CDF in a session of its own, returned once its first file is complete (or it ended)."""
+    process = subprocess.Popen(conversion_command(data, out, workers), start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    deadline = time.monotonic() + 120
+    while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return process
+
+
 def assert_converted(out: Path, sequence: Path, reader, pattern: str) -> None:
     """``out`` holds exactly one valid file per frame, each equal to the frame mapped afresh."""
     provider = SpacecraftProvider(sequence)
@@ -353,19 +366,15 @@ def test_dask_cluster(plugins, sequence, tmp_path):
 @pytest.mark.slow
 def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "auromat_core", "convert", "--data", str(sequence), "--format", "cdf", "--out", str(out), "--workers", "1"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    process = started_conversion(sequence, out, 1)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
-    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read()
     finished = complete_files(out, "*.cdf")
     assert 1 <= len(finished) < 10
     for path in finished:
         read_cdf(path)
-    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(conversion_command(sequence, out, 1), capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert f"skipped {len(finished)} existing" in rerun.stdout
     assert_converted(out, sequence, read_cdf, "*.cdf")
@@ -375,13 +384,8 @@ def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_or_sigterm_stops_the_workers_and_leaves_only_complete_files(iss_fixtures, tmp_path, stop):
     """SIGINT to the process group is what Ctrl-C in a terminal does; batch systems send SIGTERM at a time limit."""
-    data = write_sequence(iss_fixtures, tmp_path / "data", 4)  # about a second per frame
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "auromat_core", "convert", "--data", str(data), "--format", "cdf", "--out", str(out), "--workers", "2"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    process = started_conversion(write_sequence(iss_fixtures, tmp_path / "data", 4), out, 2)  # about a second per frame
     os.killpg(process.pid, stop)
     _, stderr = process.communicate(timeout=60)
     # CPython's resource tracker may warn of semaphores of the killed workers (python/cpython#114062)
@@ -402,13 +406,8 @@ def test_ctrl_c_or_sigterm_stops_the_workers_and_leaves_only_complete_files(iss_
 @pytest.mark.slow
 def test_workers_end_when_the_conversion_process_is_killed(iss_fixtures, tmp_path):
     """As when the out-of-memory killer (or a lost session) ends only the main process."""
-    data = write_sequence(iss_fixtures, tmp_path / "data", 4)  # about a second per frame
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "auromat_core", "convert", "--data", str(data), "--format", "cdf", "--out", str(out), "--workers", "2"]
-    process = subprocess.Popen(command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
+    process = started_conversion(write_sequence(iss_fixtures, tmp_path / "data", 4), out, 2, stderr=subprocess.DEVNULL)  # ~1 s per frame
     assert process.poll() is None and len(live_processes_of_group(process.pid)) >= 3, "the conversion and its two workers run"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
