@@ -17,7 +17,7 @@ def mapping_to_dataset(mapping: Mapping) -> xr.Dataset:
     Image pixels outside the defined area are kept (their mask is the NaN of ``lat``).
     """
     channels = ["red", "green", "blue"] if mapping.image.shape[2] == 3 else [f"c{i}" for i in range(mapping.image.shape[2])]
-    dataset = xr.Dataset(
+    return xr.Dataset(
         data_vars={
             "elevation": (("y", "x"), mapping.elevation, {"long_name": "elevation angle of the line of sight", "units": "degree"}),
             "image": (("y", "x", "channel"), mapping.image, {"long_name": "image counts"}),
@@ -33,4 +33,3 @@ def mapping_to_dataset(mapping: Mapping) -> xr.Dataset:
         },
         attrs={"identifier": mapping.identifier, "altitude_km": mapping.altitude, **mapping.metadata},
     )
-    return dataset

@@ -15,7 +15,7 @@ from auromat_core.geodesy import Location
 F = 1 / 298.257223563  # WGS84 flattening
 
 # From geographiclib's own test suite (test_geodesic.py / geodtest.c):
-# lat1, lon1, azi1, lat2, lon2, azi2, s12 [m], a12 [deg]
+# columns: lat1, lon1, azi1, lat2, lon2, azi2, s12 in m, a12 in deg
 GEOGRAPHICLIB_CASES = np.array(
     [
         [35.60777, -139.44815, 111.098748429560326, -11.17491, -69.95921, 129.289270889708762,

@@ -196,9 +196,9 @@ def test_indices_between_includes_both_ends():
     provider = minutes_provider(5)
     t = provider.times
     assert provider.indices_between(t[1], t[3]) == range(1, 4)
-    assert provider.indices_between(None, t[1]) == range(0, 2)
+    assert provider.indices_between(None, t[1]) == range(2)
     assert provider.indices_between(t[3], None) == range(3, 5)
-    assert provider.indices_between() == range(0, 5)
+    assert provider.indices_between() == range(5)
     assert len(provider.indices_between(t[1] + timedelta(seconds=10), t[1] + timedelta(seconds=20))) == 0
     assert [m.time for m in provider.sequence(t[1], t[3])] == list(t[1:4])
     assert provider.range == (t[0], t[4])

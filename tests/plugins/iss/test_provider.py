@@ -179,7 +179,7 @@ def test_processed_images(server: ArchiveServer, base_url: str, tmp_path: Path) 
     served = server.files[f"/data/img/ISS029-E/8000/{KEYS[0]}.jpg"]
     np.testing.assert_array_equal(mapping.image, np.asarray(Image.open(io.BytesIO(served))))
     assert mapping.image.dtype == np.uint8
-    assert not any(p.endswith(".dng") or p.endswith(".gz") for p in server.paths)
+    assert not any(p.endswith((".dng", ".gz")) for p in server.paths)
 
 
 def test_offline_provider_makes_no_request(server: ArchiveServer, base_url: str, tmp_path: Path) -> None:
