@@ -544,15 +544,17 @@ def convert(
     every_frame = len(indices) == len(source)
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
+    results: list[FrameResult] = []
+    failures: list[tuple[str, str]] = []
     if todo:
         with writing_into(out_dir, created, settings_path(out_dir, format)):
             record_settings(out_dir, format, settings, unfinished=replacing)
             results, failures = _run(job, todo, workers, scheduler, progress, format, shown)
-    else:  # nothing to write: a finished conversion in a read-only folder is fine
-        record_settings(out_dir, format, settings)
-        results, failures = [], []
-    if replacing and every_frame and not failures:
-        record_settings(out_dir, format, settings)  # every file now has these settings
+            if replacing and every_frame and not failures:
+                record_settings(out_dir, format, settings)  # every file now has these settings
+    elif read_record(out_dir, format) is None:  # nothing to write, and a record that matched is left as it is
+        with contextlib.suppress(OSError):  # a read-only folder: nothing can change there anyway
+            record_settings(out_dir, format, settings)
     written = tuple(Path(path) for result in results for path in result.paths)
     skipped += sum(not result.paths for result in results)  # completed meanwhile, by another run into the same folder
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)), skipped_inputs)

@@ -46,8 +46,8 @@ class UtcTime(click.ParamType):
 
 def _written_unit(text: str) -> timedelta:
     """The unit of the last field of an ISO time: a day, hour, minute, second or a decimal fraction of one."""
-    clock = _CLOCK.search(text)
-    if clock is None or clock.group("hour") is None:
+    clock = _CLOCK.match(text, _date_length(text) + 1)
+    if clock is None:
         return timedelta(days=1)
     if clock.group("minute") is None:
         return timedelta(hours=1)
@@ -57,7 +57,19 @@ def _written_unit(text: str) -> timedelta:
     return timedelta(microseconds=10 ** max(6 - digits, 0))
 
 
-_CLOCK = re.compile(r"[T ](?P<hour>\d\d)(?::?(?P<minute>\d\d)(?::?(?P<second>\d\d)(?:[.,](?P<fraction>\d+))?)?)?")
+def _date_length(text: str) -> int:
+    """Characters of the date that starts an ISO time, as :meth:`datetime.fromisoformat` reads it.
+
+    ``2011-01-06`` and ``2011-W01-4`` have 10, ``20110106``, ``2011W014`` and ``2011-W01`` 8.
+    """
+    if text[4:5] != "-":
+        return 8
+    if text[5:6] == "W" and text[8:9] != "-":
+        return 8
+    return 10
+
+
+_CLOCK = re.compile(r"(?P<hour>\d\d)(?::?(?P<minute>\d\d)(?::?(?P<second>\d\d)(?:[.,](?P<fraction>\d+))?)?)?")
 
 UTC_TIME = UtcTime()
 """The type of the time options of the commands (``--start``, ``--time``)."""

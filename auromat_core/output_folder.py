@@ -53,11 +53,20 @@ def writing_into(out_dir: Path, created: bool, keep: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``path``; its content names the holder's process id."""
+    """Hold an exclusive lock on ``path``; its content names the holder's process id.
+
+    A lock file another user made (not writable here) is locked read-only; where
+    the file system has no locks (some network mounts), or the platform none,
+    runs are not kept apart.
+    """
     if fcntl is None:
         yield
         return
-    with open(path, "a+", encoding="ascii") as lock:
+    try:
+        lock = open(path, "a+", encoding="ascii")
+    except PermissionError:
+        lock = open(path, encoding="ascii")
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -67,10 +76,15 @@ def _locked(path: Path) -> Iterator[None]:
                 f"{path.parent}: another auromat convert (process {holder}) is writing into this folder; "
                 "wait for it to finish, or choose another --out"
             ) from None
-        lock.seek(0)
-        lock.truncate()
-        lock.write(f"{os.getpid()}\n")
-        lock.flush()
+        except OSError as error:  # ENOLCK, ENOSYS, EOPNOTSUPP: no locks on this file system
+            log.warning("%s: cannot lock the output folder (%s); another conversion into it would not be noticed", path.parent, error.strerror)
+            yield
+            return
+        if lock.writable():
+            lock.seek(0)
+            lock.truncate()
+            lock.write(f"{os.getpid()}\n")
+            lock.flush()
         try:
             yield
         finally:

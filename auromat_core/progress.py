@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from typing import IO, Any
 
 from tqdm import tqdm
+from tqdm.auto import tqdm as notebook_tqdm
 
 LOG_INTERVAL_SECONDS = 30.0
 """Seconds between status lines when stderr is not a terminal (a batch job's log, a pipe)."""
-LOG_FORMAT = "{{desc}}: {count} ({{percentage:.0f}}%), {{rate_fmt}}, {{elapsed}} elapsed, {{remaining}} left"
+LOG_FORMAT = "{{desc}}: {count}, {{rate_fmt}}, {{elapsed}} elapsed{left}"
 """A status line in a log: the count, rate and time left of the bar, without the bar."""
 
 
 def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool = True, **options: Any) -> tqdm:
     """A :class:`tqdm.tqdm` on stderr for ``iterable`` (or ``total=`` updates); ``options`` as tqdm takes them.
 
-    On a terminal it is tqdm's bar. Elsewhere it writes a line at the start, one
-    every :data:`LOG_INTERVAL_SECONDS` and one at the end, instead of redrawing a
-    line with carriage returns that a log file would keep; a transient bar
-    (``leave=False``, e.g. of one file's bytes) shows only on a terminal.
-    ``enabled=False`` shows nothing.
+    On a terminal it is tqdm's bar, in a Jupyter notebook its widget. Elsewhere it
+    writes a line at the start, one every :data:`LOG_INTERVAL_SECONDS` and one at
+    the end, instead of redrawing a line with carriage returns that a log file
+    would keep; a transient bar (``leave=False``, e.g. of one file's bytes) shows
+    only on a terminal. ``enabled=False`` shows nothing.
     """
     stream = sys.stderr
     terminal = stream is not None and _is_terminal(stream)
@@ -30,11 +31,19 @@ def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool = True,
         return tqdm(iterable, disable=True, **options)
     if terminal:
         return tqdm(iterable, file=stream, **options)
+    if "ipykernel" in sys.modules:
+        return notebook_tqdm(iterable, **options)
     options.pop("dynamic_ncols", None)
-    count = "{n_fmt}{unit}/{total_fmt}{unit}" if options.get("unit_scale") else "{n_fmt}/{total_fmt} {unit}s"
+    total = options.get("total", len(iterable) if isinstance(iterable, Sized) else None)
+    scaled = options.get("unit_scale")
+    if total is None:
+        count, left = ("{n_fmt}{unit}" if scaled else "{n_fmt} {unit}s"), ""
+    else:
+        count = "{n_fmt}{unit}/{total_fmt}{unit}" if scaled else "{n_fmt}/{total_fmt} {unit}s"
+        count, left = count + " ({percentage:.0f}%)", ", {remaining} left"
     return tqdm(
         iterable, file=_Lines(stream), mininterval=LOG_INTERVAL_SECONDS, maxinterval=LOG_INTERVAL_SECONDS,
-        bar_format=LOG_FORMAT.format(count=count), **options,
+        bar_format=LOG_FORMAT.format(count=count, left=left), **options,
     )
 
 

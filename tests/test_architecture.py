@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import inspect
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,14 +17,24 @@ PUBLIC_CORE_MODULES = {
 
 
 def _imported_modules(path: Path) -> list[tuple[int, str]]:
-    """``(line, module)`` of every absolute import in a Python file."""
+    """``(line, module)`` of every absolute import in a Python file; ``from a import b`` counts as ``a.b`` when that is a module."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.append((node.lineno, node.module))
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names if _is_module(node.module, alias.name)]
     return found
+
+
+def _is_module(package: str, name: str) -> bool:
+    """Whether ``from package import name`` imports a module (not a function that shares a module's name)."""
+    try:
+        value = getattr(importlib.import_module(package), name, None)
+        return inspect.ismodule(value) if value is not None else importlib.util.find_spec(f"{package}.{name}") is not None
+    except (ImportError, ValueError):  # not importable here, or not a package
+        return False
 
 
 def _sources(folder: Path) -> list[Path]:

@@ -285,15 +285,34 @@ def test_a_folder_another_conversion_writes_into_is_refused(plugins, sequence, t
     assert len(convert(sequence, "cdf", out=out, end=SpacecraftProvider(sequence).times[0], workers=0, progress=False).written) == 1
 
 
+def test_without_locks_on_the_file_system_the_conversion_runs_with_a_warning(plugins, sequence, tmp_path, monkeypatch, caplog):
+    import fcntl
+
+    def no_locks(*args):
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    summary = convert(sequence, "cdf", out=tmp_path, end=SpacecraftProvider(sequence).times[0], workers=0, progress=False)
+    assert len(summary.written) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"{tmp_path}: cannot lock the output folder (No locks available); another conversion into it would not be noticed"
+    ]
+
+
 def test_rerunning_a_finished_conversion_writes_nothing(plugins, sequence, tmp_path):
-    """So it also works in a read-only folder."""
+    """So it also works in a read-only folder; a record of an earlier version, without an option added since, stays."""
     out = tmp_path / "out"
     convert(sequence, "cdf", out=out, workers=0, progress=False)
     (out / LOCK_NAME).unlink()
+    record = out / ".auromat-convert-cdf.json"
+    older = json.loads(record.read_text())
+    del older["export_options"]["magnetic_model"]
+    record.write_text(json.dumps(older))
     before = {path.name: path.stat().st_mtime_ns for path in out.iterdir()}
     summary = convert(sequence, "cdf", out=out, workers=0, progress=False)
     assert summary.written == () and summary.skipped == 10
     assert {path.name: path.stat().st_mtime_ns for path in out.iterdir()} == before
+    assert json.loads(record.read_text()) == older
 
 
 def test_a_folder_made_for_a_run_that_cannot_record_its_settings_is_removed(plugins, sequence, tmp_path, monkeypatch):

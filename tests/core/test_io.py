@@ -8,7 +8,7 @@ from collections import namedtuple
 
 import pytest
 
-from auromat_core import atomic_output
+from auromat_core import InputError, atomic_output
 from auromat_core import io as core_io
 
 DiskUsage = namedtuple("DiskUsage", "total used free")
@@ -48,3 +48,17 @@ def test_with_space_left_the_error_is_the_original(tmp_path):
     assert shutil.disk_usage(tmp_path).free > core_io.NEARLY_FULL_BYTES
     with pytest.raises(RuntimeError, match="CDF_CLOSE_ERROR"), atomic_output(tmp_path / "f.cdf"):
         raise RuntimeError("CDF_CLOSE_ERROR")
+
+
+@pytest.mark.parametrize("error", [InputError("bad input"), ValueError("not a number"), PermissionError(13, "Permission denied")])
+def test_on_a_nearly_full_file_system_errors_that_are_not_storage_stay_themselves(tmp_path, monkeypatch, error):
+    monkeypatch.setattr(core_io.shutil, "disk_usage", lambda folder: DiskUsage(10 * 2**30, 10 * 2**30 - 2**20, 2**20))
+    with pytest.raises(type(error)) as caught, atomic_output(tmp_path / "frame.cdf"):
+        raise error
+    assert caught.value is error
+
+
+def test_an_operating_system_error_without_number_keeps_its_message(tmp_path):
+    with pytest.raises(OSError, match="^cannot identify image file$") as caught, atomic_output(tmp_path / "map.png"):
+        raise OSError("cannot identify image file")
+    assert caught.value.filename is None

@@ -49,3 +49,11 @@ def test_disabled_it_shows_nothing(monkeypatch):
     monkeypatch.setattr(sys, "stderr", log)
     assert list(progress_bar(range(3), enabled=False, desc="x")) == [0, 1, 2]
     assert log.getvalue() == ""
+
+
+def test_in_a_log_a_count_without_total_has_no_share_or_time_left(monkeypatch):
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    assert list(progress_bar(iter("abc"), desc="frames", unit="frame")) == ["a", "b", "c"]
+    lines = log.getvalue().splitlines()
+    assert lines[-1].startswith("frames: 3 frames, ") and lines[-1].endswith(" elapsed"), lines

@@ -219,7 +219,7 @@ def _cdf_file(temporary: Path, template: bytes | None = None) -> Iterator[pycdf.
         finally:
             try:
                 cdf.close()
-            except pycdf.CDFError:
+            except BaseException:  # a CDFError, or Ctrl-C during the close
                 cdf._opened = False  # noqa: SLF001  the library dropped the handle; spacepy's destructor would close it again and print that
                 raise
         os.replace(created, temporary)

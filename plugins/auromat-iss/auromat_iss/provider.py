@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import numbers
 import os
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+import numpy as np
 from auromat_spacecraft import LensCorrection, RawOptions, map_photo
 from auromat_spacecraft.images import load_bad_pixels
 
@@ -26,10 +28,10 @@ log = logging.getLogger(__name__)
 def _raw_options(white_balance: Any, gamma: Any, bits: Any, auto_bright: bool) -> RawOptions:
     """The RAW options the provider options ask for (the sequence's white balance stands for None)."""
     if white_balance is not None and not (
-        isinstance(white_balance, (list, tuple)) and len(white_balance) in (3, 4) and all(_is_number(v) for v in white_balance)
+        isinstance(white_balance, (list, tuple, np.ndarray)) and len(white_balance) in (3, 4) and all(_is_number(v) for v in white_balance)
     ):
         raise InputError(f"raw_white_balance must be 3 or 4 multipliers, got {white_balance!r}")
-    if gamma is not None and not (isinstance(gamma, (list, tuple)) and len(gamma) == 2 and all(_is_number(v) for v in gamma)):
+    if gamma is not None and not (isinstance(gamma, (list, tuple, np.ndarray)) and len(gamma) == 2 and all(_is_number(v) for v in gamma)):
         raise InputError(f"raw_gamma must be [power, slope] (e.g. [1, 1], linear) or null (BT.709), got {gamma!r}")
     if bits not in (8, 16) or isinstance(bits, bool):
         raise InputError(f"raw_bps must be 8 or 16, got {bits!r}")
@@ -40,7 +42,7 @@ def _raw_options(white_balance: Any, gamma: Any, bits: Any, auto_bright: bool) -
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 class IssProvider(Provider):
