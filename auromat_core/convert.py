@@ -596,7 +596,8 @@ def _run(
                             f"{len(results)} frame(s) were converted before: free space and run again to resume (complete files are skipped)"
                         ) from None
                     message = f"{type(error).__name__}: {error}" if not isinstance(error, AuromatError) else str(error)
-                    log.error("frame %d (%s) failed: %s", index, identifier, message)
+                    # with --debug, each failed frame's traceback (a worker's included, as its cause)
+                    log.error("frame %d (%s) failed: %s", index, identifier, message, exc_info=log.isEnabledFor(logging.DEBUG))
                     failures.append((identifier, message))
                 bar.update(1)
         except KeyboardInterrupt:

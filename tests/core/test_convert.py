@@ -241,17 +241,23 @@ def test_period_resampling_and_options(plugins, sequence, tmp_path):
     assert read.is_plate_carree and read.metadata["resampled_grid"] == "geo"
 
 
-def test_failed_frame_is_reported_and_others_written(plugins, sequence, tmp_path):
+@pytest.mark.parametrize("debug", [False, True], ids=["quiet", "debug"])
+def test_failed_frame_is_reported_and_others_written(plugins, sequence, tmp_path, caplog, debug):
+    """One line per failed frame; with debug logging (``auromat --debug``) its traceback too."""
     broken = tmp_path / "seq"
     broken.mkdir()
     for path in sequence.iterdir():
         (broken / path.name).symlink_to(path)
     (broken / "ISS029-E-8496.jpg").unlink()
     (broken / "ISS029-E-8496.jpg").write_bytes(b"\xff\xd8 truncated")
-    summary = convert(broken, "cdf", workers=0, progress=False)
+    with caplog.at_level(logging.DEBUG if debug else logging.INFO, logger="auromat_core.convert"):
+        summary = convert(broken, "cdf", workers=0, progress=False)
     assert len(summary.written) == 9
     assert [name for name, _ in summary.failures] == ["ISS029-E-8496"]
     assert "ISS029-E-8496.jpg" in summary.failures[0][1]
+    [failed] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert failed.getMessage().startswith("frame 3 (ISS029-E-8496) failed: ")
+    assert bool(failed.exc_info) == debug
 
 
 def test_full_storage_stops_the_conversion_with_one_message(plugins, sequence, tmp_path, monkeypatch):
