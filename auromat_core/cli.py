@@ -1,8 +1,9 @@
 """The ``auromat`` command.
 
 Exit status: 0 success, 1 user error (one-line message on stderr; ``--debug``
-shows the traceback), 2 usage error, 130 interrupted (Ctrl-C or SIGTERM). Plugins add sub-commands through the
-``register_commands`` hook; downloaders add theirs to the ``download`` group.
+shows the traceback), 2 usage error, 130 interrupted (Ctrl-C or SIGTERM).
+Plugins add sub-commands through the ``register_commands`` hook; downloaders
+add theirs to the ``download`` group.
 """
 
 from __future__ import annotations

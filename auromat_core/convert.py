@@ -44,7 +44,16 @@ from typing import Any
 import attrs
 import click
 
-from .convert_settings import UNFINISHED_KEY, ConversionSettings, check_settings, differences, read_record, record_settings, settings_path
+from .convert_settings import (
+    EXPORT_OPTION_FLAGS,
+    UNFINISHED_KEY,
+    ConversionSettings,
+    check_settings,
+    differences,
+    read_record,
+    record_settings,
+    settings_path,
+)
 from .errors import AuromatError, InputError
 from .hookspecs import hookimpl
 from .io import STORAGE_FULL_ERRNOS, make_folder
@@ -600,11 +609,10 @@ def _run(
                     log.error("frame %d (%s) failed: %s", index, identifier, message, exc_info=log.isEnabledFor(logging.DEBUG))
                     failures.append((identifier, message))
                 bar.update(1)
-        except KeyboardInterrupt:
+        except BaseException as error:
             cancel(list(futures))
-            raise ConversionInterrupted(len(results), len(futures)) from None
-        except BaseException:
-            cancel(list(futures))
+            if isinstance(error, KeyboardInterrupt):
+                raise ConversionInterrupted(len(results), len(futures)) from None
             raise
         finally:
             bar.close()
@@ -718,17 +726,16 @@ def _export_options(
         raise click.UsageError(f"--exact-coordinates and {other} exclude each other", ctx)
     flags: dict[str, tuple[str, Any]] = {}
     if compression is not None:
-        flags["compression"] = ("--compression", compression)
+        flags["compression"] = (EXPORT_OPTION_FLAGS["compression"], compression)
     if exact_coordinates:
         flags["coordinate_precision"] = ("--exact-coordinates", None)
     elif precision is not None:
         flags["coordinate_precision"] = ("--precision", precision)
     if float32_coordinates:
-        flags["float32_coordinates"] = ("--float32-coordinates", True)
-    for name, flag, given in (("include_bounds", "--without-bounds", without_bounds), ("include_mag", "--without-mag", without_mag),
-                              ("include_geo", "--without-geo", without_geo)):
+        flags["float32_coordinates"] = (EXPORT_OPTION_FLAGS["float32_coordinates"], True)
+    for name, given in (("include_bounds", without_bounds), ("include_mag", without_mag), ("include_geo", without_geo)):
         if given:
-            flags[name] = (flag, False)
+            flags[name] = (EXPORT_OPTION_FLAGS[name], False)
     known = exporter_options_of(get_exporter(format))
     refused = [flag for name, (flag, _) in flags.items() if known is not None and name not in known]
     if refused:

@@ -102,15 +102,14 @@ def read_record(out_dir: Path, format: str) -> dict[str, Any] | None:
     return recorded
 
 
-_FLAGS = {
-    "export_options": {
-        "compression": "--compression", "coordinate_precision": "--precision, --exact-coordinates",
-        "float32_coordinates": "--float32-coordinates", "include_bounds": "--without-bounds", "include_mag": "--without-mag",
-        "include_geo": "--without-geo",
-    },
-    "provider_options": {"altitude": "--altitude"},
+EXPORT_OPTION_FLAGS = {
+    "compression": "--compression", "coordinate_precision": "--precision, --exact-coordinates",
+    "float32_coordinates": "--float32-coordinates", "include_bounds": "--without-bounds", "include_mag": "--without-mag",
+    "include_geo": "--without-geo",
 }
-"""The ``auromat convert`` flags that set a setting (a provider option without one is ``-p NAME``)."""
+"""The ``auromat convert`` flags that set each standard exporter option."""
+_FLAGS = {"export_options": EXPORT_OPTION_FLAGS, "provider_options": {"altitude": "--altitude"}}
+"""The flags that set a setting (a provider option without one is ``-p NAME``)."""
 
 
 def differences(recorded: dict[str, Any], settings: ConversionSettings) -> list[str]:

@@ -412,13 +412,12 @@ class _Variables:
 
         def write_bounds(variable: netCDF4.Variable) -> None:
             stored = self.encoding.encode(corners, step)
-            stored_centers = self.encoding.encode(centers, step) if period else None
             rows = variable.chunking()[0]
             for first in range(0, h, rows):
                 block = slice(first, min(first + rows, h))
                 block_vertices = vertices(stored, block, self.order)
-                if stored_centers is not None:
-                    block_vertices = unwrap_vertices(block_vertices, stored_centers[block], period)
+                if period:  # the unrounded centers: rounding cannot move a vertex across half a period
+                    block_vertices = unwrap_vertices(block_vertices, centers[block], period)
                 variable[block] = block_vertices
 
         variables.append(_Variable(f"{name}_bounds", dtype, self.dims + ("vertex4",), {}, write_bounds, (corners, centers, step, self.order, period)))
