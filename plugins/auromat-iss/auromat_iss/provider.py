@@ -33,7 +33,7 @@ def _raw_options(white_balance: Any, gamma: Any, bits: Any, auto_bright: bool) -
         raise InputError(f"raw_white_balance must be 3 or 4 multipliers, got {white_balance!r}")
     if gamma is not None and not (isinstance(gamma, (list, tuple, np.ndarray)) and len(gamma) == 2 and all(_is_number(v) for v in gamma)):
         raise InputError(f"raw_gamma must be [power, slope] (e.g. [1, 1], linear) or null (BT.709), got {gamma!r}")
-    if bits not in (8, 16) or isinstance(bits, bool):
+    if bits not in (8, 16):
         raise InputError(f"raw_bps must be 8 or 16, got {bits!r}")
     return RawOptions(
         white_balance="camera" if white_balance is None else tuple(float(v) for v in white_balance),

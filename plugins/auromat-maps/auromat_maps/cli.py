@@ -95,9 +95,9 @@ class _StylesCommand(click.Command):
             formatter.write(f"{'':>{formatter.current_indent + 2}}{line}\n")
 
 
-def _style_options(style: str, pairs: tuple[str, ...]) -> dict[str, Any]:
+def _style_options(style: str, function: Callable[..., Any], pairs: tuple[str, ...]) -> dict[str, Any]:
     options = parse_key_values(pairs, "--option")
-    check_options(style, get_draw_style(style), options)
+    check_options(style, function, options)
     return options
 
 
@@ -120,12 +120,16 @@ def _wcs_in_period(data: Path, paths: list[Path], start: datetime | None, end: d
     return chosen
 
 
-def _with_solution(style: str, options: dict[str, Any], data: Path, item: Any) -> dict[str, Any]:
-    """``options`` with ``wcs=DATA/<identifier>.wcs`` for a style drawn on the photo, when that file exists and no ``wcs`` was given."""
-    if "wcs" in options or "wcs" not in inspect.signature(get_draw_style(style)).parameters or not data.is_dir():
-        return options
-    solution = data / f"{getattr(item, 'identifier', '')}.wcs"
-    return {**options, "wcs": solution} if solution.is_file() else options
+def _options_for(function: Callable[..., Any], options: dict[str, Any], data: Path) -> Callable[[Any], dict[str, Any]]:
+    """The options per item drawn: plus ``wcs=DATA/<identifier>.wcs`` for a style drawn on the photo, if that file exists and none was given."""
+    if "wcs" in options or "wcs" not in inspect.signature(function).parameters or not data.is_dir():
+        return lambda item: options
+
+    def with_solution(item: Any) -> dict[str, Any]:
+        solution = data / f"{getattr(item, 'identifier', '')}.wcs"
+        return {**options, "wcs": solution} if solution.is_file() else options
+
+    return with_solution
 
 
 def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime | None) -> Any:
@@ -162,7 +166,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
     prepare = _preparation(arcsec, resample_method, min_elevation)
     function = get_draw_style(style)
     draws: Takes = takes(style, function)
-    options = _style_options(style, pairs)
+    options = _style_options(style, function, pairs)
     if draws == "mapping":
         if identifier is not None and time is not None:
             raise click.UsageError(f"style {style} draws one mapping: give --id or --time, not both")
@@ -170,7 +174,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
             raise click.UsageError(f"style {style} draws one mapping: choose it with --id or --time (--start/--end are for sequence styles)")
         source = _open(data, provider, altitude, provider_pairs)
         drawable: Any = prepare(_one_mapping(source, style, identifier, time))
-        options = _with_solution(style, options, data, drawable)
+        options = _options_for(function, options, data)(drawable)
     elif identifier is not None or time is not None:
         raise click.UsageError(f"style {style} draws a sequence: choose its frames with --start and --end (--id/--time are for one mapping)")
     elif draws == "wcs-sequence" and provider is None and (solutions := _wcs_files(data)):
@@ -220,10 +224,10 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float 
     check_period(start, end)
     check_movie(out, fps, width)
     prepare = _preparation(arcsec, resample_method, min_elevation)
-    options = _style_options(style, pairs)
+    function = get_draw_style(style)
+    options_for = _options_for(function, _style_options(style, function, pairs), data)
     source = _open(data, provider, altitude, provider_pairs)
     count = len(frames_between(source, start, end))
-    function = get_draw_style(style)
-    figures = (function(prepare(item), **_with_solution(style, options, data, item)) for item in source.sequence(start, end))
+    figures = (function(prepare(item), **options_for(item)) for item in source.sequence(start, end))
     create_movie(out, _Frames(count, figures), fps, width=width, progress=not no_progress)
     click.echo(f"wrote {out} ({count} frames at {fps:g} fps)")

@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import io
 import logging
+import numbers
 import os
 import threading
 import warnings
@@ -82,6 +83,9 @@ class RawOptions:
                 raise InputError(f"RAW option white_balance must be 'camera', 'daylight' or 3/4 numbers, got {wb!r}")
         elif len(wb) not in (3, 4):
             raise InputError(f"RAW option white_balance needs 3 or 4 multipliers, got {len(wb)}")
+        gamma = self.gamma
+        if gamma is not None and not (isinstance(gamma, (tuple, list)) and len(gamma) == 2 and all(isinstance(v, numbers.Real) for v in gamma)):
+            raise InputError(f"RAW option gamma must be (power, slope), e.g. (1, 1) for linear, or None for BT.709; got {gamma!r}")
 
 
 def is_raw(path: str | os.PathLike) -> bool:

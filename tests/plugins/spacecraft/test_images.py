@@ -179,3 +179,9 @@ def test_raw_option_validation() -> None:
         RawOptions(white_balance="tungsten")
     with pytest.raises(InputError, match="3 or 4"):
         RawOptions(white_balance=(1.0, 2.0))
+
+
+@pytest.mark.parametrize("gamma", [2.2, (2.2,), ("2.2", 4.5)])
+def test_a_gamma_that_is_not_power_and_slope_is_refused(gamma) -> None:
+    with pytest.raises(InputError, match=r"^RAW option gamma must be \(power, slope\), e.g. \(1, 1\) for linear, or None for BT.709; got "):
+        RawOptions(gamma=gamma)
