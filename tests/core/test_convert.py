@@ -95,8 +95,19 @@ def conversion_command(data: Path, out: Path, workers: int) -> list[str]:
 
 
 def started_conversion(data: Path, out: Path, workers: int, stderr: int = subprocess.PIPE) -> subprocess.Popen:
-    """``auromat convert`` to CDF in a session of its own, returned once its first file is complete (or it ended)."""
-    process = subprocess.Popen(conversion_command(data, out, workers), start_new_session=True, stdout=subprocess.DEVNULL, stderr=stderr, text=True)
+    """``auromat convert`` to CDF in a session of its own, returned once its first file is complete (or it ended).
+
+    It starts with Ctrl-C's default action, as a command in a terminal does, even when the tests run in the
+    background of a shell, which starts its jobs ignoring SIGINT.
+    """
+    process = subprocess.Popen(
+        conversion_command(data, out, workers),
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not complete_files(out, "*.cdf") and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.01)
