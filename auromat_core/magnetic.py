@@ -9,6 +9,12 @@ northern dipole axis and the Sun in its x-z plane (x towards the Sun);
 MLat is the geocentric latitude in SM and MLT = SM longitude * 24/360 + 12 h,
 so 12 h faces the Sun and 0 h is anti-sunward.
 
+A centred dipole is a coarse magnetic coordinate system. At 110 km it differs
+from AACGM-v2 by about 0.4 degrees MLat and 10 min MLT over Alaska, but by
+4-6 degrees MLat and up to an hour of MLT over the southern auroral zone south
+of Australia (both in 2011). Comparisons with AACGM-based work need another
+model, registered with the ``register_magnetic_models`` hook.
+
 The conversions run over the broadcast inputs in chunks of
 :data:`CHUNK_POINTS` on several threads (numpy releases the GIL), with
 preallocated work arrays: beyond inputs and outputs they need a few MB, and

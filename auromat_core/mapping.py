@@ -240,7 +240,13 @@ class Mapping:
 
     @functools.cached_property
     def centroid(self) -> Location:
-        """Area centroid of the outline (also when a pole is inside)."""
+        """Area centroid of the outline, see :func:`auromat_core.outline.centroid_latlon`.
+
+        Without a pole inside it is the reference's planar centroid in (lat, lon)
+        degrees, which leans towards the pole side of a large field of view:
+        for a THEMIS all-sky field (2000 km across) it lies about 50 km from the
+        centroid on the ellipsoid, for an ISS photograph under 10 km.
+        """
         from .outline import centroid_latlon
 
         box = self.bounding_box

@@ -11,7 +11,8 @@
 * Centers: the skymap's azimuth/elevation of each pixel center gives a ray in
   the station's local east-north-up frame, rotated to ITRS and mapped the same
   way at every altitude (at 110 km within 0.01 degrees of the mean of the 4
-  calibrated corners).
+  calibrated corners above 10 degrees elevation; down to 1 degree, where a
+  pixel spans tens of km, within 0.01 degrees latitude and 0.025 longitude).
 * Elevation: the skymap's center elevation (seen from the station); pixels
   below ``min_elevation`` are left undefined.
 """
