@@ -400,12 +400,18 @@ class MappingCollection(Sequence[Mapping]):
     may_overlap
         Whether members may cover the same area (drawing then paints higher
         elevations last).
+    time
+        The collection's time, e.g. a provider's time step (naive UTC or
+        aware); default None: the upper median of the member times.
     """
 
-    def __init__(self, mappings: Iterable[Mapping], identifier: str, may_overlap: bool = True) -> None:
+    def __init__(
+        self, mappings: Iterable[Mapping], identifier: str, may_overlap: bool = True, *, time: datetime | None = None
+    ) -> None:
         self.mappings = list(mappings)
         self.identifier = identifier
         self.may_overlap = may_overlap
+        self._time = None if time is None else as_utc(time)
 
     def __getitem__(self, index):  # type: ignore[override]
         return self.mappings[index]
@@ -423,7 +429,9 @@ class MappingCollection(Sequence[Mapping]):
 
     @property
     def time(self) -> datetime:
-        """Upper median of the member times."""
+        """The time given when it was made, else the upper median of the member times."""
+        if self._time is not None:
+            return self._time
         if self.empty:
             raise InputError(f"collection {self.identifier} is empty, so it has no time")
         times = sorted(m.time for m in self.mappings)
@@ -444,7 +452,7 @@ class MappingCollection(Sequence[Mapping]):
                 keep = mapping.elevation >= min_elevation
             if keep.any():
                 members.append(mapping.masked(keep))
-        return MappingCollection(members, self.identifier, self.may_overlap)
+        return MappingCollection(members, self.identifier, self.may_overlap, time=self._time)
 
     def resample(self, **options: Any) -> MappingCollection:
         """Resample every member onto one shared grid; see :func:`auromat_core.resample.resample`."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
@@ -274,6 +274,20 @@ def test_collection_masking_drops_empty_members_and_keeps_the_identifier():
     assert [m.identifier for m in masked] == ["high"]
     masked[0].check_invariants()
     assert_allclose(masked.time.timestamp(), TIME.timestamp())
+
+
+def test_collection_time_given_explicitly_is_kept():
+    early = grid_mapping().replace(identifier="early", time=TIME)
+    late = grid_mapping(elevation=np.full((6, 8), 5.0)).replace(identifier="late", time=TIME + timedelta(seconds=1.0))
+    assert MappingCollection([early, late], "NET").time == TIME + timedelta(seconds=1.0)  # upper median by default
+    step = MappingCollection([early, late], "NET", time=TIME)
+    assert step.time == TIME
+    masked = step.masked_by_elevation(10.0)
+    assert [m.identifier for m in masked] == ["early"] and masked.time == TIME
+    assert MappingCollection([late], "NET", time=TIME).time == TIME
+    assert MappingCollection([], "NET", time=datetime(2025, 3, 1, 13, tzinfo=timezone(timedelta(hours=1)))).time == TIME
+    with pytest.raises(InputError, match="collection NET is empty, so it has no time"):
+        MappingCollection([], "NET").time
 
 
 def test_bounding_box_covers_every_separate_region():
