@@ -8,10 +8,11 @@ group's first frame and its site is not in the group yet; otherwise it starts
 a new group. A group's time is its earliest frame time, its identifier
 ``THEMIS.YYYY.mm.dd.HH.MM.SS``; :meth:`~ThemisProvider.load` and
 :meth:`~ThemisProvider.sequence` give one :class:`~auromat_core.MappingCollection`
-per group, with one mapping per site (identifier ``<site>.YYYY.mm.dd.HH.MM.SS``),
-ordered by site code.
+per group, at the group's time, with one mapping per site (identifier
+``<site>.YYYY.mm.dd.HH.MM.SS``), ordered by site code.
 :meth:`~ThemisProvider.get` instead takes, for each site separately, the frame
-nearest to the requested time within ``max_time_offset``.
+nearest to the requested time within ``max_time_offset``; the collection has the
+identifier and time of the time step holding the nearest of these frames.
 """
 
 from __future__ import annotations
@@ -282,6 +283,9 @@ class ThemisProvider(Provider):
                 groups.append([frame])
                 start, members = time, {int(code)}
         self._groups = [np.array(sorted(g, key=lambda f: self._frame_site[f])) for g in groups]
+        self._frame_group = np.empty(len(self._frame_time), dtype=np.int64)
+        for index, group in enumerate(groups):
+            self._frame_group[group] = index
         self._times = self._frame_time[[g[0] for g in groups]].astype(datetime).tolist() if groups else []
         identifiers = []
         seen: set[str] = set()
@@ -327,9 +331,11 @@ class ThemisProvider(Provider):
         return list(self._site_codes)
 
     def load(self, index: int) -> MappingCollection:
-        """The mappings of time step ``index``, one per site (ordered by site code)."""
+        """The mappings of time step ``index``, one per site (ordered by site code), at the step's time."""
         frames = self._groups[index]
-        return MappingCollection([self._mapping(int(f)) for f in frames], self._identifiers[index], may_overlap=True)
+        return MappingCollection(
+            [self._mapping(int(f)) for f in frames], self._identifiers[index], may_overlap=True, time=self._times[index]
+        )
 
     def members(self, index: int) -> list[tuple[str, datetime]]:
         """``(<site>.YYYY.mm.dd.HH.MM.SS, frame time)`` of the mappings of time step ``index``, as :meth:`load` orders them."""
@@ -357,6 +363,10 @@ class ThemisProvider(Provider):
     def get(self, time: datetime) -> MappingCollection:
         """For each site its frame nearest to ``time`` within ``max_time_offset``.
 
+        The collection has the identifier and time of the time step holding the
+        nearest of these frames (its other members may lie in neighbouring steps
+        when the sites' nearest frames were not grouped together).
+
         Raises
         ------
         NoDataError
@@ -367,8 +377,12 @@ class ThemisProvider(Provider):
         if not frames:
             raise NoDataError(self._nothing_near(time))
         frames.sort(key=lambda f: self._frame_site[f])
-        first = min(self._frame_time[f] for f in frames).astype(datetime)
-        return MappingCollection([self._mapping(f) for f in frames], _identifier("THEMIS", first), may_overlap=True)
+        target = np.datetime64(time, "us")
+        nearest = min(frames, key=lambda f: (abs(self._frame_time[f] - target), self._frame_time[f]))
+        step = int(self._frame_group[nearest])
+        return MappingCollection(
+            [self._mapping(f) for f in frames], self._identifiers[step], may_overlap=True, time=self._times[step]
+        )
 
     def get_by_id(self, identifier: str) -> Mapping | MappingCollection:
         """A time step by ``THEMIS.…`` identifier, or one site's mapping by ``<site>.…``.

@@ -66,15 +66,25 @@ def sav_provider(themis_fixtures: Path) -> ThemisProvider:
     return ThemisProvider(themis_fixtures, allow_later_skymap=True)
 
 
-@pytest.fixture(scope="session")
-def two_sites(tmp_path_factory: pytest.TempPathFactory, l1_file: Path, sav_file: Path, raw_frames, frame_epochs) -> Path:
-    """Gako (real) plus a synthetic second site 'fykn': the gako frames 0.7 s later, the gako skymap as L2."""
-    folder = tmp_path_factory.mktemp("two_sites")
+def _two_sites(folder: Path, l1_file: Path, sav_file: Path, raw_frames, frame_epochs, shift: float) -> Path:
+    """Gako (real) plus a synthetic second site 'fykn' in ``folder``: the gako frames ``shift`` s later, the gako skymap as L2."""
     os.symlink(l1_file, folder / l1_file.name)
     os.symlink(sav_file, folder / sav_file.name)
     frames, times = raw_frames
-    shifted = [t + timedelta(seconds=0.7) for t in frame_epochs]
-    write_l1(folder / "thg_l1_asf_fykn_2011010617_v01.cdf", l1_file, "fykn", frames, shifted, times + 0.7)
+    shifted = [t + timedelta(seconds=shift) for t in frame_epochs]
+    write_l1(folder / "thg_l1_asf_fykn_2011010617_v01.cdf", l1_file, "fykn", frames, shifted, times + shift)
     write_l2_skymap(folder / "thg_l2_asc_fykn_19700101_v01.cdf", sav_file, site="fykn")
     return folder
+
+
+@pytest.fixture(scope="session")
+def two_sites(tmp_path_factory: pytest.TempPathFactory, l1_file: Path, sav_file: Path, raw_frames, frame_epochs) -> Path:
+    """Gako (real) plus a synthetic second site 'fykn': the gako frames 0.7 s later, the gako skymap as L2."""
+    return _two_sites(tmp_path_factory.mktemp("two_sites"), l1_file, sav_file, raw_frames, frame_epochs, 0.7)
+
+
+@pytest.fixture(scope="session")
+def two_sites_1s(tmp_path_factory: pytest.TempPathFactory, l1_file: Path, sav_file: Path, raw_frames, frame_epochs) -> Path:
+    """As :func:`two_sites` with fykn 1 s after gako (gako at 17:00:00.053, fykn at 17:00:01.053, ...)."""
+    return _two_sites(tmp_path_factory.mktemp("two_sites_1s"), l1_file, sav_file, raw_frames, frame_epochs, 1.0)
 

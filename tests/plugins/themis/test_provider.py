@@ -41,6 +41,34 @@ def test_time_steps_group_the_sites(two_sites: Path, frame_epochs) -> None:
     assert step[0].metadata["skymap_file"] == "thg_l2_asc_fykn_19700101_v01.cdf"
 
 
+@pytest.mark.parametrize("layout", ["one site", "two sites", "two sites 1 s apart", "separate steps"])
+def test_each_step_has_the_providers_time_and_identifier(layout: str, request) -> None:
+    folder, options = {
+        "one site": ("themis_fixtures", {}),
+        "two sites": ("two_sites", {}),
+        "two sites 1 s apart": ("two_sites_1s", {}),
+        "separate steps": ("two_sites", {"group_window": 0.5}),
+    }[layout]
+    provider = ThemisProvider(request.getfixturevalue(folder), allow_later_skymap=True, **options)
+    steps = [(step.identifier, step.time) for step in provider.sequence()]
+    assert steps == list(zip(provider.identifiers, provider.times))
+    assert len(set(provider.identifiers)) == len(provider)
+    for index in (0, len(provider) - 1):
+        assert provider.get_by_id(provider.identifiers[index]).time == provider.times[index]
+
+
+def test_get_names_a_step_that_get_by_id_finds(two_sites_1s: Path, frame_epochs) -> None:
+    """Gako at 17:00:00.053, fykn at 17:00:01.053 (one step); at 17:00:02 fykn's frame is nearest, gako's next one is chosen."""
+    provider = ThemisProvider(two_sites_1s, allow_later_skymap=True)
+    assert provider.times[0] == frame_epochs[0] and provider.identifiers[0] == "THEMIS.2011.01.06.17.00.00"
+    result = provider.get(datetime(2011, 1, 6, 17, 0, 2))
+    assert [m.identifier for m in result] == ["fykn.2011.01.06.17.00.01", "gako.2011.01.06.17.00.03"]
+    assert (result.identifier, result.time) == (provider.identifiers[0], provider.times[0])
+    assert provider.get_by_id(result.identifier).identifier == result.identifier
+    whole = provider.get(frame_epochs[3] + timedelta(seconds=0.5))  # both frames of step 3 are nearest
+    assert [m.identifier for m in whole] == [m.identifier for m in provider.load(3)] and whole.time == frame_epochs[3]
+
+
 def test_sites_farther_apart_than_the_window_are_separate_steps(two_sites: Path) -> None:
     provider = ThemisProvider(two_sites, allow_later_skymap=True, group_window=0.5)
     assert len(provider) == 46
@@ -49,14 +77,18 @@ def test_sites_farther_apart_than_the_window_are_separate_steps(two_sites: Path)
 
 def test_get_takes_each_sites_nearest_frame(two_sites: Path, frame_epochs) -> None:
     provider = ThemisProvider(two_sites, allow_later_skymap=True)
-    request = frame_epochs[4] + timedelta(seconds=1.9)  # 1.9 s after gako, 1.2 s after fykn
+    request = frame_epochs[4] + timedelta(seconds=0.3)  # 0.3 s after gako, 0.4 s before fykn
     result = provider.get(request)
-    assert [m.identifier.split(".")[0] for m in result] == ["fykn", "gako"]
+    assert [m.identifier for m in result] == ["fykn.2011.01.06.17.00.12", "gako.2011.01.06.17.00.12"]
     assert all(abs(m.time - request) <= timedelta(seconds=2) for m in result)
-    assert result.identifier == "THEMIS.2011.01.06.17.00.12"
-    split = provider.get(frame_epochs[4] + timedelta(seconds=1.7))  # nearest: fykn of step 4, gako of step 5
+    assert (result.identifier, result.time) == (provider.identifiers[4], frame_epochs[4]) == ("THEMIS.2011.01.06.17.00.12", provider.times[4])
+    split = provider.get(frame_epochs[4] + timedelta(seconds=1.7))  # fykn of step 4 (1.0 s), gako of step 5 (1.3 s)
     assert [m.identifier for m in split] == ["fykn.2011.01.06.17.00.12", "gako.2011.01.06.17.00.15"]
-    assert split.identifier == "THEMIS.2011.01.06.17.00.12"
+    assert (split.identifier, split.time) == ("THEMIS.2011.01.06.17.00.12", frame_epochs[4])  # fykn's step is nearer
+    later = provider.get(frame_epochs[4] + timedelta(seconds=1.9))  # fykn of step 4 (1.2 s), gako of step 5 (1.1 s)
+    assert [m.identifier for m in later] == ["fykn.2011.01.06.17.00.12", "gako.2011.01.06.17.00.15"]
+    assert (later.identifier, later.time) == ("THEMIS.2011.01.06.17.00.15", frame_epochs[5])  # gako's step is nearer
+    assert provider.get_by_id(later.identifier).identifier == later.identifier == provider.identifiers[5]
     assert not provider.contains(frame_epochs[-1] + timedelta(seconds=3))
     with pytest.raises(NoDataError, match="nearest available"):
         provider.get(frame_epochs[-1] + timedelta(seconds=3))
