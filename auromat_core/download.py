@@ -12,6 +12,15 @@ and sent as ``If-Range``, so a file changed on the server in between is
 downloaded anew instead of spliced onto the old part. HTTP 404 raises
 :class:`RemoteFileNotFound` so a caller can record the gap.
 
+A body is checked before the rename: the caller's :data:`ContentCheck`
+(``expect``, e.g. :data:`CDF`, made with :func:`leading_bytes`) must accept
+it; without one, a ``Content-Type: text/html`` answer for a file not named
+``.html``/``.htm`` (a maintenance page, a captive portal) is refused. A
+refused body is a :class:`~auromat_core.errors.DownloadError` and its
+``.part`` is removed, so the next run fetches it again; a file already
+present that fails ``expect`` is deleted with a warning and downloaded again
+(:func:`is_present`).
+
 :func:`download_all` fetches a batch of files in order into a
 :class:`DownloadSummary`: failures are collected, and the batch stops at the
 first :class:`ServerUnreachable` instead of trying every other file.
@@ -29,7 +38,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +62,41 @@ DEFAULT_MARKER_AGE = timedelta(days=30)
 """How long a missing-file marker is trusted before the file is asked for again."""
 CHUNK_BYTES = 1 << 16
 
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+"""File name suffixes for which an HTML (``text/html``) answer is the file itself."""
+HEAD_BYTES = 32
+"""How many leading bytes of a refused body its error shows."""
+
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
+
+ContentCheck = Callable[[Path], "str | None"]
+"""Checks a complete download (given its path): None if it is acceptable, else what was expected (``"a CDF file ..."``)."""
+
+
+def leading_bytes(what: str, *prefixes: bytes) -> ContentCheck:
+    """A :data:`ContentCheck` accepting a file that starts with one of ``prefixes`` (magic bytes).
+
+    ``what`` names the expected kind of file, e.g. ``"a JPEG image"``; the
+    prefixes are added to it in hexadecimal for the error message.
+    """
+    expected = f"{what} (starting {' or '.join(prefix.hex(' ').upper() for prefix in prefixes)})"
+    longest = max(len(prefix) for prefix in prefixes)
+
+    def check(path: Path) -> str | None:
+        with open(path, "rb") as handle:
+            head = handle.read(longest)
+        return None if head.startswith(prefixes) else expected
+
+    return check
+
+
+CDF = leading_bytes("a CDF file", b"\xcd\xf3\x00\x01", b"\xcd\xf2\x60\x02", b"\x00\x00\xff\xff")
+"""A CDF file: version 3, 2.6/2.7 or older 2.x (the magic numbers cdflib accepts)."""
+FITS = leading_bytes("a FITS file", b"SIMPLE  =")
+"""A FITS file (or header, such as an astrometry.net ``.wcs`` solution)."""
+GZIP = leading_bytes("a gzip file", b"\x1f\x8b")
+JPEG = leading_bytes("a JPEG image", b"\xff\xd8\xff")
+TIFF = leading_bytes("a TIFF-based file (TIFF, DNG, NEF)", b"II*\x00", b"MM\x00*")
 
 
 class RemoteFileNotFound(DownloadError):
@@ -140,6 +183,33 @@ def _start_over(part: Path) -> None:
     _validator_path(part).unlink(missing_ok=True)
 
 
+def _describe(path: Path, content_type: str | None = None) -> str:
+    """``text/html, 37 bytes, starting '<html>...'``: what a file holds (its Content-Type if given)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    shown = "".join(chr(byte) if 32 <= byte < 127 and byte != 39 else f"\\x{byte:02x}" for byte in head)
+    kind = f"{content_type or 'no Content-Type'}, " if content_type is not None else ""
+    return f"{kind}{size} bytes" + (f", starting '{shown}{'...' if size > len(head) else ''}'" if size else "")
+
+
+def is_present(path: str | os.PathLike, expect: ContentCheck | None = None) -> bool:
+    """Whether ``path`` exists and ``expect`` (if given) accepts it.
+
+    A file that ``expect`` refuses (a page saved by an earlier run, say) is
+    deleted with a warning naming it, so that it is downloaded again.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return path.exists()
+    expected = expect(path) if expect else None
+    if expected is None:
+        return True
+    log.warning("%s is not %s: found %s; deleting it to download it again", path, expected, _describe(path))
+    path.unlink()
+    return False
+
+
 def new_session(user_agent: str | None = None) -> requests.Session:
     """A :class:`requests.Session` identifying itself as auromat."""
     from . import __version__
@@ -157,8 +227,9 @@ def download_file(
     backoff: float = 1.0,
     timeout: float = 60.0,
     progress: bool = True,
+    expect: ContentCheck | None = None,
 ) -> Path:
-    """Download ``url`` to ``path`` unless ``path`` already exists.
+    """Download ``url`` to ``path`` unless ``path`` already exists (and ``expect`` accepts it).
 
     Parameters
     ----------
@@ -177,6 +248,11 @@ def download_file(
         Seconds to wait for the connection and for each read.
     progress
         Show a progress bar in bytes (on a terminal; see :mod:`auromat_core.progress`).
+    expect
+        Check of the complete body before it is renamed to ``path`` (e.g.
+        :data:`CDF`); an existing ``path`` it refuses is downloaded again.
+        Without it, a ``text/html`` answer for a file not named ``.html`` is
+        refused; with it, the check alone decides.
 
     Returns
     -------
@@ -191,11 +267,12 @@ def download_file(
         When no attempt could connect, or ``url`` is not an http(s) URL (a
         :class:`~auromat_core.errors.DownloadError`).
     DownloadError
-        On any other HTTP error, or when all attempts failed; the partial
-        file is kept for a later resume.
+        On any other HTTP error, or when all attempts failed (the partial
+        file is kept for a later resume), or when the body is refused (a page
+        instead of the file; the partial file is removed).
     """
     path = Path(path)
-    if path.exists():
+    if is_present(path, expect):
         log.debug("%s exists, not downloading %s", path, redact_url(url))
         return path
     check_url(url)
@@ -205,7 +282,7 @@ def download_file(
     try:
         while True:
             try:
-                _attempt(url, path, session, timeout, progress)
+                _attempt(url, path, session, timeout, progress, expect)
                 return path
             except _Retryable as error:
                 if attempt >= retries:
@@ -220,8 +297,8 @@ def download_file(
             session.close()
 
 
-def _attempt(url: str, path: Path, session: requests.Session, timeout: float, progress: bool) -> None:
-    """One request: resume or start ``<path>.part``, rename it to ``path`` when complete."""
+def _attempt(url: str, path: Path, session: requests.Session, timeout: float, progress: bool, expect: ContentCheck | None) -> None:
+    """One request: resume or start ``<path>.part``, rename it to ``path`` when complete and accepted."""
     part = part_path(path)
     validator_file = _validator_path(part)
     offset = part.stat().st_size if part.exists() else 0
@@ -244,8 +321,7 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
         if status == 416 and offset:
             total = _range_total(response.headers.get("Content-Range", ""))
             if total == offset:
-                os.replace(part, path)
-                validator_file.unlink(missing_ok=True)
+                _finish(url, path, part, None, expect)
                 return
             log.info("%s: server refused to resume at byte %d; starting over", redact_url(url), offset)
             _start_over(part)
@@ -254,39 +330,58 @@ def _attempt(url: str, path: Path, session: requests.Session, timeout: float, pr
             raise _Retryable(f"HTTP {status} {response.reason}")
         if status >= 400:
             raise DownloadError(f"{redact_url(url)}: HTTP {status} {response.reason}")
+        current = _validator(response)
+        changed = bool(stored and current and current != stored)
         if status == 206 and offset:
             start, total = _resume_point(response.headers.get("Content-Range", ""))
             if start != offset:
                 _start_over(part)
                 raise _Retryable(f"server resumed at byte {start} instead of {offset}; starting over")
-            current = _validator(response)
-            if stored and current and current != stored:  # a server that ignores If-Range
+            if changed:  # a server that ignores If-Range
                 _start_over(part)
                 raise _Retryable("the remote file changed since the partial download; starting over")
             mode = "ab"
             log.info("%s: resuming at byte %d", redact_url(url), offset)
         else:
-            if offset and stored:
+            if changed:
                 log.info("%s: the remote file changed since the partial download; downloading it again", redact_url(url))
             elif offset:
-                log.info("%s: server ignored the range request; downloading the whole file again", redact_url(url))
+                log.info("%s: the server ignored the byte range; downloading %s again from the start", redact_url(url), path.name)
             offset = 0
             length = response.headers.get("Content-Length")
             total = int(length) if length is not None and length.isdigit() else None
             mode = "wb"
             path.parent.mkdir(parents=True, exist_ok=True)  # only now: an unreachable server leaves no empty folders
-            current = _validator(response)
             if current:
                 validator_file.write_text(current)
             else:
                 validator_file.unlink(missing_ok=True)
+        content_type = response.headers.get("Content-Type", "").partition(";")[0].strip().lower()
         _stream_to(response, part, mode, offset, total, progress, path.name)
     size = part.stat().st_size
     if total is not None and size != total:
         raise _Retryable(f"connection closed after {size} of {total} bytes")
-    os.replace(part, path)
-    validator_file.unlink(missing_ok=True)
+    _finish(url, path, part, content_type, expect)
     log.info("downloaded %s (%d bytes)", path, size)
+
+
+def _finish(url: str, path: Path, part: Path, content_type: str | None, expect: ContentCheck | None) -> None:
+    """Rename the complete ``part`` to ``path``, or remove it and raise if it is not the file.
+
+    ``content_type`` is that of the answer (None when the part was complete before the request).
+    """
+    if expect is not None:
+        expected = expect(part)
+    elif content_type == "text/html" and path.suffix.lower() not in HTML_SUFFIXES:
+        expected = f"a {path.suffix} file, not an HTML page" if path.suffix else "the file, not an HTML page"
+    else:
+        expected = None
+    if expected is not None:
+        found = _describe(part, content_type)
+        _start_over(part)
+        raise DownloadError(f"{redact_url(url)}: expected {expected}, got {found}")
+    os.replace(part, path)
+    _validator_path(part).unlink(missing_ok=True)
 
 
 def _stream_to(
@@ -376,18 +471,21 @@ class DownloadSummary:
 
 def download_all(
     targets: Sequence[Path], fetch: Callable[[Path], bool], description: str, progress: bool = True,
-    summary: DownloadSummary | None = None,
+    summary: DownloadSummary | None = None, expect: Mapping[Path, ContentCheck | None] | None = None,
 ) -> DownloadSummary:
     """Fetch each of ``targets`` that does not exist yet, in order, with a progress bar in files.
 
     ``fetch(path)`` downloads one file and returns False when the server does
     not have it. A :class:`DownloadError` is logged and recorded, and the next
     file is tried; after a :class:`ServerUnreachable` the remaining files are
-    recorded as not attempted. Results are added to ``summary`` (a new one by default).
+    recorded as not attempted. Results are added to ``summary`` (a new one by
+    default). ``expect`` gives targets their :data:`ContentCheck`: a present
+    target it refuses is deleted and fetched again (:func:`is_present`).
     """
     summary = DownloadSummary() if summary is None else summary
+    checks = expect or {}
     for number, path in enumerate(progress_bar(targets, desc=description, unit="file", enabled=progress)):
-        if path.exists():
+        if is_present(path, checks.get(path)):
             summary.present.append(path)
             continue
         try:
@@ -450,6 +548,7 @@ def download_if_available(
     path: str | os.PathLike,
     session: requests.Session | None = None,
     max_marker_age: timedelta = DEFAULT_MARKER_AGE,
+    expect: ContentCheck | None = None,
     **options: object,
 ) -> Path | None:
     """Download like :func:`download_file`, remembering files the server does not have.
@@ -459,13 +558,13 @@ def download_if_available(
     Other failures raise :class:`~auromat_core.errors.DownloadError`.
     """
     path = Path(path)
-    if path.exists():
+    if is_present(path, expect):
         return path
     if is_marked_missing(path, max_marker_age):
         log.debug("%s is marked missing on the server; skipping", path)
         return None
     try:
-        result = download_file(url, path, session=session, **options)  # type: ignore[arg-type]
+        result = download_file(url, path, session=session, expect=expect, **options)  # type: ignore[arg-type]
     except RemoteFileNotFound:
         mark_missing(path)
         log.info("%s: not on the server; marked missing in %s", redact_url(url), missing_marker(path))
@@ -475,18 +574,27 @@ def download_if_available(
 
 
 __all__ = [
+    "CDF",
+    "ContentCheck",
     "DEFAULT_MARKER_AGE",
     "DownloadSummary",
+    "FITS",
+    "GZIP",
+    "HTML_SUFFIXES",
+    "JPEG",
     "MARKER_SUFFIX",
     "PART_SUFFIX",
     "RemoteFileNotFound",
     "ServerUnreachable",
+    "TIFF",
     "check_base_url",
     "clear_missing",
     "download_all",
     "download_file",
     "download_if_available",
     "is_marked_missing",
+    "is_present",
+    "leading_bytes",
     "mark_missing",
     "missing_marker",
     "new_session",

@@ -10,6 +10,9 @@ from collections.abc import Iterator
 from collections.abc import Mapping as MappingABC
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+MAINTENANCE_PAGE = b"<html><body>Maintenance</body></html>"
+"""What a server under maintenance (or a captive portal) answers with HTTP 200 instead of the file."""
+
 
 def etag(content: bytes) -> str:
     """A strong entity tag of ``content``."""
@@ -17,7 +20,7 @@ def etag(content: bytes) -> str:
 
 
 class FixtureHandler(BaseHTTPRequestHandler):
-    """HTTP/1.1 handler that logs nothing and answers with bodies, byte ranges or cut-off transfers."""
+    """HTTP/1.1 handler that logs nothing and answers with bodies, byte ranges, maintenance pages or cut-off transfers."""
 
     protocol_version = "HTTP/1.1"
 
@@ -32,15 +35,18 @@ class FixtureHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def send_content(self, content: bytes, headers: MappingABC[str, str] | None = None, if_range: bool = True) -> None:
+    def send_content(
+        self, content: bytes, headers: MappingABC[str, str] | None = None, if_range: bool = True, ranges: bool = True
+    ) -> None:
         """``content`` (200), or its tail from the offset of a ``Range: bytes=N-`` request (206; 416 past the end).
 
         Responses carry the strong :func:`etag` of ``content``; a range request
         whose ``If-Range`` names another one gets all of ``content`` (200), as
         HTTP servers do, unless ``if_range`` is False (a server ignoring it).
+        With ``ranges`` False the server ignores ``Range``: always all of ``content`` (200).
         """
         headers = {**(headers or {}), "ETag": etag(content)}
-        requested = self.headers.get("Range")
+        requested = self.headers.get("Range") if ranges else None
         condition = self.headers.get("If-Range")
         if not requested or (if_range and condition is not None and condition != etag(content)):
             return self.send_body(200, content, headers)
@@ -48,6 +54,10 @@ class FixtureHandler(BaseHTTPRequestHandler):
         if start >= len(content):
             return self.send_body(416, b"", {"Content-Range": f"bytes */{len(content)}"})
         return self.send_body(206, content[start:], {**headers, "Content-Range": f"bytes {start}-{len(content) - 1}/{len(content)}"})
+
+    def send_page(self) -> None:
+        """Answer HTTP 200 with :data:`MAINTENANCE_PAGE` as ``text/html``, whatever was asked for."""
+        self.send_body(200, MAINTENANCE_PAGE, {"Content-Type": "text/html; charset=utf-8"})
 
     def send_cut(self, content: bytes, sent: int) -> None:
         """Announce all of ``content`` but send only its first ``sent`` bytes, then close the connection."""

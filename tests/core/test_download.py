@@ -15,6 +15,8 @@ import pytest
 
 from auromat_core import download as download_module
 from auromat_core.download import (
+    CDF,
+    JPEG,
     DownloadSummary,
     RemoteFileNotFound,
     ServerUnreachable,
@@ -24,13 +26,15 @@ from auromat_core.download import (
     download_file,
     download_if_available,
     is_marked_missing,
+    is_present,
+    leading_bytes,
     mark_missing,
     missing_marker,
     part_path,
     redact_url,
 )
 from auromat_core.errors import DownloadError, InputError
-from tests.http_server import FixtureHandler, etag, serving, unused_port
+from tests.http_server import MAINTENANCE_PAGE, FixtureHandler, etag, serving, unused_port
 
 
 class Behaviour:
@@ -67,6 +71,14 @@ def _handler(behaviour: Behaviour) -> type[FixtureHandler]:
                 self.send_content(content)
             elif path == "/stale":  # resumes whatever If-Range says
                 self.send_content(content, if_range=False)
+            elif path == "/same":  # ignores Range, but the file and its ETag are unchanged
+                self.send_content(content, ranges=False)
+            elif path == "/page" or (path == "/mislabelled-page" and failures):
+                self.send_page()
+            elif path == "/unlabelled-page" and failures:
+                self.send_body(200, MAINTENANCE_PAGE)
+            elif path == "/mislabelled":  # the file, but called a web page
+                self.send_body(200, content, {"Content-Type": "text/html"})
             else:  # /flaky after failing, /norange (ignores Range), /file
                 self.send_body(200, content)
 
@@ -180,15 +192,31 @@ def _interrupted(base: str, name: str, behaviour: Behaviour, target: Path) -> No
     assert target.with_name(target.name + ".part.validator").read_text() == etag(behaviour.content)
 
 
-def test_a_file_changed_on_the_server_is_downloaded_anew_not_spliced(server, tmp_path: Path, content: bytes) -> None:
+def test_a_file_changed_on_the_server_is_downloaded_anew_not_spliced(server, tmp_path: Path, content: bytes, caplog) -> None:
     base, behaviour = server
     target = tmp_path / "cut.cdf"
     _interrupted(base, "cut", behaviour, target)
     behaviour.content = changed = content[::-1]
-    download_file(f"{base}/cut", target, **FAST)
+    with caplog.at_level(logging.INFO, logger="auromat_core.download"):
+        download_file(f"{base}/cut", target, **FAST)
     assert target.read_bytes() == changed
     assert behaviour.requests[-1][1] is not None and behaviour.if_ranges[-1] == etag(content)
     assert [p.name for p in tmp_path.iterdir()] == ["cut.cdf"]
+    assert "the remote file changed since the partial download; downloading it again" in caplog.text
+    assert "ignored the byte range" not in caplog.text
+
+
+def test_a_server_ignoring_the_range_of_an_unchanged_file_is_not_called_a_change(server, tmp_path: Path, content: bytes, caplog) -> None:
+    base, behaviour = server
+    target = tmp_path / "same.cdf"
+    part_path(target).write_bytes(content[:1000])
+    target.with_name("same.cdf.part.validator").write_text(etag(content))
+    with caplog.at_level(logging.INFO, logger="auromat_core.download"):
+        download_file(f"{base}/same", target, **FAST)
+    assert target.read_bytes() == content
+    assert behaviour.requests == [("/same", "bytes=1000-")] and behaviour.if_ranges == [etag(content)]
+    assert f"{base}/same: the server ignored the byte range; downloading same.cdf again from the start" in caplog.messages
+    assert "changed" not in caplog.text
 
 
 def test_a_server_ignoring_if_range_with_another_file_makes_it_start_over(server, tmp_path: Path, content: bytes, caplog) -> None:
@@ -228,6 +256,108 @@ def test_server_ignoring_range_gives_the_full_file(server, tmp_path: Path, conte
     download_file(f"{base}/norange", target, **FAST)
     assert target.read_bytes() == content
     assert behaviour.requests == [("/norange", "bytes=5000-")]
+
+
+def test_an_html_page_instead_of_the_file_fails_and_leaves_nothing(server, tmp_path: Path) -> None:
+    base, behaviour = server
+    target = tmp_path / "hour.cdf"
+    with pytest.raises(DownloadError) as error:
+        download_file(f"{base}/page", target, **FAST)
+    assert str(error.value) == (
+        f"{base}/page: expected a .cdf file, not an HTML page, "
+        "got text/html, 37 bytes, starting '<html><body>Maintenance</body></...'"
+    )
+    assert list(tmp_path.iterdir()) == []  # no file, no .part, no validator: the next run asks again
+    assert len(behaviour.requests) == 1  # a page is not retried like a server error
+    assert download_file(f"{base}/page.html", tmp_path / "page.html", **FAST).exists()  # a web page may be HTML
+
+
+def test_the_callers_check_refuses_a_body_without_a_content_type(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    behaviour.failures_left["/unlabelled-page"] = 1
+    target = tmp_path / "hour.cdf"
+    with pytest.raises(DownloadError) as error:
+        download_file(f"{base}/unlabelled-page", target, expect=CDF, **FAST)
+    assert str(error.value) == (
+        f"{base}/unlabelled-page: expected a CDF file (starting CD F3 00 01 or CD F2 60 02 or 00 00 FF FF), "
+        "got no Content-Type, 37 bytes, starting '<html><body>Maintenance</body></...'"
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert download_file(f"{base}/unlabelled-page", target, expect=CDF, **FAST) == target  # the server is back
+    assert target.read_bytes() == content
+
+
+def test_the_callers_check_decides_over_a_wrong_content_type(server, tmp_path: Path, content: bytes) -> None:
+    base, _ = server
+    assert download_file(f"{base}/mislabelled", tmp_path / "a.cdf", expect=CDF, **FAST).read_bytes() == content
+    with pytest.raises(DownloadError, match=r"expected a JPEG image \(starting FF D8 FF\), got text/html, 2\d{6} bytes, starting '\\xcd\\xf3\\x00\\x01"):
+        download_file(f"{base}/mislabelled", tmp_path / "a.jpg", expect=JPEG, **FAST)
+    assert not part_path(tmp_path / "a.jpg").exists()
+
+
+def test_a_complete_part_is_checked_before_it_is_renamed(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "ranged.cdf"
+    part_path(target).write_bytes(MAINTENANCE_PAGE.ljust(len(content), b" "))
+    with pytest.raises(DownloadError, match=r"/ranged: expected a CDF file .*, got \d+ bytes, starting '<html>"):
+        download_file(f"{base}/ranged", target, expect=CDF, **FAST)
+    assert behaviour.requests == [("/ranged", f"bytes={len(content)}-")]  # 416: nothing left to send
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_present_file_failing_the_check_is_downloaded_again(server, tmp_path: Path, content: bytes, caplog) -> None:
+    base, behaviour = server
+    target = tmp_path / "hour.cdf"
+    target.write_bytes(MAINTENANCE_PAGE)
+    with caplog.at_level(logging.WARNING, logger="auromat_core.download"):
+        download_file(f"{base}/file", target, expect=CDF, **FAST)
+    assert target.read_bytes() == content and behaviour.requests == [("/file", None)]
+    assert caplog.messages == [
+        f"{target} is not a CDF file (starting CD F3 00 01 or CD F2 60 02 or 00 00 FF FF): "
+        "found 37 bytes, starting '<html><body>Maintenance</body></...'; deleting it to download it again"
+    ]
+    download_file(f"{base}/file", target, expect=CDF, **FAST)
+    assert len(behaviour.requests) == 1  # a good file is present
+
+
+def test_content_checks(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(content)
+    assert CDF(path) is None and JPEG(path) == "a JPEG image (starting FF D8 FF)"
+    two = leading_bytes("a TIFF file", b"II*\x00", b"MM\x00*")
+    for head in (b"II*\x00rest", b"MM\x00*"):
+        path.write_bytes(head)
+        assert two(path) is None
+    path.write_bytes(b"MM")
+    assert two(path) == "a TIFF file (starting 49 49 2A 00 or 4D 4D 00 2A)"
+    assert not is_present(tmp_path / "absent", two)
+    assert is_present(path) and path.exists()  # no check: any file is present
+    assert not is_present(path, two) and not path.exists()
+
+
+def test_a_batch_downloads_again_a_present_file_that_fails_its_check_and_counts_a_page_as_failed(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    bad, page, good = tmp_path / "file", tmp_path / "page", tmp_path / "present"
+    bad.write_bytes(MAINTENANCE_PAGE)
+    good.write_bytes(content)
+
+    def fetch(path: Path) -> bool:
+        download_file(f"{base}/{path.name}", path, expect=CDF, **FAST)
+        return True
+
+    summary = download_all([bad, page, good], fetch, "files", progress=False, expect=dict.fromkeys([bad, page, good], CDF))
+    assert summary.downloaded == [bad] and summary.present == [good] and [p for p, _ in summary.failed] == [page]
+    assert "expected a CDF file" in summary.failed[0][1] and "got text/html" in summary.failed[0][1]
+    assert bad.read_bytes() == content and not page.exists() and not part_path(page).exists()
+    assert str(summary) == "1 downloaded, 1 already present, 1 failed"
+
+
+def test_download_if_available_checks_a_present_file(server, tmp_path: Path, content: bytes) -> None:
+    base, behaviour = server
+    target = tmp_path / "hour.cdf"
+    target.write_bytes(MAINTENANCE_PAGE)
+    assert download_if_available(f"{base}/file", target, expect=CDF, **FAST) == target
+    assert target.read_bytes() == content and len(behaviour.requests) == 1
 
 
 def test_unreachable_server_is_a_download_error_and_leaves_no_folders(tmp_path: Path) -> None:
