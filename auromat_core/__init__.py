@@ -28,6 +28,7 @@ from .keogram import Keogram, keogram
 from .mapping import SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
 from .providers import MappingFileProvider, MaskByElevation, Provider, ProviderWrapper, Resampled, frames_between
 from .registry import (
+    check_options,
     choose_provider,
     detect_providers,
     get_draw_style,
@@ -77,6 +78,7 @@ __all__ = [
     "__version__",
     "as_utc",
     "atomic_output",
+    "check_options",
     "choose_provider",
     "detect_providers",
     "fixed_grid",

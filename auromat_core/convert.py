@@ -514,7 +514,7 @@ def convert(
     factory = registration.obj
     exporter = get_exporter(format)
     export = dict(export_options or {})
-    check_options("exporter", format, exporter_options_of(exporter), export)
+    check_options("exporter", format, exporter.write, 2, export)
     options = dict(provider_options or {})
     shown = _ShownMessages()
     with shown.watching():

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import re
+import types
+import typing
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,6 +98,8 @@ def parse_key_values(pairs: Iterable[str], flag: str) -> dict[str, Any]:
         key = key.strip().replace("-", "_")
         if not separator or not key.isidentifier():
             raise InputError(f"{flag} {pair!r}: expected KEY=VALUE, e.g. {flag} max_time_offset=5")
+        if key in options:
+            raise InputError(f"{flag} {key} is given twice ({key}={options[key]!r} and {pair!r}); give it once")
         try:
             options[key] = json.loads(value)
         except json.JSONDecodeError:
@@ -103,8 +108,54 @@ def parse_key_values(pairs: Iterable[str], flag: str) -> dict[str, Any]:
 
 
 def provider_options(altitude: float | None, pairs: Iterable[str]) -> dict[str, Any]:
-    """Options of a provider from ``--altitude`` (None: the provider's default) and ``-p KEY=VALUE`` pairs."""
-    return {**({} if altitude is None else {"altitude": altitude}), **parse_key_values(pairs, "--provider-option")}
+    """Options of a provider from ``--altitude`` (None: the provider's default) and ``-p KEY=VALUE`` pairs.
+
+    Raises
+    ------
+    InputError
+        When both give the altitude.
+    """
+    options = parse_key_values(pairs, "--provider-option")
+    if altitude is not None and "altitude" in options:
+        raise InputError(f"the altitude is given twice (--altitude {altitude:g} and -p altitude={options['altitude']!r}); give it once")
+    return {**({} if altitude is None else {"altitude": altitude}), **options}
+
+
+def type_mismatch(annotation: Any, value: Any) -> str | None:
+    """What ``value`` should be for a parameter annotated ``annotation``, or None when it fits or the type is not checked.
+
+    Checked are ``bool``, ``int``, ``float``, ``str``, ``dict`` and
+    ``tuple[float, ...]``, optionally ``| None`` or ``Optional[...]`` (JSON
+    from the command line: ``true``, ``5``, ``"gray"``, ``[62, -145]``); numpy
+    numbers count as numbers, booleans do not.
+    """
+    union = isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
+    kinds = typing.get_args(annotation) if union else (annotation,)
+    if value is None and type(None) in kinds:
+        return None
+    kinds = tuple(kind for kind in kinds if kind is not type(None))
+    if len(kinds) != 1:
+        return None
+    kind, origin = kinds[0], typing.get_origin(kinds[0])
+    if kind is bool:
+        return None if isinstance(value, bool) else "true or false"
+    if kind is int:
+        return None if _is_number(value, numbers.Integral) else "a whole number"
+    if kind is float:
+        return None if _is_number(value, numbers.Real) else "a number"
+    if kind is str:
+        return None if isinstance(value, str) else "a string"
+    if kind is dict or origin is dict:
+        return None if isinstance(value, dict) else "a JSON object, e.g. {\"labels\": 5}"
+    if origin is tuple and all(arg is float for arg in typing.get_args(kind)):
+        size = len(typing.get_args(kind))
+        fits = isinstance(value, (list, tuple)) and len(value) == size and all(_is_number(v, numbers.Real) for v in value)
+        return None if fits else f"a list of {size} numbers"
+    return None
+
+
+def _is_number(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
 
 
 def number_option(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:
@@ -113,10 +164,11 @@ def number_option(name: str, value: Any, low: float | None = None, high: float |
     Raises
     ------
     InputError
-        Naming the option, for a value that is not a number or out of range.
+        Naming the option, for a value that is not a number (true and false
+        are not) or out of range.
     """
     try:
-        number = float(value)
+        number = math.nan if isinstance(value, bool) else float(value)
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):

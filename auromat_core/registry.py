@@ -10,6 +10,7 @@ from collections.abc import Mapping as MappingABC
 from typing import Any
 
 from .errors import AuromatError, InputError, NoDataError
+from .options import type_mismatch
 from .plugins import Registration, get_plugins
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def get_provider(name: str, *args: Any, **options: Any) -> Any:
         Naming the options the provider does not take (and the most similar one it does).
     """
     factory = get_plugins().lookup("provider", name).obj
-    check_options("provider", name, keyword_options(factory, len(args)), options)
+    check_options("provider", name, factory, len(args), options)
     return factory(*args, **options)
 
 
@@ -149,7 +150,7 @@ def open_data(path: str | os.PathLike, provider: str | None = None, **options: A
         the provider does not accept ``options``.
     """
     registration = choose_provider(path, provider)
-    check_options("provider", registration.name, provider_options_of(registration.obj), options)
+    check_options("provider", registration.name, registration.obj, 1, options)
     try:
         return registration.obj(path, **options)
     except TypeError as error:
@@ -163,13 +164,30 @@ def keyword_options(function: Any, positional: int) -> dict[str, Any] | None:
     accepts any keyword or has no signature to ask (no parameters at all, as
     that of a class without ``__init__``, counts as none to ask).
     """
+    parameters = _option_parameters(function, positional)
+    if parameters is None or any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    return {p.name: p.default for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _option_parameters(function: Any, positional: int) -> list[inspect.Parameter] | None:
+    """The parameters of ``function`` after the first ``positional``, annotations evaluated where they can be.
+
+    None without a signature to ask (a builtin, or no parameters at all);
+    ``**kwargs`` is among them.
+    """
     try:
-        parameters = list(inspect.signature(function).parameters.values())
+        try:
+            signature = inspect.signature(function, eval_str=True)
+        except NameError:  # an annotation names what the function's module does not import at run time
+            signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin or C callable
         return None
-    if not parameters or any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+    parameters = list(signature.parameters.values())
+    if not parameters:
         return None
-    return {p.name: p.default for p in parameters[positional:] if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    variable = [p for p in parameters if p.kind is p.VAR_KEYWORD]
+    return [p for p in parameters[positional:] if p.kind is not p.VAR_KEYWORD] + variable
 
 
 def provider_options_of(factory: Any) -> dict[str, Any] | None:
@@ -182,16 +200,31 @@ def exporter_options_of(exporter: Any) -> dict[str, Any] | None:
     return keyword_options(exporter.write, 2)
 
 
-def check_options(kind: str, name: str, known: dict[str, Any] | None, options: MappingABC[str, Any]) -> None:
-    """Raise :class:`InputError` naming the ``options`` that the ``kind`` ``name`` does not take (``known``: those it does)."""
-    if known is None:
+def check_options(kind: str, name: str, function: Any, positional: int, options: MappingABC[str, Any]) -> None:
+    """Check ``options`` against the keyword parameters of the ``kind`` ``name``'s ``function`` after ``positional`` ones.
+
+    An option it does not take is an error (unless it takes ``**kwargs``), and
+    so is a value that does not fit the parameter's annotation (see
+    :func:`auromat_core.options.type_mismatch`).
+
+    Raises
+    ------
+    InputError
+        Naming the options the function does not take (with the most similar one
+        it does), or the option whose value has the wrong type.
+    """
+    parameters = _option_parameters(function, positional)
+    if parameters is None:
         return
-    accepted = list(known)
-    unknown = [option for option in options if option not in accepted]
-    if not unknown:
-        return
-    hints = [
-        f"{option!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(option, accepted, n=1)) else repr(option)
-        for option in unknown
-    ]
-    raise InputError(f"{kind} {name!r} has no option {', '.join(hints)}; its options are: {', '.join(accepted) or 'none'}")
+    named = {p.name: p for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    unknown = [option for option in options if option not in named]
+    if unknown and not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        hints = [
+            f"{option!r} (did you mean {close[0]!r}?)" if (close := difflib.get_close_matches(option, list(named), n=1)) else repr(option)
+            for option in unknown
+        ]
+        raise InputError(f"{kind} {name!r} has no option {', '.join(hints)}; its options are: {', '.join(named) or 'none'}")
+    for option, value in options.items():
+        expected = type_mismatch(named[option].annotation, value) if option in named else None
+        if expected is not None:
+            raise InputError(f"{kind} {name!r}: option {option} must be {expected}, got {value!r}")

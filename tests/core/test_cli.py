@@ -248,3 +248,9 @@ def test_a_command_that_needs_an_argument_shows_its_help_without_one(run):
     assert run("download", "camera").output == "downloaded\n", "a command without required parameters runs"
     grouped = run("download")
     assert grouped.exit_code == 2 and "camera" in grouped.output
+
+
+def test_the_altitude_given_twice_is_one_error(run, tmp_path):
+    result = run("info", "--data", str(tmp_path), "--provider", "optioned", "--altitude", "120", "-p", "altitude=150")
+    assert result.exit_code == 1
+    assert result.output == "Error: the altitude is given twice (--altitude 120 and -p altitude=150); give it once\n"

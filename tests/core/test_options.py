@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from datetime import datetime
 from pathlib import Path
 
 import click
+import numpy as np
 import pytest
 
 from auromat_core import InputError
-from auromat_core.options import UTC_END, UTC_TIME, bool_option, instance_option, number_option, parse_key_values, path_option
+from auromat_core.options import (
+    UTC_END,
+    UTC_TIME,
+    bool_option,
+    instance_option,
+    number_option,
+    parse_key_values,
+    path_option,
+    provider_options,
+    type_mismatch,
+)
 
 
 def test_key_values_are_json_where_they_parse() -> None:
@@ -18,9 +30,39 @@ def test_key_values_are_json_where_they_parse() -> None:
     assert parse_key_values(pairs, "-p") == {"altitude": 120, "allow_later_skymap": True, "sites": "gako,fykn", "lats": [60, 61.5]}
     with pytest.raises(InputError, match=r"^-p 'altitude': expected KEY=VALUE, e.g. -p max_time_offset=5$"):
         parse_key_values(["altitude"], "-p")
+    with pytest.raises(InputError, match=r"^-p altitude is given twice \(altitude=150 and 'altitude=130'\); give it once$"):
+        parse_key_values(["altitude=150", "sites=gako", "altitude=130"], "-p")
 
 
-@pytest.mark.parametrize(("value", "expected"), [(110, 110.0), ("90.5", 90.5), (0, 0.0), (True, 1.0)])
+def test_the_altitude_is_given_once() -> None:
+    assert provider_options(120.0, ["sites=gako"]) == {"altitude": 120.0, "sites": "gako"}
+    assert provider_options(None, ["altitude=150"]) == {"altitude": 150}
+    with pytest.raises(InputError, match=r"^the altitude is given twice \(--altitude 120 and -p altitude=150\); give it once$"):
+        provider_options(120.0, ["altitude=150"])
+
+
+@pytest.mark.parametrize(
+    ("annotation", "fitting", "wrong", "expected"),
+    [
+        (float, [1, 2.5, np.float32(3), np.int64(4)], ["two", True, None], "a number"),
+        (int, [3, np.int64(3)], [3.5, False, "3"], "a whole number"),
+        (bool, [True, False], ["no", 1], "true or false"),
+        (str, ["gray"], [5], "a string"),
+        (float | None, [None, 1.0], ["x"], "a number"),
+        (tuple[float, float], [[62, -145], (1.0, np.float64(2))], [[62], [True, 1], "62,-145"], "a list of 2 numbers"),
+        (dict[str, int], [{"labels": 5}], [[1]], 'a JSON object, e.g. {"labels": 5}'),
+    ],
+)
+def test_type_mismatch_names_what_an_annotated_option_takes(annotation, fitting, wrong, expected) -> None:
+    assert all(type_mismatch(annotation, value) is None for value in fitting)
+    assert [type_mismatch(annotation, value) for value in wrong] == [expected] * len(wrong)
+
+
+def test_unchecked_annotations_take_anything() -> None:
+    assert type_mismatch(str | Path, 5) is None and type_mismatch(inspect.Parameter.empty, object()) is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [(110, 110.0), ("90.5", 90.5), (0, 0.0), (np.float32(1.5), 1.5)])
 def test_numbers_within_range(value, expected) -> None:
     assert number_option("altitude", value, 0.0) == expected
 
@@ -35,6 +77,7 @@ def test_numbers_within_range(value, expected) -> None:
         (math.nan, None, None, "altitude must be a number, got nan"),
         (91, -90.0, 90.0, "altitude must be a number >= -90 and <= 90, got 91"),
         ([1, 2], None, 5.0, r"altitude must be a number <= 5, got \[1, 2\]"),
+        (True, 0.0, None, "altitude must be a number >= 0, got True"),  # -p altitude=true is not 1 km
     ],
 )
 def test_other_values_are_named_errors(value, low, high, message) -> None:

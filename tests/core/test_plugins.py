@@ -6,6 +6,7 @@ import importlib.metadata
 import logging
 from datetime import datetime
 
+import numpy as np
 import pytest
 
 import auromat_core
@@ -61,6 +62,25 @@ def test_get_provider_names_a_mistyped_option(auromat_plugins):
     assert auromat_core.get_provider("pathless", start=5).start == 5
     with pytest.raises(InputError, match=r"^provider 'pathless' has no option 'begin'; its options are: start$"):
         auromat_core.get_provider("pathless", begin=5)
+
+
+class AnnotatedCamera:
+    """A provider whose options say their types."""
+
+    def __init__(self, path: str, altitude: float = 110.0, gain: float = 1.0, flip: bool = False, notes: str | int = "") -> None:
+        self.path, self.altitude, self.gain, self.flip, self.notes = path, altitude, gain, flip, notes
+
+
+def test_provider_options_must_fit_their_annotations(auromat_plugins, tmp_path):
+    register_providers(auromat_plugins, "cameras", ("annotated", AnnotatedCamera, "typed options"))
+    with pytest.raises(InputError, match=r"^provider 'annotated': option gain must be a number, got 'two'$"):
+        auromat_core.get_provider("annotated", "/data", gain="two")
+    with pytest.raises(InputError, match=r"^provider 'annotated': option flip must be true or false, got 'maybe'$"):
+        auromat_core.open_data(tmp_path, "annotated", flip="maybe")
+    with pytest.raises(InputError, match=r"^provider 'annotated': option altitude must be a number, got True$"):
+        auromat_core.open_data(tmp_path, "annotated", altitude=True)
+    camera = auromat_core.open_data(tmp_path, "annotated", altitude=np.float32(120), gain=2, flip=True, notes=5)
+    assert (camera.altitude, camera.gain, camera.flip, camera.notes) == (120, 2, True, 5)
 
 
 class OtherCameraPlugin:

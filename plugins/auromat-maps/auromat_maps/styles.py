@@ -7,13 +7,10 @@ draw`` reads of every registered style, this plugin's or another's (see
 
 from __future__ import annotations
 
-import difflib
-import inspect
-import types
-import typing
 from collections.abc import Callable
 from typing import Any, Literal, NamedTuple
 
+import auromat_core
 from auromat_core import InputError
 
 from .astrometry import draw_astrometry_pixel_scales, draw_astrometry_rotation_angles, draw_ra_dec
@@ -80,71 +77,16 @@ STYLES: dict[str, Style] = {
 
 
 def check_options(name: str, style: Callable[..., Any], options: dict[str, Any]) -> None:
-    """Check the options of the style ``name`` against the keyword parameters of its function ``style`` and their types.
+    """Check the options of the draw style ``name`` against the keyword parameters of its function ``style`` and their types.
 
-    Values of parameters annotated with ``bool``, ``int``, ``float``, ``str``,
-    ``dict`` or ``tuple[float, ...]`` (optionally ``| None``) must have that
-    type (JSON from the command line: ``true``, ``5``, ``"gray"``, ``[62, -145]``);
-    others are checked by the style itself.
+    See :func:`auromat_core.check_options`: values of parameters annotated with
+    ``bool``, ``int``, ``float``, ``str``, ``dict`` or ``tuple[float, ...]``
+    (optionally ``| None``) must have that type (JSON from the command line:
+    ``true``, ``5``, ``"gray"``, ``[62, -145]``); others are checked by the style itself.
 
     Raises
     ------
     InputError
         For an unknown option (naming the accepted ones) or a value of the wrong type.
     """
-    parameters = _parameters(style)
-    if parameters is None:
-        return
-    unknown = sorted(set(options) - set(parameters))
-    if unknown and not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
-        hints = [
-            f"{option} (did you mean {close[0]}?)" if (close := difflib.get_close_matches(option, list(parameters), n=1)) else option
-            for option in unknown
-        ]
-        raise InputError(f"style {name} has no option {', '.join(hints)}; its options: {', '.join(sorted(parameters))}")
-    for key, value in options.items():
-        expected = _expected(parameters[key].annotation, value) if key in parameters else None
-        if expected is not None:
-            raise InputError(f"style {name}: option {key} must be {expected}, got {value!r}")
-
-
-def _parameters(style: Callable[..., Any]) -> dict[str, inspect.Parameter] | None:
-    """The parameters of ``style`` after the drawable, annotations evaluated where they can be; None without a signature."""
-    try:
-        try:
-            signature = inspect.signature(style, eval_str=True)
-        except NameError:  # an annotation names what the style's module does not import at run time
-            signature = inspect.signature(style)
-    except (TypeError, ValueError):
-        return None
-    return {p.name: p for p in list(signature.parameters.values())[1:]}
-
-
-_NUMBER = (int, float)
-
-
-def _expected(annotation: Any, value: Any) -> str | None:
-    """What ``value`` should be for a parameter annotated ``annotation``, or None when it fits (or is not checked here)."""
-    union = isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
-    kinds = typing.get_args(annotation) if union else (annotation,)
-    if value is None and type(None) in kinds:
-        return None
-    kinds = tuple(kind for kind in kinds if kind is not type(None))
-    if len(kinds) != 1:
-        return None
-    kind, origin = kinds[0], typing.get_origin(kinds[0])
-    if kind is bool:
-        return None if isinstance(value, bool) else "true or false"
-    if kind is int:
-        return None if isinstance(value, int) and not isinstance(value, bool) else "a whole number"
-    if kind is float:
-        return None if isinstance(value, _NUMBER) and not isinstance(value, bool) else "a number"
-    if kind is str:
-        return None if isinstance(value, str) else "a string"
-    if kind is dict or origin is dict:
-        return None if isinstance(value, dict) else "a JSON object, e.g. {\"labels\": 5}"
-    if origin is tuple and all(arg is float for arg in typing.get_args(kind)):
-        size = len(typing.get_args(kind))
-        numbers = isinstance(value, (list, tuple)) and all(isinstance(v, _NUMBER) and not isinstance(v, bool) for v in value)
-        return None if numbers and len(value) == size else f"a list of {size} numbers"
-    return None
+    auromat_core.check_options("draw style", name, style, 1, options)

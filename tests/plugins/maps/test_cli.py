@@ -76,9 +76,9 @@ def test_styles_of_another_plugin_are_drawn_with_their_options(third_party_style
     assert result.exit_code == 0, result.output
     assert third_party_styles.drawn == [("ISS029-E-8492", "blue")] and (tmp_path / "o.png").is_file()
     wrong = _run("draw", "outline", "--data", str(iss_fixtures), "-o", "colour=5", "--out", str(tmp_path / "p.png"))
-    assert wrong.exit_code == 1 and wrong.output == "Error: style outline: option colour must be a string, got 5\n"
-    for option, message in (("width=\"wide\"", "style outline: option width must be a number, got 'wide'"),
-                            ("widht=2", "style outline has no option widht (did you mean width?); its options: colour, width")):
+    assert wrong.exit_code == 1 and wrong.output == "Error: draw style 'outline': option colour must be a string, got 5\n"
+    for option, message in (("width=\"wide\"", "draw style 'outline': option width must be a number, got 'wide'"),
+                            ("widht=2", "draw style 'outline' has no option 'widht' (did you mean 'width'?); its options are: colour, width")):
         wrong = _run("draw", "outline", "--data", str(iss_fixtures), "-o", option, "--out", str(tmp_path / "p.png"))
         assert wrong.exit_code == 1 and wrong.output == f"Error: {message}\n"
     drawable = " ".join(_run("draw", "--help").output.split()).partition("STYLE: ")[2].rstrip(".").split(", ")
@@ -137,7 +137,7 @@ def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
     result = _run("draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
                   "--out", str(tmp_path / "m.png"), "-o", "no_such_option=1")
     assert result.exit_code == 1
-    assert result.output.strip().startswith("Error: style stereographic has no option no_such_option")
+    assert result.output.strip().startswith("Error: draw style 'stereographic' has no option 'no_such_option'")
     assert len(result.output.strip().splitlines()) == 1
     result = _run("draw", "plot", "--data", str(iss_fixtures), "--id", "8492", "--time", "2011-09-18T11:55:00",
                   "--out", str(tmp_path / "m.png"))
@@ -151,11 +151,11 @@ def test_draw_reports_user_errors_on_one_line(iss_fixtures, tmp_path) -> None:
 @pytest.mark.parametrize(
     ("style", "option", "message"),
     [
-        ("stereographic", "line_delta=five", "style stereographic: option line_delta must be a number, got 'five'"),
-        ("keogram", "magnetic=no", "style keogram: option magnetic must be true or false, got 'no'"),
-        ("mlat-mlt-stereographic", "center=[62]", "style mlat-mlt-stereographic: option center must be a list of 2 numbers, got [62]"),
-        ("cities", "city_options=5", "style cities: option city_options must be a JSON object, e.g. {\"labels\": 5}, got 5"),
-        ("cities", "cities=false", "style cities has no option cities (did you mean coastlines?); its options: bottom_title, bounding_box,"),
+        ("stereographic", "line_delta=five", "draw style 'stereographic': option line_delta must be a number, got 'five'"),
+        ("keogram", "magnetic=no", "draw style 'keogram': option magnetic must be true or false, got 'no'"),
+        ("mlat-mlt-stereographic", "center=[62]", "draw style 'mlat-mlt-stereographic': option center must be a list of 2 numbers, got [62]"),
+        ("cities", "city_options=5", "draw style 'cities': option city_options must be a JSON object, e.g. {\"labels\": 5}, got 5"),
+        ("cities", "cities=false", "draw style 'cities' has no option 'cities' (did you mean 'coastlines'?); its options are: "),
     ],
 )
 def test_style_option_values_of_the_wrong_type_are_one_line_errors(iss_fixtures, tmp_path, style, option, message) -> None:
