@@ -3,7 +3,8 @@
 * ``"original"``: the original toolkit's rule, ``min(255, counts / median(counts > 1) * 64)``
   (the median over the pixels brighter than 1 count), or, when ``minimum``
   and/or ``maximum`` are given, IDL's ``bytscl`` between them (the missing
-  bound taken from the data).
+  bound taken from the data; when all pixels lie at or below the given minimum
+  they are 0, at or above the given maximum 255).
 * ``"percentile"``: a linear stretch between two percentiles of the defined
   pixels (default 1 and 99.5), robust to hot pixels and stars.
 
@@ -42,6 +43,8 @@ def scale_original(
     if minimum is not None or maximum is not None:
         low = float(minimum) if minimum is not None else float(defined.min()) if defined.size else 0.0
         high = float(maximum) if maximum is not None else float(defined.max()) if defined.size else 255.0
+        if not high > low:  # the bound from the data: every pixel is at or below the minimum given, or at or above the maximum
+            low, high = (low, low + 1.0) if maximum is None else (high - 1.0, high)
         result = bytscl(counts, low, high)
     else:
         bright = defined[defined > 1]

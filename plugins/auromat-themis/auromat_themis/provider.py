@@ -81,6 +81,41 @@ def _newest_readable(versions: list[Path], site: str | None) -> L1File:
     raise errors[0]
 
 
+def _brightness_choice(
+    brightness: str | None, min_brightness: float | None, max_brightness: float | None, percentiles: tuple[float, float] | None
+) -> tuple[str | None, dict[str, float]]:
+    """The brightness method and its options for :func:`~auromat_themis.brightness.scale_brightness`, checked.
+
+    Raises
+    ------
+    InputError
+        Naming the option that is invalid or does not fit the method.
+    """
+    if brightness is not None and brightness not in METHODS:
+        raise InputError(f"brightness must be None or one of {', '.join(METHODS)}, got {brightness!r}")
+    bounds = {key: number_option(name, value) for key, name, value in (
+        ("minimum", "min_brightness", min_brightness), ("maximum", "max_brightness", max_brightness)) if value is not None}
+    if len(bounds) == 2 and not bounds["minimum"] < bounds["maximum"]:
+        raise InputError(f"min_brightness must be below max_brightness, got min_brightness {min_brightness}, max_brightness {max_brightness}")
+    if bounds and brightness == "percentile":
+        raise InputError("min_brightness/max_brightness scale brightness='original'; brightness='percentile' takes percentiles")
+    if percentiles is not None and bounds:
+        raise InputError("percentiles scale brightness='percentile', min_brightness/max_brightness brightness='original': give one or the other")
+    if percentiles is not None and brightness == "original":
+        raise InputError("percentiles scale brightness='percentile'; brightness='original' takes min_brightness/max_brightness")
+    if bounds or brightness == "original":
+        return "original", bounds
+    if percentiles is None:
+        return brightness, {"low": 1.0, "high": 99.5} if brightness == "percentile" else {}
+    try:
+        low, high = (number_option("percentiles", value, 0.0, 100.0) for value in percentiles)
+    except (TypeError, ValueError):  # not a pair of numbers (InputError is a ValueError)
+        low = high = math.nan
+    if not low < high:
+        raise InputError(f"percentiles must be (low, high) with 0 <= low < high <= 100, got {percentiles!r}")
+    return "percentile", {"low": low, "high": high}
+
+
 def _identifier(prefix: str, time: datetime) -> str:
     return f"{prefix}.{time:%Y.%m.%d.%H.%M.%S}"
 
@@ -113,9 +148,13 @@ class ThemisProvider(Provider):
     brightness
         None: the image is uint16 counts above the dark offset (times the
         skymap's multiplier). ``"original"`` or ``"percentile"``: uint8 display
-        brightness (see :mod:`auromat_themis.brightness`), using
-        ``min_brightness``/``max_brightness`` or ``percentiles``; either bound
-        alone means ``"original"``, as in the original toolkit.
+        brightness (see :mod:`auromat_themis.brightness`).
+    min_brightness, max_brightness
+        Counts shown as 0 and 255 (``bytscl``) with ``brightness="original"``,
+        which either bound alone implies, as in the original toolkit.
+    percentiles
+        ``(low, high)`` shown as 0 and 255 with ``brightness="percentile"``,
+        which they imply; default (1, 99.5).
     group_window
         Seconds within which frames of different sites form one time step.
 
@@ -125,7 +164,7 @@ class ThemisProvider(Provider):
     Raises
     ------
     InputError
-        For a missing folder, a corrupt L1 file (given by name, or the only one)
+        For an invalid option (naming it), a missing folder, a corrupt L1 file (given by name, or the only one)
         or an L1 file of another site.
     CalibrationError
         When a site has no skymap valid for its frames (given by name, or the only ones).
@@ -143,29 +182,15 @@ class ThemisProvider(Provider):
         brightness: str | None = None,
         min_brightness: float | None = None,
         max_brightness: float | None = None,
-        percentiles: tuple[float, float] = (1.0, 99.5),
+        percentiles: tuple[float, float] | None = None,
         group_window: float = 1.5,
     ) -> None:
-        if brightness is not None and brightness not in METHODS:
-            raise InputError(f"brightness must be None or one of {', '.join(METHODS)}, got {brightness!r}")
-        bounds = {key: number_option(name, value) for key, name, value in (
-            ("minimum", "min_brightness", min_brightness), ("maximum", "max_brightness", max_brightness)) if value is not None}
-        if bounds and brightness == "percentile":
-            raise InputError("min_brightness/max_brightness scale brightness='original'; brightness='percentile' takes percentiles")
-        brightness = "original" if bounds and brightness is None else brightness
-        try:
-            low, high = (number_option("percentiles", value, 0.0, 100.0) for value in percentiles)
-        except (TypeError, ValueError):  # not a pair of numbers (InputError is a ValueError)
-            low = high = math.nan
-        if not low < high:
-            raise InputError(f"percentiles must be (low, high) with 0 <= low < high <= 100, got {percentiles!r}")
+        self.brightness, self._brightness_options = _brightness_choice(brightness, min_brightness, max_brightness, percentiles)
         self.sites = parse_sites(list(sites) if isinstance(sites, Iterable) and not isinstance(sites, str) else sites)
         self.altitude = number_option("altitude", altitude, 0.0)
         self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         self.min_elevation = None if min_elevation is None else number_option("min_elevation", min_elevation, -90.0, 90.0)
         self.allow_later_skymap = bool_option("allow_later_skymap", allow_later_skymap)
-        self.brightness = brightness
-        self._brightness_options: dict[str, float] = {"low": low, "high": high} if brightness == "percentile" else bounds
         self.group_window = number_option("group_window", group_window, 0.0)
         self._inputs, self.folder = self._resolve_inputs(l1_dir)
         self.skymap_dir = Path(path_option("skymap_dir", skymap_dir)) if skymap_dir is not None else self.folder

@@ -198,6 +198,10 @@ def test_bytscl_between_bounds() -> None:
     counts = np.array([0.0, 50.0, 100.0, 150.0, 400.0])
     assert scale_original(counts, minimum=50, maximum=150).tolist() == [0, 0, 127, 255, 255]
     assert scale_original(counts, maximum=100).tolist() == [0, 127, 255, 255, 255]  # minimum from the data
+    assert scale_original(counts, minimum=400).tolist() == [0, 0, 0, 0, 0]  # all at or below the minimum
+    assert scale_original(counts, minimum=500).tolist() == [0, 0, 0, 0, 0]
+    assert scale_original(counts, maximum=0).tolist() == [255, 255, 255, 255, 255]  # all at or above the maximum
+    assert scale_original(counts, np.array([False, True, True, True, False]), maximum=40).tolist() == [0, 255, 255, 255, 0]
 
 
 def test_mapping_time_is_the_exposure_start(sav_provider) -> None:

@@ -138,6 +138,17 @@ def test_a_site_without_files_is_named_with_the_sites_there(two_sites: Path, cap
         ({"min_brightness": "dark"}, "min_brightness must be a number, got 'dark'"),
         ({"max_brightness": 5000, "brightness": "percentile"},
          "min_brightness/max_brightness scale brightness='original'; brightness='percentile' takes percentiles"),
+        ({"min_brightness": 5000, "max_brightness": 1000},
+         "min_brightness must be below max_brightness, got min_brightness 5000, max_brightness 1000"),
+        ({"min_brightness": 1000, "max_brightness": 1000.0, "brightness": "original"},
+         "min_brightness must be below max_brightness, got min_brightness 1000, max_brightness 1000.0"),
+        ({"brightness": "original", "percentiles": (5, 95)},
+         "percentiles scale brightness='percentile'; brightness='original' takes min_brightness/max_brightness"),
+        ({"min_brightness": 100, "percentiles": (5, 95)},
+         "percentiles scale brightness='percentile', min_brightness/max_brightness brightness='original': give one or the other"),
+        ({"brightness": "percentile", "percentiles": (5, 120)},
+         r"percentiles must be \(low, high\) with 0 <= low < high <= 100, got \(5, 120\)"),
+        ({"brightness": "bright"}, "brightness must be None or one of original, percentile, got 'bright'"),
     ],
 )
 def test_invalid_options_name_the_option(l1_file: Path, option, message) -> None:
@@ -152,6 +163,32 @@ def test_a_brightness_bound_alone_scales_the_original_way(l1_file: Path) -> None
     expected = np.clip(np.floor((counts.image[..., 0][defined] - 1000.0) * (255.9999 / 4000.0)), 0, 255)
     assert bounded.image.dtype == np.uint8 and np.array_equal(bounded.image[..., 0][defined], expected)
     assert bounded.metadata["image_content"] == "display brightness (original)"
+
+
+def test_percentiles_alone_stretch_by_percentile(l1_file: Path) -> None:
+    from auromat_themis.brightness import scale_percentile
+
+    stretched = ThemisProvider(l1_file, allow_later_skymap=True, percentiles=(5, 95)).load(0)[0]
+    counts = ThemisProvider(l1_file, allow_later_skymap=True).load(0)[0]
+    expected = scale_percentile(counts.image[..., 0], counts.defined, 5, 95)
+    assert stretched.image.dtype == np.uint8 and np.array_equal(stretched.image[..., 0], expected)
+    assert stretched.metadata["image_content"] == "display brightness (percentile)"
+    default = ThemisProvider(l1_file, allow_later_skymap=True, brightness="percentile").load(0)[0]
+    assert np.array_equal(default.image[..., 0], scale_percentile(counts.image[..., 0], counts.defined, 1, 99.5))
+
+
+def test_convert_with_invalid_brightness_bounds_fails_once_before_any_frame(l1_file: Path, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from auromat_core.cli import build_cli
+
+    result = CliRunner().invoke(build_cli(), [
+        "convert", "--data", str(l1_file), "--format", "cdf", "--out", str(tmp_path / "out"), "--no-progress",
+        "-p", "allow_later_skymap=true", "-p", "min_brightness=5000", "-p", "max_brightness=1000",
+    ])
+    assert result.exit_code != 0
+    assert result.output.count("min_brightness must be below max_brightness") == 1 and "frame" not in result.output
+    assert not list(tmp_path.rglob("*.cdf"))
 
 
 def test_a_mapping_altitude_below_the_camera_is_refused(l1_file: Path) -> None:
