@@ -6,7 +6,10 @@ Remote and local paths are the same below the base URL and the output folder::
     thg/l2/asi/cal/thg_l2_asc_<site>_19700101_v01.cdf
 
 Files already present are skipped; interrupted downloads resume
-(:mod:`auromat_core.download`); hours the server does not have (HTTP 404)
+(:mod:`auromat_core.download`). Every file must start with the CDF magic
+number: an HTML page (a maintenance page, a captive portal) or other body is
+a failed file, not kept, and a file left by an earlier run that is not a CDF
+is downloaded again. Hours the server does not have (HTTP 404)
 leave a ``.404`` marker that is trusted for 30 days, so a re-run does not ask
 again. The base URL defaults to the Berkeley THEMIS archive and can be set
 with ``base_url`` or the environment variable ``AUROMAT_THEMIS_BASE_URL``.
@@ -23,7 +26,15 @@ from pathlib import Path, PurePosixPath
 import requests
 
 from auromat_core import InputError, as_utc
-from auromat_core.download import DEFAULT_MARKER_AGE, DownloadSummary, check_base_url, download_all, download_if_available, new_session
+from auromat_core.download import (
+    CDF,
+    DEFAULT_MARKER_AGE,
+    DownloadSummary,
+    check_base_url,
+    download_all,
+    download_if_available,
+    new_session,
+)
 
 from .stations import STATIONS, parse_sites
 
@@ -101,7 +112,7 @@ def download(
     Returns
     -------
     DownloadSummary
-        Failures (other than 404) are collected there, not raised.
+        Failures (other than 404; also a body that is not a CDF file) are collected there, not raised.
 
     Raises
     ------
@@ -120,10 +131,12 @@ def download(
 
     def fetch(target: Path) -> bool:
         url = f"{base}/{relative[target]}"
-        return download_if_available(url, target, session=session, max_marker_age=max_marker_age, progress=progress, **options) is not None
+        return download_if_available(
+            url, target, session=session, max_marker_age=max_marker_age, expect=CDF, progress=progress, **options
+        ) is not None
 
     try:
-        summary = download_all(list(relative), fetch, "THEMIS files", progress)
+        summary = download_all(list(relative), fetch, "THEMIS files", progress, expect=dict.fromkeys(relative, CDF))
     finally:
         if own_session:
             session.close()

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from auromat_core import DownloadError
 from auromat_core.cli import build_cli
 from auromat_core.download import missing_marker, part_path
-from tests.http_server import FixtureHandler, serving, unused_port
+from tests.http_server import MAINTENANCE_PAGE, FixtureHandler, serving, unused_port
 from tests.plugins.themis.synthetic import write_l2_skymap
 
 L1_RELATIVE = "thg/l1/asi/gako/2011/01/thg_l1_asf_gako_2011010617_v01.cdf"
@@ -30,6 +30,8 @@ class Archive:
         self.root = root
         self.requests: list[tuple[str, str | None]] = []
         self.fail_with: int | None = None
+        self.page_for: str | None = None
+        """Requests whose path contains this are answered with a maintenance page (HTTP 200, text/html)."""
 
     def handler(self) -> type[FixtureHandler]:
         archive = self
@@ -40,6 +42,8 @@ class Archive:
                 path = archive.root / self.path.lstrip("/").removeprefix("data/themis/")
                 if archive.fail_with:
                     return self.send_body(archive.fail_with, b"failure")
+                if archive.page_for and archive.page_for in self.path:
+                    return self.send_page()
                 if not self.path.startswith("/data/themis/") or not path.is_file():
                     return self.send_body(404, b"not found")
                 return self.send_content(path.read_bytes())
@@ -116,6 +120,43 @@ def test_partial_file_is_resumed(archive, tmp_path: Path, l1_file: Path) -> None
     assert summary.downloaded == [target]
     assert target.read_bytes() == l1_file.read_bytes()
     assert served.requests == [(f"/data/themis/{L1_RELATIVE}", "bytes=1000000-")]
+
+
+def test_a_maintenance_page_is_a_failed_file_and_asked_for_again(archive, tmp_path: Path, l1_file: Path) -> None:
+    base, served = archive
+    served.page_for = "/l1/"
+    out = tmp_path / "local"
+    args = ["download", "themis", "--start", "2011-01-06T17:00:00", "--end", "2011-01-06T17:10:00", "--site", "gako",
+            "--base-url", base, "--out", str(out), "--no-progress"]
+    result = CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+    assert result.exit_code == 1
+    assert f"THEMIS: 1 downloaded, 0 already present, 1 failed (in {out})" in result.output
+    assert result.output.splitlines()[-1] == (
+        "Error: 1 file(s) of the THEMIS download failed, e.g. thg_l1_asf_gako_2011010617_v01.cdf: "
+        f"{base}/{L1_RELATIVE}: expected a CDF file (starting CD F3 00 01 or CD F2 60 02 or 00 00 FF FF), "
+        "got text/html, 37 bytes, starting '<html><body>Maintenance</body></...'"
+    )
+    assert sorted(p.name for p in (out / L1_RELATIVE).parent.iterdir()) == []  # no file, no .part, no .404 marker
+
+    served.page_for = None
+    again = CliRunner().invoke(build_cli(), args, catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert "THEMIS: 1 downloaded, 1 already present, 0 failed" in again.output
+    assert (out / L1_RELATIVE).read_bytes() == l1_file.read_bytes()
+
+
+def test_pages_saved_by_an_earlier_run_are_downloaded_again(archive, tmp_path: Path, l1_file: Path, caplog) -> None:
+    base, served = archive
+    out = tmp_path / "local"
+    for relative in (L1_RELATIVE, L2_RELATIVE):
+        (out / relative).parent.mkdir(parents=True)
+        (out / relative).write_bytes(MAINTENANCE_PAGE)
+    summary = download(datetime(2011, 1, 6, 17), datetime(2011, 1, 6, 17), out, sites="gako", base_url=base, progress=False)
+    assert summary.downloaded == [out / L2_RELATIVE, out / L1_RELATIVE] and not summary.present
+    assert (out / L1_RELATIVE).read_bytes() == l1_file.read_bytes()
+    assert (out / L2_RELATIVE).read_bytes() == (served.root / L2_RELATIVE).read_bytes()
+    warned = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert [message.split(" is not a CDF file")[0] for message in warned] == [str(out / L2_RELATIVE), str(out / L1_RELATIVE)]
 
 
 def test_server_errors_are_collected_and_fail_the_command(archive, tmp_path: Path) -> None:
