@@ -12,7 +12,11 @@ which names every other file by URL. A sequence is cached in its own folder
     <key>.wcs       GET <images.<key>.wcs_uri>             (renamed from the server's name)
 
 Only missing files are requested; downloads retry, resume and are atomic
-(:func:`auromat_core.download.download_file`). Offline, nothing is requested and
+(:func:`auromat_core.download.download_file`). A downloaded file must look like
+what it is (a JSON object, gzip, FITS, a JPEG or TIFF-based RAW image, by
+extension, see :data:`CONTENT_CHECKS`): anything else, such as a maintenance page, is
+a failed file that is not kept, and a cached file that fails the check is
+downloaded again. Offline, nothing is requested and
 a missing file is a :class:`~auromat_core.NoDataError` naming it. Every value
 of a key ``date``, ``date_start`` or ``date_end`` in either JSON document is
 parsed as a naive UTC datetime (``%Y-%m-%dT%H:%M:%S.%f``; the fraction may be
@@ -37,7 +41,20 @@ import attrs
 import requests
 
 from auromat_core import InputError, NoDataError, as_utc
-from auromat_core.download import DownloadSummary, check_base_url, download_all, download_file, new_session, redact_url
+from auromat_core.download import (
+    FITS,
+    GZIP,
+    JPEG,
+    TIFF,
+    ContentCheck,
+    DownloadSummary,
+    check_base_url,
+    download_all,
+    download_file,
+    is_present,
+    new_session,
+    redact_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +68,27 @@ BAD_PIXELS_FILE = "bad_pixels.gz"
 WCS_EXTENSION = ".wcs"
 DISTORTION_MODELS = {"ptlens": 3, "poly3": 1, "poly5": 2}
 """Lens distortion models of ``distortion_correction`` and their number of parameters."""
+
+
+def _json_object(path: Path) -> str | None:
+    """The :data:`~auromat_core.download.ContentCheck` of ``api.json`` and ``metadata.json``."""
+    with open(path, "rb") as handle:
+        head = handle.read(64).lstrip()
+    return None if head.startswith(b"{") else "a JSON object"
+
+
+CONTENT_CHECKS: dict[str, ContentCheck] = {
+    ".json": _json_object,
+    ".gz": GZIP,
+    WCS_EXTENSION: FITS,
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".dng": TIFF,
+    ".nef": TIFF,
+    ".tif": TIFF,
+    ".tiff": TIFF,
+}
+"""What a downloaded file must look like, by its lower-case extension (other RAW formats are only refused as HTML pages)."""
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]*")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]+")
@@ -344,7 +382,8 @@ class IssArchive:
             self._fetch(uri, path, what)
             return True
 
-        download_all(list(sources), fetch, f"ISS {self.folder.name}", self.progress, summary)
+        checks = {path: CONTENT_CHECKS.get(path.suffix.lower()) for path in sources}
+        download_all(list(sources), fetch, f"ISS {self.folder.name}", self.progress, summary, expect=checks)
         log.info("ISS sequence %s: %s", self.folder, summary)
         return summary
 
@@ -366,7 +405,8 @@ class IssArchive:
         return state
 
     def _fetch(self, uri: str | None, path: Path, what: str) -> Path:
-        if path.exists():
+        expect = CONTENT_CHECKS.get(path.suffix.lower())
+        if is_present(path, expect):
             return path
         if self.offline:
             raise NoDataError(f"{path}: {what} is not in the cache and offline mode forbids downloading it")
@@ -376,7 +416,7 @@ class IssArchive:
         log.info("downloading %s -> %s", redact_url(url), path)
         if self._session is None:
             self._session = new_session()
-        download_file(url, path, session=self._session, progress=self.progress, **self._download_options)
+        download_file(url, path, session=self._session, progress=self.progress, expect=expect, **self._download_options)
         self.fetched.append(path)
         return path
 
@@ -483,6 +523,7 @@ __all__ = [
     "API_FILE",
     "BAD_PIXELS_FILE",
     "BASE_URL_ENV",
+    "CONTENT_CHECKS",
     "DATE_FORMAT",
     "DEFAULT_BASE_URL",
     "METADATA_FILE",

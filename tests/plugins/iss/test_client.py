@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from auromat_iss import DEFAULT_BASE_URL, IssArchive, load_json, sequence_folder
 
-from auromat_core import InputError, NoDataError
+from auromat_core import DownloadError, InputError, NoDataError
 from auromat_core.download import part_path
+from tests.http_server import MAINTENANCE_PAGE
 from tests.plugins.iss.archive import (
     KEYS,
     SOLUTION_IDS,
@@ -153,6 +154,46 @@ def test_failed_file_is_reported_and_others_fetched(server: ArchiveServer, base_
     assert [path.name for path, _ in summary.failed] == [f"{KEYS[1]}.dng"]
     assert "404" in summary.failed[0][1]
     assert (tmp_path / f"{KEYS[2]}.dng").exists() and (tmp_path / f"{KEYS[1]}.wcs").exists()
+
+
+def test_a_maintenance_page_instead_of_a_file_fails_and_is_asked_for_again(server: ArchiveServer, base_url: str, tmp_path: Path) -> None:
+    wcs = server.files[wcs_path(KEYS[1])]
+    server.files[wcs_path(KEYS[1])] = MAINTENANCE_PAGE  # no Content-Type: only the FITS check can tell
+    summary = open_archive(tmp_path, base_url).download()
+    assert [(path.name, reason) for path, reason in summary.failed] == [(
+        f"{KEYS[1]}.wcs",
+        f"{server.url}{wcs_path(KEYS[1])}: expected a FITS file (starting 53 49 4D 50 4C 45 20 20 3D), "
+        "got no Content-Type, 37 bytes, starting '<html><body>Maintenance</body></...'",
+    )]
+    assert not (tmp_path / f"{KEYS[1]}.wcs").exists() and not list(tmp_path.glob("*.part*"))
+    server.files[wcs_path(KEYS[1])] = wcs
+    server.requests.clear()
+    summary = open_archive(tmp_path, base_url).download()
+    assert server.paths == [wcs_path(KEYS[1])] and summary.failed == []
+    assert (tmp_path / f"{KEYS[1]}.wcs").read_bytes() == wcs
+
+
+def test_a_page_for_api_json_is_one_error(server: ArchiveServer, base_url: str, tmp_path: Path) -> None:
+    server.files[API] = MAINTENANCE_PAGE
+    with pytest.raises(DownloadError, match=rf"^{server.url}{API}: expected a JSON object, got no Content-Type, 37 bytes"):
+        open_archive(tmp_path, base_url)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cached_files_that_are_not_what_they_should_be_are_downloaded_again(
+    server: ArchiveServer, base_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    open_archive(tmp_path, base_url).download()
+    bad = [tmp_path / "api.json", tmp_path / "bad_pixels.gz", tmp_path / f"{KEYS[0]}.dng", tmp_path / f"{KEYS[2]}.wcs"]
+    for path in bad:
+        path.write_bytes(MAINTENANCE_PAGE)
+    server.requests.clear()
+    summary = open_archive(tmp_path, base_url).download()
+    assert server.paths == [API, BAD_PIXELS, raw_path(KEYS[0]), wcs_path(KEYS[2])]
+    assert (len(summary.downloaded), len(summary.present), summary.failed) == (4, 5, [])  # api.json was fetched on opening
+    assert (tmp_path / f"{KEYS[0]}.dng").read_bytes() == server.files[raw_path(KEYS[0])]
+    warned = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert [message.split(" is not ")[0] for message in warned] == [str(path) for path in bad]
 
 
 def test_a_base_url_with_a_query_is_refused_before_any_request(server: ArchiveServer, tmp_path: Path) -> None:
