@@ -96,7 +96,7 @@ FITS = leading_bytes("a FITS file", b"SIMPLE  =")
 """A FITS file (or header, such as an astrometry.net ``.wcs`` solution)."""
 GZIP = leading_bytes("a gzip file", b"\x1f\x8b")
 JPEG = leading_bytes("a JPEG image", b"\xff\xd8\xff")
-TIFF = leading_bytes("a TIFF-based file (TIFF, DNG, NEF)", b"II*\x00", b"MM\x00*")
+TIFF = leading_bytes("a TIFF, DNG or NEF file", b"II*\x00", b"MM\x00*")
 
 
 class RemoteFileNotFound(DownloadError):
