@@ -7,7 +7,10 @@ Frame numbers inside a sequence may be missing on the server (HTTP 404): they
 are recorded as gaps; the first and last frame must exist. ``meta.json``
 describes the complete sequence and is written only when every frame is
 present, so an interrupted run is simply repeated: finished files are kept and
-partial ones resumed (:func:`auromat_core.download.download_file`).
+partial ones resumed (:func:`auromat_core.download.download_file`). Every file
+must be a JPEG: anything else (a maintenance page, say) is a failed frame that
+is not kept, and a frame file left by an earlier run that is not a JPEG is
+downloaded again.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ import attrs
 import requests
 
 from auromat_core import InputError, atomic_output
-from auromat_core.download import RemoteFileNotFound, check_base_url, download_all, download_file, new_session, redact_url
+from auromat_core.download import (
+    JPEG,
+    RemoteFileNotFound,
+    check_base_url,
+    download_all,
+    download_file,
+    is_present,
+    new_session,
+    redact_url,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +147,8 @@ def download_photo_sequence(
     -------
     SequenceMetadata
         Also written to ``<folder>/meta.json``; an existing one for the same
-        sequence is returned without contacting the server.
+        sequence is returned without contacting the server while all its
+        frames are present JPEG files.
 
     Raises
     ------
@@ -171,7 +184,7 @@ def download_photo_sequence(
         frame = frames[path]
         url = photo_url(mission, roll, frame, base_url)
         try:
-            download_file(url, path, session=session, retries=retries, timeout=timeout, progress=False)
+            download_file(url, path, session=session, retries=retries, timeout=timeout, progress=False, expect=JPEG)
         except RemoteFileNotFound:
             if frame in ends:
                 raise InputError(
@@ -184,7 +197,7 @@ def download_photo_sequence(
 
     log.info("downloading frames %d to %d of %s-%s from %s", from_frame, to_frame, mission, roll, redact_url(base_url))
     try:
-        summary = download_all(list(frames), fetch, f"{mission}-{roll}", progress)
+        summary = download_all(list(frames), fetch, f"{mission}-{roll}", progress, expect=dict.fromkeys(frames, JPEG))
     finally:
         if own_session:
             session.close()
@@ -206,7 +219,7 @@ def _existing_metadata(folder: Path, mission: str, roll: str, from_frame: int, t
             f"{folder / METADATA_FILENAME} describes {metadata.mission}-{metadata.roll} "
             f"{metadata.from_frame}..{metadata.to_frame}, not {mission}-{roll} {from_frame}..{to_frame}: use another folder"
         )
-    if all((folder / name).is_file() for name in metadata.filenames):
+    if all(is_present(folder / name, JPEG) for name in metadata.filenames):
         return metadata
     return None
 

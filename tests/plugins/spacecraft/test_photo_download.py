@@ -23,7 +23,7 @@ from PIL import Image
 from auromat_core import DownloadError, InputError
 from auromat_core.cli import build_cli
 from auromat_core.download import part_path
-from tests.http_server import FixtureHandler, serving
+from tests.http_server import MAINTENANCE_PAGE, FixtureHandler, serving
 
 MISSION, ROLL = "ISS040", "E"
 FRAMES = range(64750, 64757)
@@ -49,6 +49,8 @@ class PhotoServer:
         self.files = {(MISSION, ROLL, frame): _jpeg(frame) for frame in FRAMES if frame not in GAPS}
         self.requests: list[tuple[str, str | None]] = []
         self.broken: set[int] = set()
+        self.pages: set[int] = set()
+        """Frames answered with a maintenance page (HTTP 200, text/html)."""
         self.url = ""
         server = self
 
@@ -58,6 +60,9 @@ class PhotoServer:
                 match = PATH.match(self.path)
                 if match and int(match["frame"]) in server.broken:
                     self.send_error(500)
+                    return
+                if match and int(match["frame"]) in server.pages:
+                    self.send_page()
                     return
                 body = server.files.get((match["mission"], match["roll"], int(match["frame"]))) if match else None
                 if body is None:
@@ -155,6 +160,36 @@ def test_server_errors_fail_without_metadata_and_keep_the_rest(server: PhotoServ
     metadata = download_photo_sequence(tmp_path, MISSION, FRAMES[0], FRAMES[-1], base_url=server.url, progress=False)
     assert (tmp_path / _name(64754)).read_bytes() == server.files[(MISSION, ROLL, 64754)]
     assert metadata.frame_gaps == (64752, 64753)
+
+
+def test_a_maintenance_page_is_a_failed_frame_and_asked_for_again(server: PhotoServer, tmp_path: Path) -> None:
+    server.pages = {64754}
+    url = photo_url(MISSION, ROLL, 64754, server.url)
+    with pytest.raises(DownloadError) as error:
+        download_photo_sequence(tmp_path, MISSION, FRAMES[0], FRAMES[-1], base_url=server.url, progress=False)
+    assert str(error.value) == (
+        f"1 file(s) of ISS040-E (frames 64750..64756) failed, e.g. ISS040-E-64754.jpg: {url}: expected a JPEG image "
+        "(starting FF D8 FF), got text/html, 37 bytes, starting '<html><body>Maintenance</body></...'"
+    )
+    assert not (tmp_path / _name(64754)).exists() and not part_path(tmp_path / _name(64754)).exists()
+    assert not (tmp_path / "meta.json").exists()
+    server.pages = set()
+    metadata = download_photo_sequence(tmp_path, MISSION, FRAMES[0], FRAMES[-1], base_url=server.url, progress=False)
+    assert (tmp_path / _name(64754)).read_bytes() == server.files[(MISSION, ROLL, 64754)]
+    assert metadata.frame_gaps == (64752, 64753)
+
+
+def test_a_frame_that_is_not_a_jpeg_is_downloaded_again(server: PhotoServer, tmp_path: Path, caplog) -> None:
+    first = download_photo_sequence(tmp_path, MISSION, FRAMES[0], FRAMES[-1], base_url=server.url, progress=False)
+    (tmp_path / _name(64755)).write_bytes(MAINTENANCE_PAGE)  # saved by an earlier version, meta.json written
+    server.requests.clear()
+    again = download_photo_sequence(tmp_path, MISSION, FRAMES[0], FRAMES[-1], base_url=server.url, progress=False)
+    assert again == first
+    asked = [f"/DatabaseImages/ESC/large/ISS040/ISS040-E-{frame}.JPG" for frame in (64752, 64753, 64755)]
+    assert server.photo_requests() == asked  # the sequence is incomplete again: its gaps are asked once more
+    assert (tmp_path / _name(64755)).read_bytes() == server.files[(MISSION, ROLL, 64755)]
+    warned = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warned) == 1 and warned[0].startswith(f"{tmp_path / _name(64755)} is not a JPEG image (starting FF D8 FF): found 37 bytes")
 
 
 @pytest.mark.parametrize(
