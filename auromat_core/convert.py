@@ -61,7 +61,7 @@ from .mapping import MappingCollection
 from .options import UTC_END, UTC_TIME, check_period, provider_options
 from .output_folder import is_complete, writing_into
 from .progress import progress_bar
-from .providers import frames_between
+from .providers import frames_between, load_checked
 from .registry import check_options, choose_provider, exporter_options_of, get_exporter, list_exporters, open_data
 
 log = logging.getLogger(__name__)
@@ -185,7 +185,7 @@ def convert_frame(job: ConvertJob, index: int, identifier: str, target: str) -> 
         raise AuromatError(
             f"the data in {job.data} changed during the conversion: frame {index} is {found or 'gone'}, not {identifier}; run again"
         )
-    item = provider.load(index)
+    item = load_checked(provider, index)
     export_options = dict(job.export_options)
     if isinstance(item, MappingCollection):
         members = [(m, str(Path(job.out_dir) / file_name(job.exporter, m.identifier, m.time, export_options))) for m in item]

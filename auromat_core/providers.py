@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import AuromatError, InputError, NoDataError
+from .errors import AuromatError, InputError, NoDataError, PluginError
 from .mapping import Mapping, MappingCollection
 from .options import number_option
 from .timeutil import as_utc, period_phrase
@@ -97,8 +97,9 @@ def open_usable(openers: Iterable[Callable[[], Opened]], strict: bool, skipped: 
 
     The first error is raised instead when ``strict`` (the inputs were named one
     by one) or when no input is usable: then there is nothing to go on with.
-    The messages of the skipped inputs are appended to ``skipped`` (a provider's
-    ``skipped_inputs``, which ``auromat convert`` counts in its summary).
+    The messages of the skipped inputs are appended to ``skipped``: a list the
+    provider keeps as its :attr:`Provider.skipped_inputs` (``self.skipped_inputs = []``
+    first), which ``auromat convert`` counts in its summary.
     """
     usable: list[Opened] = []
     errors: list[AuromatError] = []
@@ -113,6 +114,48 @@ def open_usable(openers: Iterable[Callable[[], Opened]], strict: bool, skipped: 
         log.warning("%s; skipped, the other files are used", error)
         skipped.append(str(error))
     return usable
+
+
+def index_problem(provider: Provider) -> str | None:
+    """What breaks the provider contract in the index of ``provider`` (its times and identifiers), or None.
+
+    Times must be naive UTC datetimes in order (equal neighbours allowed);
+    identifiers strings, one per time, each listed once.
+    """
+    times, identifiers = provider.times, provider.identifiers
+    if len(times) != len(identifiers):
+        return f"it lists {len(times)} time(s) but {len(identifiers)} identifier(s)"
+    for index, time in enumerate(times):
+        if not isinstance(time, datetime) or time.tzinfo is not None:
+            return f"times[{index}] is {time!r}; times must be naive UTC datetimes"
+    for index in range(1, len(times)):
+        if times[index] < times[index - 1]:
+            return f"its times are out of order: times[{index - 1}] {times[index - 1].isoformat()} is after times[{index}] {times[index].isoformat()}"
+    first: dict[str, int] = {}
+    for index, identifier in enumerate(identifiers):
+        if not isinstance(identifier, str):
+            return f"identifiers[{index}] is {identifier!r}; identifiers must be strings"
+        if identifier in first:
+            return f"identifier {identifier!r} is listed twice (at {first[identifier]} and {index}); identifiers must be unique"
+        first[identifier] = index
+    return None
+
+
+def load_checked(provider: Provider, index: int) -> MappingLike:
+    """``provider.load(index)``, checked to be a mapping or collection with the identifier listed at ``index``.
+
+    Raises
+    ------
+    PluginError
+        Naming the provider, when it returned something else.
+    """
+    item = provider.load(index)
+    if not isinstance(item, (Mapping, MappingCollection)):
+        raise PluginError(f"{provider!r}.load({index}) returned a {type(item).__name__}; a provider returns a Mapping or MappingCollection")
+    listed = provider.identifiers[index]
+    if item.identifier != listed:
+        raise PluginError(f"{provider!r}.load({index}) returned {item.identifier!r}, but its identifiers list {listed!r} there")
+    return item
 
 
 def frames_between(source: Provider, start: datetime | None = None, end: datetime | None = None) -> builtins.range:
@@ -133,6 +176,9 @@ class Provider(abc.ABC):
     max_time_offset: float = 3.0
     """Largest distance in seconds between a requested time and a delivered mapping."""
 
+    skipped_inputs: Sequence[str] = ()
+    """Inputs that could not be used, a message each (see :func:`open_usable`); ``auromat convert`` counts them."""
+
     @property
     @abc.abstractmethod
     def times(self) -> Sequence[datetime]:
@@ -145,7 +191,7 @@ class Provider(abc.ABC):
 
     @abc.abstractmethod
     def load(self, index: int) -> MappingLike:
-        """Build the mapping at position ``index`` of :attr:`times`."""
+        """Build the mapping (or collection) at position ``index`` of :attr:`times`, identified as ``identifiers[index]``."""
 
     def __repr__(self) -> str:
         """``ClassName('where')`` with the provider's ``path`` or ``folder`` attribute, else ``ClassName()``: errors name providers so."""
@@ -200,7 +246,7 @@ class Provider(abc.ABC):
         index = self.nearest_index(time)
         if index is None:
             raise NoDataError(self._nothing_near(as_utc(time)))
-        return self.load(index)
+        return load_checked(self, index)
 
     def _nothing_near(self, time: datetime) -> str:
         times = self.times
@@ -213,7 +259,7 @@ class Provider(abc.ABC):
 
     def get_by_id(self, identifier: str) -> MappingLike:
         """The mapping whose identifier is ``identifier`` or contains it as the only match."""
-        return self.load(identifier_index(self.identifiers, identifier, repr(self)))
+        return load_checked(self, identifier_index(self.identifiers, identifier, repr(self)))
 
     def indices_between(self, start: datetime | None = None, end: datetime | None = None) -> builtins.range:
         """Positions of the times in ``[start, end]`` (both inclusive; None = open).
@@ -233,7 +279,7 @@ class Provider(abc.ABC):
     def sequence(self, start: datetime | None = None, end: datetime | None = None) -> Iterator[MappingLike]:
         """Lazily yield the mappings between ``start`` and ``end`` (inclusive), one at a time."""
         for index in self.indices_between(start, end):
-            yield self.load(index)
+            yield load_checked(self, index)
 
 
 class ProviderWrapper(Provider):

@@ -9,9 +9,10 @@ import os
 from collections.abc import Mapping as MappingABC
 from typing import Any
 
-from .errors import AuromatError, InputError, NoDataError
+from .errors import AuromatError, InputError, NoDataError, PluginError
 from .options import type_mismatch
 from .plugins import Registration, get_plugins
+from .providers import index_problem
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,12 @@ def get_provider(name: str, *args: Any, **options: Any) -> Any:
         Listing the available providers and, for first-party names, the package to install.
     auromat_core.errors.InputError
         Naming the options the provider does not take (and the most similar one it does).
+    auromat_core.errors.PluginError
+        When the provider's times or identifiers break the provider contract (naming its plugin).
     """
-    factory = get_plugins().lookup("provider", name).obj
-    check_options("provider", name, factory, len(args), options)
-    return factory(*args, **options)
+    registration = get_plugins().lookup("provider", name)
+    check_options("provider", name, registration.obj, len(args), options)
+    return _checked(registration, registration.obj(*args, **options))
 
 
 def get_provider_factory(name: str) -> Any:
@@ -152,9 +155,19 @@ def open_data(path: str | os.PathLike, provider: str | None = None, **options: A
     registration = choose_provider(path, provider)
     check_options("provider", registration.name, registration.obj, 1, options)
     try:
-        return registration.obj(path, **options)
+        provider = registration.obj(path, **options)
     except TypeError as error:
         raise InputError(f"provider {registration.name!r} cannot open {path} with options {options}: {error}") from None
+    return _checked(registration, provider)
+
+
+def _checked(registration: Registration, provider: Any) -> Any:
+    """``provider`` once its index (times, identifiers) keeps the provider contract (see :func:`providers.index_problem`)."""
+    if hasattr(provider, "times") and hasattr(provider, "identifiers"):
+        problem = index_problem(provider)
+        if problem is not None:
+            raise PluginError(f"provider {registration.name!r} (plugin {registration.plugin!r}) breaks the provider contract: {problem}")
+    return provider
 
 
 def keyword_options(function: Any, positional: int) -> dict[str, Any] | None:

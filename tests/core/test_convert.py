@@ -178,7 +178,7 @@ def test_a_frame_that_changed_after_planning_fails_clearly(plugins, sequence, tm
 
 
 class _Twins(Provider):
-    """Two frames, one second apart, with the same identifier."""
+    """Two frames, one second apart, whose identifiers differ only in characters a file name cannot hold."""
 
     def __init__(self, path):
         self.path = path
@@ -189,7 +189,7 @@ class _Twins(Provider):
 
     @property
     def identifiers(self):
-        return ["twin", "twin"]
+        return ["twin:1", "twin/1"]
 
     def load(self, index):
         raise AssertionError("nothing is loaded when the file names clash")

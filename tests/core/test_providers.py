@@ -7,24 +7,27 @@ import inspect
 import re
 import weakref
 from collections.abc import Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
+import auromat_core
 from auromat_core import (
     InputError,
     Mapping,
     MappingCollection,
     MaskByElevation,
     NoDataError,
+    PluginError,
     Provider,
     Resampled,
     frames_between,
 )
 from auromat_core.resample import is_plate_carree
 from auromat_core.testing import ProviderContract
+from tests.conftest import register_providers
 
 T0 = datetime(2025, 3, 1, 12, 0, 0)
 
@@ -74,7 +77,7 @@ class SyntheticProvider(Provider):
         self.alive.add(mapping)
         if self.collection:
             low = mapping.masked(mapping.elevation < 10.0).replace(identifier="low." + self._identifiers[index])
-            return MappingCollection([mapping, low], "NET." + self._identifiers[index])
+            return MappingCollection([mapping, low], self._identifiers[index])
         return mapping
 
     def __repr__(self) -> str:
@@ -245,7 +248,7 @@ def test_mask_by_elevation_wrapper_on_collections_drops_empty_members():
     wrapper = MaskByElevation(minutes_provider(collection=True), 30.0)
     collection = wrapper.get(T0)
     assert isinstance(collection, MappingCollection)
-    assert collection.identifier == "NET.ISS030-E-100"
+    assert collection.identifier == "ISS030-E-100"
     assert [m.identifier for m in collection] == ["ISS030-E-100"]
 
 
@@ -267,7 +270,7 @@ def test_resampled_wrapper_on_collections():
     wrapper = Resampled(minutes_provider(collection=True), px_per_deg=8)
     collection = wrapper.get(T0)
     assert isinstance(collection, MappingCollection)
-    assert collection.identifier == "NET.ISS030-E-100"
+    assert collection.identifier == "ISS030-E-100"
     assert [m.identifier for m in collection] == ["ISS030-E-100", "low.ISS030-E-100"]
     for member in collection:
         member.check_invariants()
@@ -286,3 +289,60 @@ def test_wrappers_ask_the_wrapped_provider_own_get():
     assert not Provider.contains(base, far)
     assert MaskByElevation(base, 30.0).get(far).identifier == "ISS030-E-100"
     assert Resampled(base, px_per_deg=2).get(far).is_plate_carree
+
+
+class _Listed(SyntheticProvider):
+    """A synthetic provider over the given index whose ``load`` may return something else."""
+
+    def __init__(self, path, times=(T0, T0 + timedelta(minutes=1)), identifiers=("a", "b"), loaded=None) -> None:
+        super().__init__(times, identifiers)
+        self.path, self.loaded = path, loaded
+
+    def load(self, index):
+        return super().load(index) if self.loaded is None else self.loaded(super().load(index))
+
+
+AWARE = T0.replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("times", "identifiers", "problem"),
+    [
+        ((T0 + timedelta(minutes=1), T0), ("a", "b"), "its times are out of order: times[0] 2025-03-01T12:01:00 is after times[1] 2025-03-01T12:00:00"),
+        ((AWARE,), ("a",), f"times[0] is {AWARE!r}; times must be naive UTC datetimes"),
+        (("2025-03-01",), ("a",), "times[0] is '2025-03-01'; times must be naive UTC datetimes"),
+        ((T0, T0), ("a",), "it lists 2 time(s) but 1 identifier(s)"),
+        ((T0, T0, T0), ("a", "b", "a"), "identifier 'a' is listed twice (at 0 and 2); identifiers must be unique"),
+        ((T0,), (5,), "identifiers[0] is 5; identifiers must be strings"),
+    ],
+)
+def test_an_index_breaking_the_contract_is_refused_naming_the_plugin(auromat_plugins, tmp_path, times, identifiers, problem):
+    register_providers(auromat_plugins, "listing-plugin", ("listed", _Listed, "an index as given"))
+    expected = f"provider 'listed' (plugin 'listing-plugin') breaks the provider contract: {problem}"
+    with pytest.raises(PluginError) as raised:
+        auromat_core.get_provider("listed", tmp_path, times=times, identifiers=identifiers)
+    assert str(raised.value) == expected
+    with pytest.raises(PluginError) as raised:
+        auromat_core.open_data(tmp_path, "listed", times=times, identifiers=identifiers)
+    assert str(raised.value) == expected
+
+
+def test_equal_neighbouring_times_keep_the_contract(auromat_plugins, tmp_path):
+    register_providers(auromat_plugins, "listing-plugin", ("listed", _Listed, "an index as given"))
+    assert len(auromat_core.get_provider("listed", tmp_path, times=(T0, T0), identifiers=("a", "b"))) == 2
+
+
+@pytest.mark.parametrize(
+    ("loaded", "problem"),
+    [
+        (lambda mapping: {"lat": mapping.lat}, "returned a dict; a provider returns a Mapping or MappingCollection"),
+        (lambda mapping: mapping.replace(identifier="other"), "returned 'other', but its identifiers list 'a' there"),
+        (lambda mapping: MappingCollection([mapping], "NET"), "returned 'NET', but its identifiers list 'a' there"),
+    ],
+)
+def test_a_load_breaking_the_contract_is_a_plugin_error(tmp_path, loaded, problem):
+    provider = _Listed(tmp_path, loaded=loaded)
+    message = re.escape(f"{provider!r}.load(0) {problem}")
+    for fetch in (lambda: provider.get(T0), lambda: provider.get_by_id("a"), lambda: next(provider.sequence())):
+        with pytest.raises(PluginError, match=f"^{message}$"):
+            fetch()
