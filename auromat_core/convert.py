@@ -210,9 +210,34 @@ def _write_members(job: ConvertJob, members: list[tuple[Any, str]], export_optio
             continue
         if job.resample_options is not None:
             mapping = mapping.resample(**dict(job.resample_options))
-        job.exporter.write(mapping, path, **export_options)
+        _write_or_remove(job.exporter, mapping, Path(path), export_options)
         written.append(path)
     return written
+
+
+def _write_or_remove(exporter: Any, mapping: Any, path: Path, export_options: dict[str, Any]) -> None:
+    """``exporter.write(mapping, path)``; a failed write leaves no file at ``path`` that it changed.
+
+    Exporters write through :func:`auromat_core.atomic_output`; this guards
+    against one that does not, whose partial file a re-run would skip as done.
+    """
+    before = _file_state(path)
+    try:
+        exporter.write(mapping, str(path), **export_options)
+    except BaseException:
+        if before != _file_state(path):
+            with contextlib.suppress(OSError):
+                path.unlink()
+        raise
+
+
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    """Inode, size and modification time of ``path``, None when there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 class _Inline:

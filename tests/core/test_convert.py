@@ -575,6 +575,41 @@ def test_cli_converts_with_an_exporter_that_takes_no_standard_option(npz_plugins
     assert not (tmp_path / "refused").exists()
 
 
+class _CarelessExporter:
+    """A third party's exporter that writes straight into ``path`` and fails halfway through its first file."""
+
+    extension = ".txt"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def write(self, mapping, path):
+        self.calls += 1
+        with open(path, "w") as file:
+            file.write(mapping.identifier)
+            if self.calls == 1:
+                raise OSError(errno.EIO, "the disk failed halfway")
+        return Path(path)
+
+
+def test_a_failed_write_leaves_no_partial_file_and_the_rerun_converts_it(plugins, sequence, tmp_path):
+    exporter = _CarelessExporter()
+
+    class CarelessPlugin:
+        @hookimpl
+        def register_exporters(self, register):
+            register("careless", exporter, "writes without atomic_output")
+
+    plugins.register(CarelessPlugin(), name="careless-plugin")
+    period = {"start": datetime(2011, 9, 18, 11, 55, 25), "out": tmp_path, "workers": 0, "progress": False}
+    first = convert(sequence, "careless", **period)
+    assert [identifier for identifier, _ in first.failures] == ["ISS029-E-8502"] and not first.written
+    assert sorted(path.name for path in tmp_path.iterdir() if not path.name.startswith(".")) == []
+    again = convert(sequence, "careless", **period)
+    assert [path.name for path in again.written] == ["ISS029-E-8502.txt"] and again.skipped == 0
+    assert (tmp_path / "ISS029-E-8502.txt").read_text() == "ISS029-E-8502"
+
+
 def test_misspelled_export_option_is_named_before_any_frame(npz_plugins, sequence, tmp_path):
     with pytest.raises(InputError, match=r"^exporter 'npz' has no option 'compresed' \(did you mean 'compressed'\?\); its options are: compressed$"):
         convert(sequence, "npz", out=tmp_path / "out", workers=0, progress=False, export_options={"compresed": False})
