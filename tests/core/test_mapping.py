@@ -287,7 +287,7 @@ def test_collection_time_given_explicitly_is_kept():
     assert MappingCollection([late], "NET", time=TIME).time == TIME
     assert MappingCollection([], "NET", time=datetime(2025, 3, 1, 13, tzinfo=timezone(timedelta(hours=1)))).time == TIME
     with pytest.raises(InputError, match="collection NET is empty, so it has no time"):
-        MappingCollection([], "NET").time
+        _ = MappingCollection([], "NET").time
 
 
 def test_bounding_box_covers_every_separate_region():

@@ -131,8 +131,13 @@ class ThemisProvider(Provider):
         ``auromat download themis`` writes), or one such file, or a list of files.
         Of several versions of a site-hour the highest is used.
     skymap_dir
-        Folder searched recursively for UCalgary skymaps (``*skymap*.sav``) and
-        THEMIS L2 skymaps (``thg_l2_asc_*.cdf``); default: ``l1_dir``.
+        Folder searched recursively for UCalgary skymaps
+        (``themis_skymap_<site>_<YYYYMMDD>-…_vNN.sav``) and THEMIS L2 skymaps
+        (``thg_l2_asc_<site>_<YYYYMMDD>_vNN.cdf``), or one skymap file. Default:
+        the L1 folder, and, when that lies in a THEMIS tree
+        (``<root>/thg/l1/…``), also ``<root>/thg/l2/asi/cal``. A skymap in a
+        folder that cannot be read is skipped with a warning (and listed in
+        :attr:`skipped_inputs`).
     altitude
         Mapping altitude, km. 90, 110 and 150 use the calibrated corner grids,
         others reproject the pixel rays (see :mod:`auromat_themis.geometry`).
@@ -193,9 +198,10 @@ class ThemisProvider(Provider):
         self.allow_later_skymap = bool_option("allow_later_skymap", allow_later_skymap)
         self.group_window = number_option("group_window", group_window, 0.0)
         self._inputs, self.folder = self._resolve_inputs(l1_dir)
+        self._skymap_given = skymap_dir is not None
         self.skymap_dir = Path(path_option("skymap_dir", skymap_dir)) if skymap_dir is not None else self.folder
-        if not self.skymap_dir.is_dir():
-            raise InputError(f"skymap folder {self.skymap_dir} does not exist")
+        if not self.skymap_dir.exists():
+            raise InputError(f"skymap_dir {self.skymap_dir} does not exist (give a folder of skymaps or one skymap file)")
         self._index()
 
     # -- indexing ---------------------------------------------------------------------------
@@ -261,7 +267,8 @@ class ThemisProvider(Provider):
         missing = sorted(set(self.sites or ()) - set(site_codes))
         if self._files and missing:
             log.warning("no THEMIS L1 frames of sites %s in %s; using those of %s", ", ".join(missing), self.folder, ", ".join(site_codes))
-        self._catalog = SkymapCatalog.scan(self.skymap_dir, site_codes)
+        self._catalog = SkymapCatalog.scan(self._skymap_sources(), site_codes)
+        self.skipped_inputs.extend(self._catalog.skipped)
         # fail early; a gap between skymaps inside an hour fails when loading
         self._files = open_usable([functools.partial(self._calibrated, file) for file in self._files], self._inputs is not None, self.skipped_inputs)
         site_codes = sorted({file.site for file in self._files})
@@ -270,6 +277,20 @@ class ThemisProvider(Provider):
         self._open: OrderedDict[int, L1File] = OrderedDict()
         self._geometries: dict[tuple[Path, int], PixelGeometry] = {}
         self._cameras: OrderedDict[tuple[int, tuple[float, ...]], np.ndarray] = OrderedDict()
+
+    def _skymap_sources(self) -> list[Path]:
+        """``skymap_dir``; by default also the calibration folder of the THEMIS tree the L1 folder lies in.
+
+        ``auromat download themis`` puts skymaps in ``<root>/thg/l2/asi/cal`` and
+        L1 files in ``<root>/thg/l1/asi/<site>/…``: for an L1 folder (or file)
+        at or below ``<root>/thg/l1``, ``<root>/thg/l2/asi/cal`` is searched too.
+        """
+        if self._skymap_given:
+            return [self.skymap_dir]
+        parts = self.folder.absolute().parts
+        roots = [Path(*parts[:i]) for i in range(len(parts) - 1) if parts[i : i + 2] == ("thg", "l1")]
+        calibrations = roots[-1] / "thg" / "l2" / "asi" / "cal" if roots else None
+        return [self.skymap_dir, calibrations] if calibrations is not None and calibrations.is_dir() else [self.skymap_dir]
 
     def _calibrated(self, file: L1File) -> L1File:
         """``file``, once a skymap is known for its first and last frame (else a :class:`CalibrationError`).

@@ -19,7 +19,8 @@ Both sources are read into one :class:`Skymap` in skymap orientation (see
   ``thg_asf_<site>_offset`` (dark counts), ``thg_asc_<site>_{glat,glon,alti}``
   (station), global attribute ``Generation_date``.
 
-:class:`SkymapCatalog` picks the skymap valid at a frame time.
+:class:`SkymapCatalog` finds the skymaps in folders (only files named in these patterns;
+unreadable ones are skipped with a warning) or files, and picks the one valid at a frame time.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ from .orientation import l2_array_to_skymap
 
 log = logging.getLogger(__name__)
 
-SAV_GLOB = "*skymap*.sav"
+SAV_GLOB = "themis_skymap_*.sav"
 L2_GLOB = "thg_l2_asc_*.cdf"
 SAV_NAME = re.compile(r"themis_skymap_(?P<site>[a-z0-9]{4})_(?P<start>\d{8,14})-(?P<stop>\d{8,14}|\+)_v\w+\.sav")
 L2_NAME = re.compile(r"thg_l2_asc_(?P<site>[a-z0-9]{4})_(?P<date>\d{8})_v(?P<version>\d{2})\.cdf")
+SAV_PATTERN = "themis_skymap_<site>_<YYYYMMDD>-<YYYYMMDD|+>_v<NN>.sav"
+L2_PATTERN = "thg_l2_asc_<site>_<YYYYMMDD>_v<NN>.cdf"
 DEFAULT_OFFSET = 2500
 """Dark offset (counts) of THEMIS imagers, used when a skymap has none."""
 
@@ -124,15 +127,20 @@ def _frozen(array: Any) -> np.ndarray:
     return result
 
 
-def _parse_time(text: str, path: Path, field: str) -> datetime:
-    digits = re.sub(r"\D", "", text)
+def _named_time(digits: str) -> datetime | None:
+    """``YYYYMMDD[HH[MM[SS]]]`` as a time, or None."""
     fmt = _TIME_FORMATS.get(len(digits))
-    if fmt is not None:
-        try:
-            return datetime.strptime(digits, fmt)
-        except ValueError:
-            pass
-    raise CalibrationError(f"{path}: {field} is {text!r}, expected a time like YYYYMMDDHH")
+    try:
+        return datetime.strptime(digits, fmt) if fmt else None
+    except ValueError:
+        return None
+
+
+def _parse_time(text: str, path: Path, field: str) -> datetime:
+    time = _named_time(re.sub(r"\D", "", text))
+    if time is None:
+        raise CalibrationError(f"{path}: {field} is {text!r}, expected a time like YYYYMMDDHH")
+    return time
 
 
 def _text(value: Any) -> str:
@@ -231,9 +239,11 @@ def _l2_site(cdf: pycdf.CDF, path: Path) -> str:
     sites = sorted({m[1] for key in cdf for m in [re.fullmatch(r"thg_asf_([a-z0-9]{4})_elev", key)] if m})
     if not sites:
         raise CalibrationError(f"{path}: no thg_asf_<site>_elev variable: not a THEMIS L2 skymap")
-    if match and match["site"] not in sites:
-        raise CalibrationError(f"{path}: file name says site {match['site']} but it holds site {', '.join(sites)}")
-    return match["site"] if match else sites[0]
+    if match and match["site"] in sites:
+        return match["site"]
+    if len(sites) > 1:
+        raise CalibrationError(f"{path}: skymaps of several sites ({', '.join(sites)}), none of them the one its file name says")
+    return sites[0]  # a file name that says another site is warned about when scanning
 
 
 def _variable(cdf: pycdf.CDF, name: str, path: Path) -> pycdf.Var:
@@ -354,19 +364,54 @@ def _check_named_site(path: Path, match: re.Match[str] | None, infos: list[Skyma
                     path, match["site"], ", ".join(held), f"used for {', '.join(used)}" if used else "not used")
 
 
+def _check_named_start(path: Path, match: re.Match[str] | None, infos: list[SkymapInfo]) -> None:
+    """Warn when a UCalgary skymap's file name gives another start of validity than its content (which is used)."""
+    if match is None or match.re is not SAV_NAME or _named_time(match["start"]) is None:
+        return
+    named = match["start"]
+    for info in infos:
+        if info.valid_from.strftime(_TIME_FORMATS[len(named)]) != named:
+            log.warning("%s: the file name says valid from %s but the file says from %s; the file's is used",
+                        path, named, info.valid_from.isoformat())
+
+
+def _named_files(folder: Path) -> list[tuple[Path, re.Match[str]]]:
+    """The skymap files below ``folder`` (recursively) with their name matches; near misses are warned about."""
+    named = []
+    for glob, name, pattern in ((SAV_GLOB, SAV_NAME, SAV_PATTERN), (L2_GLOB, L2_NAME, L2_PATTERN)):
+        for path in sorted(folder.rglob(glob)):
+            match = name.fullmatch(path.name)
+            if match is None or (name is SAV_NAME and _named_time(match["start"]) is None):
+                log.warning("%s: not used as a skymap: the name does not match %s", path, pattern)
+            else:
+                named.append((path, match))
+    return named
+
+
+def _read_infos(path: Path) -> list[SkymapInfo]:
+    """The calibrations in a skymap file, by its suffix: ``.sav`` UCalgary, otherwise THEMIS L2."""
+    return [read_ucalgary_info(path)] if path.suffix.lower() == ".sav" else read_l2_infos(path)
+
+
 class SkymapCatalog:
-    """The skymaps found in a folder, by site, and the choice of one for a frame time.
+    """The skymaps found in folders or files, by site, and the choice of one for a frame time.
 
     Parameters
     ----------
     infos
         The available skymaps.
     searched
-        Where they were looked for (for error messages).
+        Where they were looked for (for error messages; folders are also
+        searched for the ``.404`` markers of skymaps the download server lacked).
+    skipped
+        ``(site its file name says, why)`` of each skymap file that could not be used.
     """
 
-    def __init__(self, infos: Iterable[SkymapInfo], searched: str) -> None:
-        self.searched = searched
+    def __init__(
+        self, infos: Iterable[SkymapInfo], searched: str | Path | Iterable[str | Path], skipped: Iterable[tuple[str, str]] = ()
+    ) -> None:
+        self.searched = [Path(searched)] if isinstance(searched, (str, Path)) else [Path(p) for p in searched]
+        self._skipped = list(skipped)
         self._by_site: dict[str, list[SkymapInfo]] = {}
         for info in infos:
             self._by_site.setdefault(info.site, []).append(info)
@@ -375,33 +420,50 @@ class SkymapCatalog:
             site_infos.sort(key=lambda i: (i.valid_from, i.kind == "ucalgary"), reverse=True)
         self._loaded: dict[tuple[Path, int], Skymap] = {}
 
-    @classmethod
-    def scan(cls, folder: str | Path, sites: Iterable[str] | None = None) -> SkymapCatalog:
-        """Find ``*skymap*.sav`` and ``thg_l2_asc_*.cdf`` files below ``folder`` (recursively).
+    @property
+    def skipped(self) -> list[str]:
+        """Why each skymap file that could not be used was left out (each message names the file)."""
+        return [why for _, why in self._skipped]
 
-        With ``sites``, only files whose names name one of them are read (the
-        names are trusted for that; a file holding another site is then not used).
+    @classmethod
+    def scan(cls, sources: str | Path | Iterable[str | Path], sites: Iterable[str] | None = None) -> SkymapCatalog:
+        """Find the skymaps in ``sources``: folders searched recursively, or skymap files.
+
+        In a folder only files named like UCalgary skymaps (``themis_skymap_<site>_<YYYYMMDD>-…_vNN.sav``)
+        or L2 skymaps (``thg_l2_asc_<site>_<YYYYMMDD>_vNN.cdf``) are read; one that
+        cannot be read is skipped with a warning (see :attr:`skipped`). With
+        ``sites``, only those sites are kept; UCalgary files named for other
+        sites are not read (their names are trusted for that).
+
+        Raises
+        ------
+        CalibrationError
+            For a skymap file given as a source that cannot be read (naming it).
         """
-        folder = Path(folder)
+        sources = [Path(sources)] if isinstance(sources, (str, Path)) else [Path(p) for p in sources]
         wanted = set(sites) if sites is not None else None
         infos: list[SkymapInfo] = []
-        for path in sorted(folder.rglob(SAV_GLOB)):
-            match = SAV_NAME.fullmatch(path.name)
-            if wanted is not None and match and match["site"] not in wanted:
-                continue
-            info = read_ucalgary_info(path)
-            _check_named_site(path, match, [info], wanted)
-            if wanted is None or info.site in wanted:
-                infos.append(info)
-        for path in sorted(folder.rglob(L2_GLOB)):
-            match = L2_NAME.fullmatch(path.name)
-            if wanted is not None and match and match["site"] not in wanted:
-                continue
-            records = read_l2_infos(path)
-            _check_named_site(path, match, records, wanted)
-            infos.extend(info for info in records if wanted is None or info.site in wanted)
-        log.debug("found %d skymaps in %s", len(infos), folder)
-        return cls(infos, str(folder))
+        skipped: list[tuple[str, str]] = []
+        for source in sources:
+            if source.is_file():
+                named = [(source, SAV_NAME.fullmatch(source.name) or L2_NAME.fullmatch(source.name))]
+            else:
+                named = [(path, match) for path, match in _named_files(source)
+                         if wanted is None or match.re is L2_NAME or match["site"] in wanted]
+            for path, match in named:
+                try:
+                    found = _read_infos(path)
+                except CalibrationError as error:
+                    if path == source:
+                        raise
+                    log.warning("%s; skipped", error)
+                    skipped.append((match["site"], str(error)))
+                    continue
+                _check_named_site(path, match, found, wanted)
+                _check_named_start(path, match, found)
+                infos.extend(info for info in found if wanted is None or info.site in wanted)
+        log.debug("found %d skymaps in %s", len(infos), ", ".join(map(str, sources)))
+        return cls(infos, sources, skipped)
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -428,13 +490,15 @@ class SkymapCatalog:
             if info.is_valid_at(time):
                 return info
         for_what = f" for {Path(needed_by).name}" if needed_by else ""
+        unusable = [why for named, why in self._skipped if named == site]
+        skipped = f"; skipped as unusable: {'; '.join(unusable)}" if unusable else ""
         if not candidates:
-            folder = Path(self.searched)
-            missing = next(folder.rglob(f"thg_l2_asc_{site}_*.cdf{MARKER_SUFFIX}"), None) if folder.is_dir() else None
+            markers = (next(folder.rglob(f"thg_l2_asc_{site}_*.cdf{MARKER_SUFFIX}"), None) for folder in self.searched if folder.is_dir())
+            missing = next((marker for marker in markers if marker is not None), None)
             server = f"; the download server had no L2 skymap ({missing.name})" if missing else ""
             raise CalibrationError(
-                f"no skymap of THEMIS site {site}{for_what} in {self.searched}"
-                f" (looked for themis_skymap_{site}_*.sav and thg_l2_asc_{site}_*.cdf){server};"
+                f"no skymap of THEMIS site {site}{for_what} in {' or '.join(map(str, self.searched))}"
+                f" (looked for themis_skymap_{site}_*.sav and thg_l2_asc_{site}_*.cdf){skipped}{server};"
                 " give a folder holding one with skymap_dir (-p skymap_dir=DIR on the command line)"
             )
         later = [info for info in candidates if info.valid_from > time]
@@ -451,7 +515,7 @@ class SkymapCatalog:
             return chosen
         hint = "; to use a later one, pass allow_later_skymap=True (on the command line: -p allow_later_skymap=true)" if later else ""
         available = "; ".join(info.describe() for info in sorted(candidates, key=lambda i: i.valid_from))
-        raise CalibrationError(f"no skymap of THEMIS site {site} valid at {time.isoformat()}{for_what}: {available}{hint}")
+        raise CalibrationError(f"no skymap of THEMIS site {site} valid at {time.isoformat()}{for_what}: {available}{skipped}{hint}")
 
     def load(self, info: SkymapInfo) -> Skymap:
         """The arrays of ``info`` (read once, then cached)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from auromat_themis import (
 )
 from auromat_themis import skymap as skymap_module
 
+import auromat_core
 from auromat_core import CalibrationError
 from tests.plugins.themis.synthetic import write_l2_skymap
 
@@ -167,3 +169,115 @@ def test_corrupt_skymaps_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(CalibrationError) as info:
         read_l2_infos(bad_cdf)
     assert str(bad_cdf) in str(info.value) and "not a readable CDF" in str(info.value)
+
+
+def _warnings(caplog) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+
+
+def _l1_with(folder: Path, l1_file: Path) -> Path:
+    os.symlink(l1_file, folder / l1_file.name)
+    return folder
+
+
+def test_unrelated_and_broken_skymap_files_do_not_stop_the_run(tmp_path: Path, l1_file: Path, sav_file: Path, caplog) -> None:
+    _l1_with(tmp_path, l1_file)
+    write_l2_skymap(tmp_path / "thg_l2_asc_gako_19700101_v01.cdf", sav_file, valid_from=[datetime(2007, 2, 2)])
+    (tmp_path / "my_skymap_notes.sav").write_bytes(bytes(range(256)) * 4)  # not named like a skymap: not read
+    broken = tmp_path / "sub" / "themis_skymap_gako_20120101-+_v01.sav"
+    broken.parent.mkdir()
+    broken.write_bytes(bytes(range(256)) * 4)
+    provider = ThemisProvider(tmp_path)
+    mapping = provider.load(0)[0]
+    assert mapping.metadata["skymap_file"] == "thg_l2_asc_gako_19700101_v01.cdf"
+    assert mapping.metadata["skymap_valid_from"] == "2007-02-02T00:00:00"
+    (warning,) = _warnings(caplog)
+    assert warning.startswith(f"{broken}: not a readable IDL save file (") and warning.endswith("); skipped")
+    assert provider.skipped_inputs == [warning.removesuffix("; skipped")]
+
+
+def test_without_a_usable_skymap_the_error_names_the_skipped_ones(tmp_path: Path, l1_file: Path, sav_file: Path) -> None:
+    _l1_with(tmp_path, l1_file)
+    broken = tmp_path / "themis_skymap_gako_20100101-+_v01.sav"
+    broken.write_bytes(b"SR\0\4" + b"\0" * 64)
+    with pytest.raises(CalibrationError) as info:
+        ThemisProvider(tmp_path)
+    message = str(info.value)
+    assert message.startswith(f"no skymap of THEMIS site gako for {l1_file.name} in {tmp_path} (looked for")
+    assert f"; skipped as unusable: {broken}: not a readable IDL save file (" in message and "\n" not in message
+    os.symlink(sav_file, tmp_path / sav_file.name)  # a valid but later one next to it
+    with pytest.raises(CalibrationError) as info:
+        ThemisProvider(tmp_path)
+    message = str(info.value)
+    assert f"{sav_file.name} (valid from 2011-03-05T08:00:00); skipped as unusable: {broken}: " in message
+    assert message.endswith("; to use a later one, pass allow_later_skymap=True (on the command line: -p allow_later_skymap=true)")
+
+
+def test_a_skymap_given_by_name_that_cannot_be_read_is_an_error(tmp_path: Path, l1_file: Path) -> None:
+    broken = tmp_path / "themis_skymap_gako_20100101-+_v01.sav"
+    broken.write_bytes(b"SR\0\4" + b"\0" * 64)
+    with pytest.raises(CalibrationError, match=rf"^{re.escape(str(broken))}: not a readable IDL save file \("):
+        ThemisProvider(l1_file, skymap_dir=broken)
+
+
+def test_a_name_like_a_skymap_but_not_in_the_pattern_is_named(tmp_path: Path, sav_file: Path, caplog) -> None:
+    near = tmp_path / "themis_skymap_gako_2011-03-05.sav"
+    os.symlink(sav_file, near)
+    os.symlink(sav_file, tmp_path / "thg_l2_asc_gako_19700101.cdf")
+    assert SkymapCatalog.scan(tmp_path).for_site("gako") == []
+    assert _warnings(caplog) == [
+        f"{near}: not used as a skymap: the name does not match themis_skymap_<site>_<YYYYMMDD>-<YYYYMMDD|+>_v<NN>.sav",
+        f"{tmp_path / 'thg_l2_asc_gako_19700101.cdf'}: not used as a skymap: the name does not match thg_l2_asc_<site>_<YYYYMMDD>_v<NN>.cdf",
+    ]
+
+
+def test_an_l2_skymap_named_for_another_site_is_used_for_its_own_with_a_warning(tmp_path: Path, l1_file: Path, sav_file: Path, caplog) -> None:
+    _l1_with(tmp_path, l1_file)
+    misnamed = write_l2_skymap(tmp_path / "thg_l2_asc_fykn_19700101_v01.cdf", sav_file, valid_from=[datetime(2007, 2, 2)])
+    provider = ThemisProvider(tmp_path)  # sites: gako (those with frames)
+    assert provider.load(0)[0].metadata["skymap_file"] == misnamed.name
+    assert _warnings(caplog) == [f"{misnamed}: the file name says THEMIS site fykn but the file holds the skymap of gako; used for gako"]
+    (info,) = read_l2_infos(misnamed)
+    assert info.site == "gako"
+
+
+def test_skymaps_of_a_download_are_found_from_inside_the_tree(tmp_path: Path, l1_file: Path, sav_file: Path) -> None:
+    """``auromat download themis`` layout: <root>/thg/l1/asi/<site>/<YYYY>/<MM>/ and <root>/thg/l2/asi/cal/."""
+    hour = tmp_path / "thg" / "l1" / "asi" / "gako" / "2011" / "01"
+    hour.mkdir(parents=True)
+    os.symlink(l1_file, hour / l1_file.name)
+    calibrations = tmp_path / "thg" / "l2" / "asi" / "cal"
+    calibrations.mkdir(parents=True)
+    write_l2_skymap(calibrations / "thg_l2_asc_gako_19700101_v01.cdf", sav_file, valid_from=[datetime(2007, 2, 2)])
+    for data in (tmp_path, tmp_path / "thg" / "l1", hour.parent.parent, hour / l1_file.name):
+        mapping = ThemisProvider(data).load(0)[0]
+        assert mapping.metadata["skymap_file"] == "thg_l2_asc_gako_19700101_v01.cdf", data
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with pytest.raises(CalibrationError, match=rf"^no skymap of THEMIS site gako for {re.escape(l1_file.name)} in {re.escape(str(elsewhere))} \(looked"):
+        ThemisProvider(hour, skymap_dir=elsewhere)  # a skymap_dir given is the only place searched
+    os.symlink(sav_file, hour / sav_file.name)  # both places are searched: the valid L2 wins over the later .sav
+    assert ThemisProvider(hour).load(0)[0].metadata["skymap_file"] == "thg_l2_asc_gako_19700101_v01.cdf"
+
+
+def test_skymap_dir_may_be_one_skymap_file(l1_file: Path, sav_file: Path, l2_dir: Path, tmp_path: Path) -> None:
+    from_sav = ThemisProvider(l1_file, skymap_dir=sav_file, allow_later_skymap=True).load(0)[0]
+    assert from_sav.metadata["skymap_file"] == sav_file.name
+    l2_file = l2_dir / "thg_l2_asc_gako_19700101_v01.cdf"
+    from_l2 = ThemisProvider(l1_file, skymap_dir=l2_file, allow_later_skymap=True).load(0)[0]
+    assert from_l2.metadata["skymap_file"] == l2_file.name
+    assert np.array_equal(from_sav.lat_bounds, from_l2.lat_bounds, equal_nan=True)
+    missing = re.escape(str(tmp_path / "none.sav"))
+    with pytest.raises(auromat_core.InputError, match=rf"^skymap_dir {missing} does not exist \(give a folder of skymaps or one skymap file\)$"):
+        ThemisProvider(l1_file, skymap_dir=tmp_path / "none.sav")
+
+
+def test_a_sav_whose_name_gives_another_start_is_named_with_both(tmp_path: Path, sav_file: Path, caplog) -> None:
+    renamed = tmp_path / "themis_skymap_gako_20100101-+_vXX.sav"
+    os.symlink(sav_file, renamed)
+    (info,) = SkymapCatalog.scan(tmp_path).for_site("gako")
+    assert info.valid_from == datetime(2011, 3, 5, 8)
+    assert _warnings(caplog) == [f"{renamed}: the file name says valid from 20100101 but the file says from 2011-03-05T08:00:00; the file's is used"]
+    caplog.clear()
+    assert SkymapCatalog.scan(sav_file.parent).for_site("gako")[0].valid_from == datetime(2011, 3, 5, 8)
+    assert _warnings(caplog) == []  # the real name: 20110305 agrees with 2011030508
