@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 L1_NAME = re.compile(r"thg_l1_asf_(?P<site>[a-z0-9]{4})_(?P<hour>\d{10})_v(?P<version>\d{2})\.cdf")
 """File name of a level-1 full-resolution all-sky image file."""
 L1_GLOB = "thg_l1_asf_*.cdf"
+L1_PATTERN = "thg_l1_asf_<site>_<YYYYMMDDHH>_v<NN>.cdf"
+""":data:`L1_NAME` as users read it (in messages)."""
 
 FILL_VALUE = 65535
 """FILLVAL of ``thg_asf_<site>``: pixels without a measurement."""

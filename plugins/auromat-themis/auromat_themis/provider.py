@@ -35,7 +35,7 @@ from auromat_core.providers import identifier_index, open_usable, unknown_identi
 
 from .brightness import METHODS, scale_brightness
 from .geometry import PixelGeometry, check_altitude, pixel_geometry, station_gcrs
-from .l1 import FILL_VALUE, L1_GLOB, L1File, parse_l1_name
+from .l1 import FILL_VALUE, L1_GLOB, L1_PATTERN, L1File, parse_l1_name
 from .orientation import l1_frame_to_skymap
 from .skymap import Skymap, SkymapCatalog, SkymapInfo
 from .stations import parse_sites, station_name
@@ -239,7 +239,10 @@ class ThemisProvider(Provider):
         versions: dict[tuple[str, datetime], list[tuple[int, Path]]] = {}
         for path in sorted(self.folder.rglob(L1_GLOB)):
             name = parse_l1_name(path)
-            if name is None or (self.sites is not None and name.site not in self.sites):
+            if name is None:
+                log.warning("%s: not used: the name does not match %s", path, L1_PATTERN)
+                continue
+            if self.sites is not None and name.site not in self.sites:
                 continue
             versions.setdefault((name.site, name.hour), []).append((name.version, path))
         return [

@@ -332,3 +332,15 @@ def test_info_command_over_a_period_in_either_time_form(themis_fixtures: Path) -
     later = CliRunner().invoke(build_cli(), [*arguments[:-1], "2011-01-06T18:00:00"])
     assert later.exit_code == 1
     assert later.output.strip().endswith("gako, 110 km) has no frames between 2011-01-06 18:00:00 and the end")
+
+
+def test_an_l1_name_without_version_is_named_with_the_pattern(tmp_path: Path, l1_file: Path, sav_file: Path, caplog) -> None:
+    unversioned = tmp_path / "thg_l1_asf_gako_2011010617.cdf"
+    os.symlink(l1_file, unversioned)
+    os.symlink(sav_file, tmp_path / sav_file.name)
+    assert len(ThemisProvider(tmp_path, allow_later_skymap=True)) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings[0] == f"{unversioned}: not used: the name does not match thg_l1_asf_<site>_<YYYYMMDDHH>_v<NN>.cdf"
+    caplog.clear()
+    assert len(ThemisProvider(unversioned, skymap_dir=sav_file, allow_later_skymap=True)) == 23  # given by name, it is read
+    assert not [r for r in caplog.records if "not used" in r.getMessage()]
