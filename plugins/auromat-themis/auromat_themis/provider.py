@@ -342,6 +342,10 @@ class ThemisProvider(Provider):
             identifier = _identifier("THEMIS", time)
             if identifier in seen:
                 identifier += f".{time:%f}"
+            base, count = identifier, 1
+            while identifier in seen:  # steps at the very same time (group_window 0)
+                count += 1
+                identifier = f"{base}.{count}"
             seen.add(identifier)
             identifiers.append(identifier)
         self._identifiers = identifiers

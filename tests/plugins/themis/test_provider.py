@@ -57,6 +57,23 @@ def test_each_step_has_the_providers_time_and_identifier(layout: str, request) -
         assert provider.get_by_id(provider.identifiers[index]).time == provider.times[index]
 
 
+def test_steps_at_the_same_time_have_distinct_identifiers(tmp_path: Path, l1_file: Path, sav_file: Path, raw_frames, frame_epochs) -> None:
+    from tests.plugins.themis.synthetic import write_l1, write_l2_skymap
+
+    os.symlink(l1_file, tmp_path / l1_file.name)
+    frames, times = raw_frames
+    for site in ("fykn", "inuv"):  # the very frame times of gako
+        write_l1(tmp_path / f"thg_l1_asf_{site}_2011010617_v01.cdf", l1_file, site, frames, frame_epochs, times)
+        write_l2_skymap(tmp_path / f"thg_l2_asc_{site}_19700101_v01.cdf", sav_file, site=site, valid_from=[datetime(2007, 2, 2)])
+    write_l2_skymap(tmp_path / "thg_l2_asc_gako_19700101_v01.cdf", sav_file, valid_from=[datetime(2007, 2, 2)])
+    provider = ThemisProvider(tmp_path, group_window=0)  # every frame a step of its own
+    assert len(provider) == 69 and len(set(provider.identifiers)) == 69
+    assert list(provider.identifiers[:3]) == [
+        "THEMIS.2011.01.06.17.00.00", "THEMIS.2011.01.06.17.00.00.053000", "THEMIS.2011.01.06.17.00.00.053000.2"]
+    assert [(step.identifier, [m.identifier for m in step]) for step in map(provider.load, (1, 2))] == [
+        (provider.identifiers[1], ["gako.2011.01.06.17.00.00"]), (provider.identifiers[2], ["inuv.2011.01.06.17.00.00"])]
+
+
 def test_get_names_a_step_that_get_by_id_finds(two_sites_1s: Path, frame_epochs) -> None:
     """Gako at 17:00:00.053, fykn at 17:00:01.053 (one step); at 17:00:02 fykn's frame is nearest, gako's next one is chosen."""
     provider = ThemisProvider(two_sites_1s, allow_later_skymap=True)
