@@ -555,7 +555,7 @@ def convert(
         recorded = read_record(out_dir, format)
         replacing = recorded is not None and bool(differences(recorded, settings) or recorded.get(UNFINISHED_KEY))
     else:
-        check_settings(out_dir, format, settings)
+        check_settings(out_dir, format, settings, exporter.extension)
         replacing = False
     targets = {index: out_dir / file_name(exporter, source.identifiers[index], source.times[index], export) for index in indices}
     outputs = {index: _outputs(source, index, targets[index], exporter, out_dir, export) for index in indices}

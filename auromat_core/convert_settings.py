@@ -32,6 +32,7 @@ import attrs
 
 from .errors import InputError
 from .io import atomic_output
+from .output_folder import is_complete
 from .registry import exporter_options_of, provider_options_of
 
 SETTINGS_NAME = ".auromat-convert-{format}.json"
@@ -135,10 +136,15 @@ def _difference(name: str, then: Any, now: Any) -> str:
     return f"{name}: {json.dumps(then)} then, {json.dumps(now)} now"
 
 
-def check_settings(out_dir: Path, format: str, settings: ConversionSettings) -> None:
-    """Raise :class:`InputError` if the ``format`` files of ``out_dir`` may have been made with other ``settings``."""
+def check_settings(out_dir: Path, format: str, settings: ConversionSettings, extension: str) -> None:
+    """Raise :class:`InputError` if the ``format`` files of ``out_dir`` may have been made with other ``settings``.
+
+    A record is only checked while ``out_dir`` holds a complete file ending in
+    ``extension``: a run that wrote none (every frame failed, or it was stopped
+    first) leaves nothing that other settings would mix with.
+    """
     recorded = read_record(out_dir, format)
-    if recorded is None:
+    if recorded is None or not any(is_complete(path) for path in out_dir.glob(f"[!.]*{extension}")):
         return
     found = differences(recorded, settings)
     if found:

@@ -610,6 +610,35 @@ def test_a_failed_write_leaves_no_partial_file_and_the_rerun_converts_it(plugins
     assert (tmp_path / "ISS029-E-8502.txt").read_text() == "ISS029-E-8502"
 
 
+class _PickyExporter:
+    """An exporter that fails every frame at ``level=0``."""
+
+    extension = ".npz"
+
+    def write(self, mapping, path, *, level: int = 1):
+        if level == 0:
+            raise ValueError("level 0 is not supported")
+        with atomic_output(path) as partial, open(partial, "wb") as file:
+            np.savez(file, image=mapping.image)
+        return Path(path)
+
+
+def test_a_run_that_wrote_nothing_does_not_refuse_the_corrected_run(plugins, sequence, tmp_path):
+    class PickyPlugin:
+        @hookimpl
+        def register_exporters(self, register):
+            register("picky", _PickyExporter(), "fails at level 0")
+
+    plugins.register(PickyPlugin(), name="picky-plugin")
+    period = {"start": datetime(2011, 9, 18, 11, 55, 23), "out": tmp_path, "workers": 0, "progress": False}
+    failed = convert(sequence, "picky", export_options={"level": 0}, **period)
+    assert len(failed.failures) == 2 and not failed.written
+    corrected = convert(sequence, "picky", export_options={"level": 1}, **period)
+    assert [path.name for path in corrected.written] == ["ISS029-E-8501.npz", "ISS029-E-8502.npz"]
+    with pytest.raises(InputError, match=r"holds picky files converted with other settings \(level: 1 then, 2 now\)"):
+        convert(sequence, "picky", export_options={"level": 2}, **period)
+
+
 def test_misspelled_export_option_is_named_before_any_frame(npz_plugins, sequence, tmp_path):
     with pytest.raises(InputError, match=r"^exporter 'npz' has no option 'compresed' \(did you mean 'compressed'\?\); its options are: compressed$"):
         convert(sequence, "npz", out=tmp_path / "out", workers=0, progress=False, export_options={"compresed": False})
