@@ -169,10 +169,11 @@ class ThemisProvider(Provider):
     Raises
     ------
     InputError
-        For an invalid option (naming it), a missing folder, a corrupt L1 file (given by name, or the only one)
-        or an L1 file of another site.
+        For an invalid option (naming it), a missing folder, a corrupt L1 file
+        (given by name, or the only one) or an L1 file of another site.
     CalibrationError
-        When a site has no skymap valid for its frames (given by name, or the only ones).
+        When a site has no skymap valid for its frames (given by name, or the
+        only ones), or the skymap file given as ``skymap_dir`` cannot be read.
     """
 
     def __init__(
