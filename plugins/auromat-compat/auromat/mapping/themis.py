@@ -26,7 +26,7 @@ from auromat_themis import download as download_themis
 from auromat_themis.download import default_base_url, l2_path
 
 from auromat_core import AuromatError, NoDataError
-from auromat_core.download import DownloadSummary, download_all, download_if_available
+from auromat_core.download import CDF, DownloadSummary, download_all, download_if_available
 
 from .mapping import BaseMappingProvider, MappingCollection, NoMappingError
 
@@ -106,7 +106,7 @@ class ThemisMappingProvider(BaseMappingProvider):
         base = (self.baseUrl or default_base_url()).rstrip("/")
         urls = {self.l2Folder / l2_path(site): f"{base}/{l2_path(site)}" for site in STATIONS}
         if not summary.not_attempted:
-            download_all(list(urls), lambda target: download_if_available(urls[target], target, progress=False) is not None,
+            download_all(list(urls), lambda target: download_if_available(urls[target], target, progress=False, expect=CDF) is not None,
                          "THEMIS skymaps", False, summary)
         for path, problem in summary.failed:
             log.warning("THEMIS download of %s failed: %s", path.name, problem)
