@@ -15,8 +15,10 @@ from __future__ import annotations
 import difflib
 import importlib
 import importlib.metadata
+import inspect
 import logging
 import os
+import re
 import warnings
 from typing import Any
 
@@ -121,7 +123,7 @@ class Plugins:
         return plugin_name
 
     def _unknown_hook(self, hook: str) -> str:
-        known = [name for name, caller in vars(self.pm.hook).items() if isinstance(caller, pluggy.HookCaller) and caller.has_spec()]
+        known = self._hook_names()
         close = difflib.get_close_matches(hook, known, n=1)
         return f"{hook} is not an auromat hook" + (f" (did you mean {close[0]}?)" if close else f"; the hooks are: {', '.join(sorted(known))}")
 
@@ -150,12 +152,20 @@ class Plugins:
                 continue
             if not self.pm.get_hookcallers(plugin):
                 self.pm.unregister(plugin)
-                self._fail(entry_point.name, "register", PluginError(
-                    f"{entry_point.value} implements no auromat hook: the entry point must name the module with the @hookimpl functions"
-                ))
+                self._fail(entry_point.name, "register", PluginError(self._no_hooks(entry_point.value, plugin)))
                 continue
             dist = entry_point.dist
             self._distributions[entry_point.name] = (dist.name, dist.version) if dist else (None, None)
+
+    def _no_hooks(self, where: str, plugin: object) -> str:
+        """Why the plugin ``where`` implements no hook: functions named as hooks lack the marker, or the entry point names another module."""
+        unmarked = [name for name in self._hook_names() if callable(getattr(plugin, name, None))]
+        if unmarked:
+            return f"{where}: {', '.join(unmarked)} {'is' if len(unmarked) == 1 else 'are'} not marked with @auromat_core.hookimpl"
+        return f"{where} implements no auromat hook: the entry point must name the module with the @hookimpl functions"
+
+    def _hook_names(self) -> list[str]:
+        return sorted(name for name, caller in vars(self.pm.hook).items() if isinstance(caller, pluggy.HookCaller) and caller.has_spec())
 
     def _fail(self, plugin: str, stage: str, error: BaseException) -> None:
         message = str(error) if isinstance(error, PluginError) else f"{type(error).__name__}: {error}"
@@ -175,6 +185,10 @@ class Plugins:
                 plugin = impl.plugin_name
 
                 def register(name: str, obj: Any, description: str = "", *, _kind=kind, _plugin=plugin, _hook=hook_name) -> None:
+                    problem = registration_problem(_kind, name, obj)
+                    if problem is not None:
+                        self._fail(_plugin, _hook, PluginError(problem))
+                        return
                     plugins = owners.setdefault((_kind, name), [])
                     if _plugin in plugins:
                         raise PluginError(f"{_kind} {name!r} is registered twice by plugin {_plugin!r}")
@@ -185,13 +199,16 @@ class Plugins:
                     registry[_kind].pop(name, None)
                     times = "twice" if len(plugins) == 2 else f"{len(plugins)} times"
                     by = ", ".join(f"by plugin {p!r}" for p in plugins[:-1]) + f" and by plugin {plugins[-1]!r}"
-                    conflicts[_kind][name] = message = f"{_kind} {name!r} is registered {times}: {by}"
-                    self._fail(_plugin, _hook, PluginError(message))
+                    conflicts[_kind][name] = f"{_kind} {name!r} is registered {times}: {by}; none of them is used"
 
                 try:
                     impl.function(register=register)
                 except Exception as error:  # isolate a failing hook
                     self._fail(plugin, hook_name, error)
+            for (registered_kind, name), plugins in owners.items():
+                if registered_kind == kind and len(plugins) > 1:
+                    for owner in plugins:  # each one's contribution is unusable, not only the last one's
+                        self._fail(owner, hook_name, PluginError(conflicts[kind][name]))
         return registry, conflicts
 
     def check(self) -> list[PluginFailure]:
@@ -226,7 +243,9 @@ class Plugins:
         if name in self._conflicts[kind]:
             raise PluginError(self._conflicts[kind][name])
         available = ", ".join(sorted(found)) or "none"
-        raise UnknownNameError(f"unknown {kind} {name!r}; available: {available} ({NOT_INSTALLED_HINT})")
+        close = difflib.get_close_matches(name, list(found), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnknownNameError(f"unknown {kind} {name!r}{hint}; available: {available} ({NOT_INSTALLED_HINT})")
 
     def plugin_infos(self) -> list[PluginInfo]:
         """Name, version and implemented hooks of every loaded plugin."""
@@ -245,6 +264,34 @@ class Plugins:
                 impl.function(cli=cli)
             except Exception as error:
                 self._fail(impl.plugin_name, "register_commands", error)
+
+
+REGISTERED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""What a registered name looks like: it is typed after --provider, --format, draw and the like."""
+
+_REQUIRED_METHODS = {"exporter": ("write",), "solver": ("solve",), "magnetic model": ("to_magnetic", "from_magnetic")}
+
+
+def registration_problem(kind: str, name: Any, obj: Any) -> str | None:
+    """What is wrong with registering ``obj`` as the ``kind`` ``name``, or None.
+
+    Providers and draw styles are callables (a provider factory is usually its
+    class); exporters, solvers and magnetic models are objects (not classes)
+    with their methods; an exporter's ``extension`` starts with a dot.
+    """
+    if not isinstance(name, str) or not REGISTERED_NAME.fullmatch(name):
+        return f"{kind} name {name!r} is not a name such as 'my-camera' (letters, digits, '.', '_', '-')"
+    if kind in ("provider", "draw style"):
+        return None if callable(obj) else f"{kind} {name!r} is a {type(obj).__name__}, not a callable"
+    if inspect.isclass(obj):
+        return f"{kind} {name!r} is the class {obj.__name__}: register an instance of it"
+    missing = [method for method in _REQUIRED_METHODS.get(kind, ()) if not callable(getattr(obj, method, None))]
+    if missing:
+        return f"{kind} {name!r} ({type(obj).__name__}) has no method {', '.join(missing)}"
+    extension = getattr(obj, "extension", None)
+    if kind == "exporter" and not (isinstance(extension, str) and len(extension) > 1 and extension.startswith(".")):
+        return f"exporter {name!r} ({type(obj).__name__}) needs an extension such as '.cdf', got {extension!r}"
+    return None
 
 
 def _optional(caller: pluggy.HookCaller, plugin: object) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import logging
+import re
 from datetime import datetime
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 import auromat_core
 from auromat_core import Provider, hookimpl
 from auromat_core.errors import InputError, NoDataError, PluginError, UnknownNameError
+from auromat_core.hookspecs import HOOK_KINDS
 from auromat_core.plugins import ENTRY_POINT_GROUP, PluginLoadWarning, Plugins
 from tests.conftest import register_providers
 
@@ -93,13 +95,16 @@ def test_a_name_registered_twice_is_an_error_naming_both_plugins_and_the_others_
     auromat_plugins.register(CameraPlugin(), name="first")
     auromat_plugins.register(CameraPlugin(), name="second")
     auromat_plugins.register(OtherCameraPlugin(), name="third")
-    twice = r"^provider 'camera' is registered twice: by plugin 'first' and by plugin 'second'$"
-    with pytest.warns(PluginLoadWarning, match=r"plugin 'second' failed \(register_providers\): provider 'camera' is registered twice"):
+    twice = r"^provider 'camera' is registered twice: by plugin 'first' and by plugin 'second'; none of them is used$"
+    with pytest.warns(PluginLoadWarning) as warned:
         assert [r.name for r in auromat_core.list_providers()] == ["other"]
+    assert [str(w.message).partition(":")[0] for w in warned] == [
+        "auromat plugin 'first' failed (register_providers)", "auromat plugin 'second' failed (register_providers)",
+    ]
     with pytest.raises(PluginError, match=twice):
         auromat_core.get_provider("camera")
     assert isinstance(auromat_core.get_provider("other"), Camera)
-    assert [(f.plugin, f.stage) for f in auromat_plugins.check()] == [("second", "register_providers")]
+    assert [(f.plugin, f.stage) for f in auromat_plugins.check()] == [("first", "register_providers"), ("second", "register_providers")]
 
 
 class TwiceCameraPlugin:
@@ -123,7 +128,7 @@ def test_a_name_registered_three_times_names_the_three_plugins(auromat_plugins):
         auromat_plugins.register(CameraPlugin(), name=name)
     with pytest.warns(PluginLoadWarning):
         auromat_plugins.check()
-    with pytest.raises(PluginError, match=r"^provider 'camera' is registered 3 times: by plugin 'a', by plugin 'b' and by plugin 'c'$"):
+    with pytest.raises(PluginError, match=r"^provider 'camera' is registered 3 times: by plugin 'a', by plugin 'b' and by plugin 'c'; none of them is used$"):
         auromat_core.get_provider("camera")
 
 
@@ -149,7 +154,14 @@ class OptionalHookPlugin:
         register("optional", Camera)
 
 
+class UnmarkedHookPlugin:
+    def register_providers(self, register):
+        """A hook without @hookimpl, which pluggy does not see."""
+        register("never", Camera)
+
+
 WRONG_ARGUMENTS, MISSPELT_HOOK, OTHER_CAMERA, NO_HOOKS = WrongArgumentsPlugin(), MisspeltHookPlugin(), OtherCameraPlugin(), Camera()
+UNMARKED_HOOK = UnmarkedHookPlugin()
 
 
 def test_a_hook_with_arguments_the_specification_lacks_is_refused(auromat_plugins):
@@ -178,12 +190,15 @@ def entry_points_of(monkeypatch, *values):
 
 def test_installed_plugins_with_bad_hooks_fail_alone(monkeypatch):
     entry_points_of(monkeypatch, ("wrong", f"{__name__}:WRONG_ARGUMENTS"), ("misspelt", f"{__name__}:MISSPELT_HOOK"),
-                    ("good", f"{__name__}:OTHER_CAMERA"), ("hookless", f"{__name__}:NO_HOOKS"))
+                    ("good", f"{__name__}:OTHER_CAMERA"), ("hookless", f"{__name__}:NO_HOOKS"), ("unmarked", f"{__name__}:UNMARKED_HOOK"))
     with pytest.warns(PluginLoadWarning) as warned:
         plugins = Plugins()
-    assert [(f.plugin, f.stage) for f in plugins.failures] == [("wrong", "register"), ("misspelt", "register"), ("hookless", "register")]
-    assert "did you mean register_providers?" in plugins.failures[1].error and len(warned) == 3
+    assert [(f.plugin, f.stage) for f in plugins.failures] == [
+        ("wrong", "register"), ("misspelt", "register"), ("hookless", "register"), ("unmarked", "register"),
+    ]
+    assert "did you mean register_providers?" in plugins.failures[1].error and len(warned) == 4
     assert plugins.failures[2].error == f"{__name__}:NO_HOOKS implements no auromat hook: the entry point must name the module with the @hookimpl functions"
+    assert plugins.failures[3].error == f"{__name__}:UNMARKED_HOOK: register_providers is not marked with @auromat_core.hookimpl"
     assert list(plugins.registrations("provider")) == ["other"]
     assert [info.name for info in plugins.plugin_infos()] == ["auromat_core.convert", "auromat_core.magnetic", "good"]
 
@@ -208,6 +223,66 @@ def test_an_unknown_name_lists_the_available_ones_and_where_others_are(auromat_p
     assert isinstance(info.value, LookupError)
     with pytest.raises(UnknownNameError, match=r"^unknown exporter 'zarr'; available: none \(plugins are separate packages"):
         auromat_core.get_exporter("zarr")
+    with pytest.raises(UnknownNameError, match=r"^unknown provider 'camrea' \(did you mean 'camera'\?\); available: camera \("):
+        auromat_core.get_provider("camrea")
+
+
+class _Exporter:
+    extension = ".npz"
+
+    def write(self, mapping, path):
+        return path
+
+
+class _Extensionless:
+    def write(self, mapping, path):
+        return path
+
+
+class _Solver:
+    def solve(self, image_path, **options):
+        return None
+
+
+class _Model:
+    def to_magnetic(self, lat, lon, altitude_km, time):
+        return lat, lon
+
+    def from_magnetic(self, mlat, mlt, altitude_km, time):
+        return mlat, mlt
+
+
+FITTING = {"provider": Camera, "draw style": Camera, "exporter": _Exporter(), "solver": _Solver(), "magnetic model": _Model()}
+"""A registration of the right shape, of each kind."""
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "obj", "problem"),
+    [
+        ("provider", "My Cam!", Camera, "provider name 'My Cam!' is not a name such as 'my-camera' (letters, digits, '.', '_', '-')"),
+        ("provider", "instance", object(), "provider 'instance' is a object, not a callable"),
+        ("exporter", "npz", _Exporter, "exporter 'npz' is the class _Exporter: register an instance of it"),
+        ("exporter", "npz", object(), "exporter 'npz' (object) has no method write"),
+        ("exporter", "npz", _Extensionless(), "exporter 'npz' (_Extensionless) needs an extension such as '.cdf', got None"),
+        ("magnetic model", "aacgm", _Exporter(), "magnetic model 'aacgm' (_Exporter) has no method to_magnetic, from_magnetic"),
+        ("solver", "nova", _Exporter(), "solver 'nova' (_Exporter) has no method solve"),
+        ("draw style", "outline", "outline", "draw style 'outline' is a str, not a callable"),
+    ],
+)
+def test_a_registration_of_the_wrong_shape_fails_its_plugin_alone(auromat_plugins, kind, name, obj, problem):
+    hook = next(hook for hook, registered in HOOK_KINDS.items() if registered == kind)
+
+    class Plugin:
+        @hookimpl(specname=hook)
+        def register_wrongly(self, register):
+            register(name, obj)
+            register("good", FITTING[kind])
+
+    auromat_plugins.register(Plugin(), name="shapeless")
+    with pytest.warns(PluginLoadWarning, match=re.escape(f"auromat plugin 'shapeless' failed ({hook}): {problem}")):
+        registered = auromat_plugins.registrations(kind)
+    assert registered["good"].obj is FITTING[kind] and name not in registered
+    assert [(f.plugin, f.stage, f.error) for f in auromat_plugins.check()] == [("shapeless", hook, problem)]
 
 
 def test_builtin_dipole_model_is_registered(auromat_plugins):
