@@ -452,7 +452,11 @@ class MappingCollection(Sequence[Mapping]):
                 keep = mapping.elevation >= min_elevation
             if keep.any():
                 members.append(mapping.masked(keep))
-        return MappingCollection(members, self.identifier, self.may_overlap, time=self._time)
+        return self.with_members(members)
+
+    def with_members(self, mappings: Iterable[Mapping]) -> MappingCollection:
+        """A collection of ``mappings`` with this one's identifier, overlap and given time (e.g. the same members masked)."""
+        return MappingCollection(mappings, self.identifier, self.may_overlap, time=self._time)
 
     def resample(self, **options: Any) -> MappingCollection:
         """Resample every member onto one shared grid; see :func:`auromat_core.resample.resample`."""

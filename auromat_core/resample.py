@@ -666,7 +666,7 @@ def resample(
     frames = [_to_magnetic_frame(m, magnetic_model) if grid == "mag" else m for m in members]
     boxes = [frame.bounding_box for frame in frames]
     if not boxes:  # a collection without any defined pixel
-        return MappingCollection([], collection.identifier, collection.may_overlap)  # type: ignore[union-attr]
+        return collection.with_members([])  # type: ignore[union-attr]
     metadata: dict[str, Any] = {"resampled_grid": grid, "resampled_method": method}
     if grid == "mag":
         metadata["resampled_magnetic_model"] = magnetic_model
@@ -685,4 +685,4 @@ def resample(
             results.append(_resample_frame(member, frame, box, resolution, grid, method, magnetic_model, metadata))
         except InputError as error:  # options were checked: the member is too small for the grid
             log.info("dropping %s from collection %s: %s", member.identifier, collection.identifier, error)
-    return MappingCollection(results, collection.identifier, collection.may_overlap)
+    return collection.with_members(results)

@@ -284,6 +284,9 @@ def test_collection_time_given_explicitly_is_kept():
     assert step.time == TIME
     masked = step.masked_by_elevation(10.0)
     assert [m.identifier for m in masked] == ["early"] and masked.time == TIME
+    resampled = step.resample(px_per_deg=4)
+    assert [m.identifier for m in resampled] == ["early", "late"] and resampled.time == TIME
+    assert step.masked_by_elevation(80.0).resample(px_per_deg=4).time == TIME  # no member left
     assert MappingCollection([late], "NET", time=TIME).time == TIME
     assert MappingCollection([], "NET", time=datetime(2025, 3, 1, 13, tzinfo=timezone(timedelta(hours=1)))).time == TIME
     with pytest.raises(InputError, match="collection NET is empty, so it has no time"):
