@@ -29,6 +29,7 @@ import logging.handlers
 import multiprocessing
 import multiprocessing.connection
 import os
+import pickle
 import re
 import signal
 import sys
@@ -54,7 +55,7 @@ from .convert_settings import (
     record_settings,
     settings_path,
 )
-from .errors import AuromatError, InputError
+from .errors import AuromatError, InputError, PluginError
 from .hookspecs import hookimpl
 from .io import STORAGE_FULL_ERRNOS, make_folder
 from .mapping import MappingCollection
@@ -578,6 +579,8 @@ def convert(
     every_frame = len(indices) == len(source)
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
+    if todo and (workers or scheduler is not None):
+        _check_sendable({f"provider {registration.name!r} (plugin {registration.plugin!r})": factory, f"exporter {format!r}": exporter})
     results: list[FrameResult] = []
     failures: list[tuple[str, str]] = []
     if todo:
@@ -592,6 +595,18 @@ def convert(
     written = tuple(Path(path) for result in results for path in result.paths)
     skipped += sum(not result.paths for result in results)  # completed meanwhile, by another run into the same folder
     return ConvertSummary(out_dir, written, skipped, tuple(failures), tuple(sorted(results, key=lambda r: r.index)), skipped_inputs)
+
+
+def _check_sendable(objects: dict[str, Any]) -> None:
+    """Refuse, before any frame, a provider factory or exporter that cannot be sent to worker processes (by pickle)."""
+    for what, obj in objects.items():
+        try:
+            pickle.dumps(obj)
+        except Exception as error:  # noqa: BLE001 - pickle raises many kinds (PicklingError, AttributeError, TypeError)
+            raise PluginError(
+                f"{what} cannot be sent to the worker processes ({type(error).__name__}: {error}): it must be importable, "
+                "e.g. a class or instance defined at the top level of a module; --workers 0 converts in this process"
+            ) from None
 
 
 def _outputs(source: Any, index: int, target: Path, exporter: Any, out_dir: Path, export: MappingABC[str, Any]) -> list[Path]:

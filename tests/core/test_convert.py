@@ -35,7 +35,7 @@ from auromat_spacecraft import SpacecraftProvider
 from click.testing import CliRunner
 from spacepy import pycdf
 
-from auromat_core import AuromatError, InputError, Mapping, NoDataError, Provider, atomic_output, get_exporter, hookimpl
+from auromat_core import AuromatError, InputError, Mapping, NoDataError, PluginError, Provider, atomic_output, get_exporter, hookimpl
 from auromat_core.cli import build_cli
 from auromat_core.convert import ConvertJob, convert, convert_frame
 from auromat_core.output_folder import LOCK_NAME, _locked, remove_partial_files
@@ -637,6 +637,19 @@ def test_a_run_that_wrote_nothing_does_not_refuse_the_corrected_run(plugins, seq
     assert [path.name for path in corrected.written] == ["ISS029-E-8501.npz", "ISS029-E-8502.npz"]
     with pytest.raises(InputError, match=r"holds picky files converted with other settings \(level: 1 then, 2 now\)"):
         convert(sequence, "picky", export_options={"level": 2}, **period)
+
+
+def test_a_provider_workers_cannot_import_is_one_error_before_any_frame(plugins, sequence, tmp_path):
+    register_providers(plugins, "closure-plugin", ("closure", lambda path: SpacecraftProvider(path), "a lambda for a factory"))
+    message = (
+        r"^provider 'closure' \(plugin 'closure-plugin'\) cannot be sent to the worker processes \(.*local object.*\): it must be importable, "
+        r"e\.g\. a class or instance defined at the top level of a module; --workers 0 converts in this process$"
+    )
+    with pytest.raises(PluginError, match=message):
+        convert(sequence, "cdf", provider="closure", out=tmp_path / "out", workers=2, progress=False)
+    assert not any((tmp_path / "out").glob("*.cdf"))
+    in_process = convert(sequence, "cdf", provider="closure", out=tmp_path / "out", workers=0, progress=False, start=datetime(2011, 9, 18, 11, 55, 25))
+    assert [path.name for path in in_process.written] == ["auromat_map_l2_20110918T115526_ISS029-E-8502.cdf"]
 
 
 def test_misspelled_export_option_is_named_before_any_frame(npz_plugins, sequence, tmp_path):
