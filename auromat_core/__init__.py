@@ -25,7 +25,7 @@ from .geodesy import Location
 from .hookspecs import Register, hookimpl
 from .io import atomic_output
 from .keogram import Keogram, keogram
-from .mapping import SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
+from .mapping import IMAGE_CONTENT_KEY, SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
 from .providers import MappingFileProvider, MaskByElevation, Provider, ProviderWrapper, Resampled, frames_between
 from .registry import (
     check_options,
@@ -53,6 +53,7 @@ except importlib.metadata.PackageNotFoundError:  # running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "IMAGE_CONTENT_KEY",
     "SOLUTION_PATH_KEY",
     "AuromatError",
     "BoundingBox",

@@ -31,7 +31,7 @@ import numpy as np
 
 from .errors import ExportError, InputError
 from .geometry.ellipsoid import WGS84_A_KM, WGS84_B_KM
-from .mapping import Mapping
+from .mapping import IMAGE_CONTENT_KEY, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +217,12 @@ def channel_names(count: int) -> list[str]:
     if count == 3:
         return ["img_red", "img_green", "img_blue"]
     return [f"img_ch{i}" for i in range(count)]
+
+
+def image_description(mapping: Mapping, color: str) -> str:
+    """What channel ``color`` of the mapping's image holds: its :data:`~auromat_core.IMAGE_CONTENT_KEY` metadata, else values."""
+    content = mapping.metadata.get(IMAGE_CONTENT_KEY)
+    return f"Image {color} channel, {content}" if content else f"Image values, {color} channel"
 
 
 # -- metadata ---------------------------------------------------------------------------------

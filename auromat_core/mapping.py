@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 SOLUTION_PATH_KEY = "wcs_path"
 """Metadata key naming the astrometric solution (``.wcs`` file) a photo's mapping was computed from."""
+IMAGE_CONTENT_KEY = "image_content"
+"""Metadata key saying what the image values are (e.g. ``"counts above dark offset"``); writers describe the image with it."""
 
 
 class MagneticCoordinates(NamedTuple):

@@ -55,6 +55,7 @@ from auromat_core.encoding import (
     bookkeeping_attributes,
     channel_names,
     encode_channel,
+    image_description,
     metadata_values,
     pole_attributes,
     signed_type,
@@ -559,7 +560,7 @@ class _Variables:
     def images(self) -> list[_Variable]:
         mapping = self.mapping
         image = mapping.image
-        labels = {"img": "Counts", "img_red": "Red", "img_green": "Green", "img_blue": "Blue"}
+        labels = {"img": "Image", "img_red": "Red", "img_green": "Green", "img_blue": "Blue"}
         signed = signed_type(image.dtype, mapping.identifier)
         cdf_type = {np.int16: const.CDF_INT2, np.int32: const.CDF_INT4, np.int64: const.CDF_INT8}[signed.type]
         maximum = int(np.iinfo(image.dtype).max)
@@ -571,7 +572,7 @@ class _Variables:
                 name, functools.partial(_encoded_channel, channel, mapping.defined, mapping.identifier), (channel, mapping.defined),
                 cdf_type, False,
                 {
-                    "CATDESC": f"Image counts, {color} channel", "VAR_TYPE": "data", "UNITS": "counts",
+                    "CATDESC": image_description(mapping, color), "VAR_TYPE": "data", "UNITS": "unitless",
                     "VALIDMIN": 0, "VALIDMAX": maximum, "DISPLAY_TYPE": "image",
                     "LABLAXIS": labels.get(name, name), "FORMAT": f"I{len(str(maximum)) + 1}",
                     "VAR_NOTES": f"Originally {image.dtype}; undefined pixels hold FILLVAL.",

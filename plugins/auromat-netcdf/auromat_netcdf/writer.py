@@ -54,6 +54,7 @@ from auromat_core.encoding import (
     bookkeeping_attributes,
     channel_names,
     encode_channel,
+    image_description,
     metadata_values,
     pole_attributes,
     signed_type,
@@ -477,7 +478,7 @@ class _Variables:
             color = name.removeprefix("img").lstrip("_") or "gray"
             variables.append(_Variable(
                 name, signed, self.dims,
-                {"long_name": f"image counts, {color} channel", "units": "1",
+                {"long_name": image_description(mapping, color).lower(), "units": "1",
                  "valid_min": signed.type(0), "valid_max": signed.type(np.iinfo(image.dtype).max),
                  "comment": f"Originally {image.dtype}; undefined pixels hold _FillValue.",
                  **self._data_attributes()},

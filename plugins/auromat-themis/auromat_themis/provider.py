@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from auromat_core import CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
+from auromat_core import IMAGE_CONTENT_KEY, CalibrationError, InputError, Mapping, MappingCollection, NoDataError, Provider, as_utc
 from auromat_core.options import bool_option, number_option, path_option
 from auromat_core.providers import identifier_index, open_usable, unknown_identifier
 
@@ -544,7 +544,7 @@ class ThemisProvider(Provider):
             "station_longitude": _as_written(skymap.station_lon),
             "station_altitude_km": _as_written(skymap.station_alt_km),
             "min_elevation": self.min_elevation if self.min_elevation is not None else float("nan"),
-            "image_content": "counts above dark offset" if self.brightness is None else f"display brightness ({self.brightness})",
+            IMAGE_CONTENT_KEY: "counts above dark offset" if self.brightness is None else f"display brightness ({self.brightness})",
             "image_orientation": IMAGE_ORIENTATION,
             "time_meaning": "start of the exposure",
         }

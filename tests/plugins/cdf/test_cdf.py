@@ -89,7 +89,8 @@ def test_cdflib_reads_documented_variables_units_and_values(iss_file, binned_iss
     units = {name: cdf.varattsget(name).get("UNITS") for name in variables}
     assert units["lat"] == units["lon"] == units["lat_bounds"] == "degrees"
     assert units["mlt"] == "hours" and units["altitude"] == "km" and units["camera_pos"] == "km"
-    assert units["zenith_angle"] == "degrees" and units["img_red"] == "counts"
+    assert units["zenith_angle"] == "degrees" and units["img_red"] == "unitless"  # as the reference: JPEG values are not counts
+    assert cdf.varattsget("img_green")["CATDESC"] == "Image values, green channel"
     for name in variables:
         attributes = cdf.varattsget(name)
         for key in ("CATDESC", "FIELDNAM", "VAR_TYPE", "FILLVAL"):

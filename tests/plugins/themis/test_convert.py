@@ -113,3 +113,17 @@ def test_a_rerun_skips_the_converted_frames_without_loading_them(gakona_folder: 
     redone = convert(gakona_folder, "cdf", provider_options=options, out=tmp_path, workers=0, progress=False)
     assert (redone.written, redone.skipped, len(loaded)) == ((first.written[5],), 22, 1)
 
+
+
+def test_files_say_what_the_image_values_are(themis_fixtures: Path, tmp_path: Path) -> None:
+    from auromat_core import get_exporter
+
+    for brightness, content in ((None, "counts above dark offset"), ("original", "display brightness (original)")):
+        mapping = ThemisProvider(themis_fixtures, allow_later_skymap=True, brightness=brightness).load(0)[0]
+        cdf_path, nc_path = tmp_path / f"{brightness}.cdf", tmp_path / f"{brightness}.nc"
+        get_exporter("cdf").write(mapping, cdf_path)
+        get_exporter("netcdf").write(mapping, nc_path)
+        with pycdf.CDF(str(cdf_path)) as cdf:
+            assert (cdf["img"].attrs["CATDESC"], cdf["img"].attrs["UNITS"]) == (f"Image gray channel, {content}", "unitless")
+        with netCDF4.Dataset(nc_path) as dataset:
+            assert dataset["img"].long_name == f"image gray channel, {content}"
