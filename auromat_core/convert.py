@@ -749,7 +749,11 @@ def convert_command(
         export_options=export_options, progress=not no_progress,
     )
     unusable = f"; {len(summary.skipped_inputs)} input file(s) could not be used (see the warnings)" if summary.skipped_inputs else ""
-    click.echo(f"converted {len(summary.written)} file(s), skipped {summary.skipped} existing, in {summary.out_dir}{unusable}")
+    frames = sum(bool(result.paths) for result in summary.results)
+    click.echo(
+        f"converted {frames} frame(s) into {len(summary.written)} file(s), skipped {summary.skipped} frame(s) already converted, "
+        f"in {summary.out_dir}{unusable}"
+    )
     if summary.failures:
         name, message = summary.failures[0]
         total = len(summary.failures) + len(summary.results)

@@ -412,7 +412,7 @@ def test_killed_conversion_resumes_to_the_full_set(sequence, tmp_path):
         read_cdf(path)
     rerun = subprocess.run(conversion_command(sequence, out, 1), capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
-    assert f"skipped {len(finished)} existing" in rerun.stdout
+    assert f"into {10 - len(finished)} file(s), skipped {len(finished)} frame(s) already converted" in rerun.stdout
     assert_converted(out, sequence, read_cdf, "*.cdf")
 
 
@@ -497,7 +497,7 @@ def test_cli_converts(plugins, sequence, tmp_path):
          "--start", "2011-09-18T11:55:20", "--without-bounds", "--exact-coordinates"],
     )
     assert result.exit_code == 0, result.output
-    assert "converted 3 file(s), skipped 0 existing" in result.output
+    assert "converted 3 frame(s) into 3 file(s), skipped 0 frame(s) already converted" in result.output
     assert output_names(tmp_path) == ["ISS029-E-8500.nc", "ISS029-E-8501.nc", "ISS029-E-8502.nc"]
     assert read_netcdf(tmp_path / "ISS029-E-8502.nc").lat_bounds.shape == (177 + 1, 266 + 1)
 
@@ -508,7 +508,8 @@ def test_the_summary_counts_the_inputs_left_out(plugins, sequence, tmp_path, cap
     (data / "ISS029-E-8493.wcs").write_text("not FITS")
     result = CliRunner().invoke(build_cli(), ["convert", "--data", str(data), "--format", "cdf", "--out", str(tmp_path / "out"), "--workers", "0"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("skipped 0 existing, in " + str(tmp_path / "out") + "; 1 input file(s) could not be used (see the warnings)")
+    unusable = "; 1 input file(s) could not be used (see the warnings)"
+    assert result.stdout.strip().endswith(f"skipped 0 frame(s) already converted, in {tmp_path / 'out'}{unusable}")
     assert any(r.getMessage().startswith(f"{data / 'ISS029-E-8493.wcs'}: not a readable FITS header") for r in caplog.records)
     assert len(output_names(tmp_path / "out")) == 9
 

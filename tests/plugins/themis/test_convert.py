@@ -127,3 +127,13 @@ def test_files_say_what_the_image_values_are(themis_fixtures: Path, tmp_path: Pa
             assert (cdf["img"].attrs["CATDESC"], cdf["img"].attrs["UNITS"]) == (f"Image gray channel, {content}", "unitless")
         with netCDF4.Dataset(nc_path) as dataset:
             assert dataset["img"].long_name == f"image gray channel, {content}"
+
+
+def test_the_summary_counts_time_steps_and_the_files_of_their_sites(two_sites: Path, tmp_path: Path) -> None:
+    arguments = ["convert", "--data", str(two_sites), "--format", "netcdf", "--out", str(tmp_path), "--workers", "0", "--no-progress",
+                 "-p", "allow_later_skymap=true", "--end", "2011-01-06T17:00:05"]
+    first = CliRunner().invoke(build_cli(), arguments)
+    assert first.exit_code == 0, first.output
+    assert f"converted 2 frame(s) into 4 file(s), skipped 0 frame(s) already converted, in {tmp_path}" in first.output
+    again = CliRunner().invoke(build_cli(), [*arguments[:-1], "2011-01-06T17:00:08"])
+    assert f"converted 1 frame(s) into 2 file(s), skipped 2 frame(s) already converted, in {tmp_path}" in again.output
