@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import pickle
 import warnings
 import weakref
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ import pytest
 from .errors import AuromatError, NoDataError
 from .mapping import Mapping, members_of
 from .plugins import Plugins, set_plugins
+from .providers import index_problem, load_checked
 
 
 @pytest.fixture
@@ -64,6 +66,25 @@ class ProviderContract:
         assert times == sorted(times)
         assert (times[0], times[-1]) == (first, last)
         assert len(provider.identifiers) == len(times)
+
+    def test_index_keeps_the_contract(self, provider: Any) -> None:
+        """Naive UTC times in order, one string identifier per time, each listed once (the core refuses others)."""
+        assert index_problem(provider) is None
+
+    def test_loaded_items_are_those_listed(self, provider: Any) -> None:
+        for index in sorted({0, len(provider) // 2, len(provider) - 1}):
+            item = load_checked(provider, index)
+            assert item.time == provider.times[index]
+
+    def test_metadata_values_are_flat(self, provider: Any) -> None:
+        """Writers store metadata as file attributes: strings, numbers and booleans."""
+        for mapping in members_of(provider.load(0)):
+            wrong = {key: value for key, value in mapping.metadata.items() if not isinstance(value, (str, int, float, bool))}
+            assert not wrong, f"metadata values that are not str, int, float or bool: {wrong}"
+
+    def test_class_can_be_sent_to_worker_processes(self, provider: Any) -> None:
+        """``auromat convert`` sends the provider's factory to its workers: a class defined at the top level of a module."""
+        pickle.dumps(type(provider))
 
     def test_get_returns_nearest_mapping(self, provider: Any) -> None:
         first, _ = provider.range

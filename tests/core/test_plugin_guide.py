@@ -9,8 +9,10 @@ line of sight), not against the core's own geometry.
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 import types
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -61,8 +63,12 @@ def run_example(heading: str, name: str) -> types.ModuleType:
 
 
 @pytest.fixture(scope="module")
-def skycam() -> types.ModuleType:
-    return run_example(CAMERA, "auromat_skycam")
+def skycam() -> Iterator[types.ModuleType]:
+    """The guide's camera package, importable by its name as an installed one is (convert's workers import it)."""
+    module = run_example(CAMERA, "auromat_skycam")
+    sys.modules[module.__name__] = module
+    yield module
+    del sys.modules[module.__name__]
 
 
 @pytest.fixture(scope="module")
