@@ -19,7 +19,7 @@ import threading
 import traceback
 import types
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,10 @@ from . import __version__
 from .errors import AuromatError
 from .mapping import members_of
 from .options import UTC_END, UTC_TIME, check_period, provider_options
-from .plugins import PluginLoadWarning, get_plugins
+from .plugins import PluginLoadWarning, Registration, get_plugins
 from .progress import progress_bar
 from .providers import frames_between
-from .registry import list_providers, open_data, provider_options_of
+from .registry import exporter_options_of, list_exporters, list_providers, open_data, provider_options_of
 
 log = logging.getLogger(__name__)
 
@@ -158,18 +158,34 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--options", "with_options", is_flag=True, help="Also list each provider's options (-p KEY=VALUE) and defaults.")
 def list_providers_command(as_json: bool, with_options: bool) -> None:
     """List the data providers the installed plugins offer."""
-    registrations = list_providers()
-    rows = [{"name": r.name, "description": r.description, "plugin": r.plugin} for r in registrations]
+    _echo_registrations(list_providers(), provider_options_of, as_json, with_options)
+
+
+@click.command("list-exporters")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--options", "with_options", is_flag=True, help="Also list each exporter's options and defaults.")
+def list_exporters_command(as_json: bool, with_options: bool) -> None:
+    """List the output formats (auromat convert --format NAME) the installed plugins offer."""
+    _echo_registrations(list_exporters(), exporter_options_of, as_json, with_options, lambda r: {"extension": r.obj.extension})
+
+
+def _echo_registrations(
+    registrations: list[Registration], options_of: Callable[[Any], dict[str, Any] | None], as_json: bool, with_options: bool,
+    columns: Callable[[Registration], dict[str, str]] = lambda registration: {},
+) -> None:
+    """Print registrations a line each (name, extra ``columns``, description, plugin), or as JSON; ``with_options``: their options."""
+    rows = [{"name": r.name, **columns(r), "description": r.description, "plugin": r.plugin} for r in registrations]
     if with_options:
         for row, registration in zip(rows, registrations):
-            known = provider_options_of(registration.obj)
+            known = options_of(registration.obj)
             row["options"] = None if known is None else {name: _default_text(default) for name, default in known.items()}
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     width = max((len(row["name"]) for row in rows), default=0)
-    for row in rows:
-        click.echo(f"{row['name']:<{width}}  {row['description']}  [{row['plugin']}]")
+    for row, registration in zip(rows, registrations):
+        extra = "".join(f"{value}  " for value in columns(registration).values())
+        click.echo(f"{row['name']:<{width}}  {extra}{row['description']}  [{row['plugin']}]")
         if with_options:
             options = row["options"]
             listed = "any" if options is None else ", ".join(f"{name}={default}" for name, default in options.items()) or "none"
@@ -268,6 +284,7 @@ def build_cli() -> click.Group:
     click.version_option(__version__, prog_name="auromat")(cli)
     cli.add_command(plugins_command)
     cli.add_command(list_providers_command)
+    cli.add_command(list_exporters_command)
     cli.add_command(info_command)
     cli.add_command(click.Group("download", help="Download data from a remote archive (sub-commands come from plugins)."))
     get_plugins().add_commands(cli)

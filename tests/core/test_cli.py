@@ -254,3 +254,25 @@ def test_the_altitude_given_twice_is_one_error(run, tmp_path):
     result = run("info", "--data", str(tmp_path), "--provider", "optioned", "--altitude", "120", "-p", "altitude=150")
     assert result.exit_code == 1
     assert result.output == "Error: the altitude is given twice (--altitude 120 and -p altitude=150); give it once\n"
+
+
+class _TextExporter:
+    extension = ".txt"
+
+    def write(self, mapping, path, *, header: bool = True):
+        return path
+
+
+class ExporterPlugin:
+    @hookimpl
+    def register_exporters(self, register):
+        register("text", _TextExporter(), "identifiers as text")
+
+
+def test_list_exporters_names_their_extension_and_options(run, auromat_plugins):
+    auromat_plugins.register(ExporterPlugin(), name="text-plugin")
+    assert run("list-exporters").output == "text  .txt  identifiers as text  [text-plugin]\n"
+    assert run("list-exporters", "--options").output.splitlines()[1] == "      options: header=true"
+    assert json.loads(run("list-exporters", "--json").output) == [
+        {"name": "text", "extension": ".txt", "description": "identifiers as text", "plugin": "text-plugin"},
+    ]
