@@ -314,3 +314,10 @@ def main(argv: list[str] | None = None) -> None:
 
         warnings.showwarning = show_warning
         build_cli().main(args=argv if argv is not None else sys.argv[1:], prog_name="auromat")
+
+
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "build_cli",
+    "main",
+]

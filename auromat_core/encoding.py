@@ -388,3 +388,31 @@ def _edges(vectors: np.ndarray, axis: int) -> np.ndarray:
     from_after = np.where(np.isfinite(after2[..., :1]), after + (after - after2) / 2, after)
     edges = np.where(has_before & has_after, (before + after) / 2, np.where(has_before, from_before, from_after))
     return np.moveaxis(edges, 0, axis)
+
+
+__all__ = [
+    "COORDINATE_SETS",
+    "IDENTIFIER_ATTRIBUTE",
+    "LENGTH_UNITS_KM",
+    "METADATA_TYPES_ATTRIBUTE",
+    "ZENITH_ANGLE_AT",
+    "ZENITH_STEP_DEG",
+    "CoordinateEncoding",
+    "bookkeeping_attributes",
+    "channel_names",
+    "corners_from_centers",
+    "decode_channel",
+    "decode_image",
+    "encode_channel",
+    "geodetic_from_magnetic",
+    "has_coordinates",
+    "image_description",
+    "image_variables",
+    "length_km",
+    "metadata_types",
+    "metadata_values",
+    "pole_attributes",
+    "restore_metadata",
+    "restored_mapping",
+    "signed_type",
+]

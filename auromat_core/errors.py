@@ -42,3 +42,16 @@ class DownloadError(AuromatError):
 
 class ExportError(AuromatError):
     """A mapping could not be written to a file."""
+
+
+__all__ = [
+    "AuromatError",
+    "CalibrationError",
+    "DownloadError",
+    "ExportError",
+    "InputError",
+    "NoDataError",
+    "PluginError",
+    "UnknownNameError",
+    "WcsError",
+]

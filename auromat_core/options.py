@@ -215,3 +215,18 @@ def path_option(name: str, value: Any) -> Any:
     if value is None or isinstance(value, (str, os.PathLike)):
         return value
     raise InputError(f"{name} must be a file or folder path, got {value!r}")
+
+
+__all__ = [
+    "UTC_END",
+    "UTC_TIME",
+    "UtcTime",
+    "bool_option",
+    "check_period",
+    "instance_option",
+    "number_option",
+    "parse_key_values",
+    "path_option",
+    "provider_options",
+    "type_mismatch",
+]

@@ -70,3 +70,9 @@ class _Lines(io.TextIOBase):
 
     def flush(self) -> None:
         self.stream.flush()
+
+
+__all__ = [
+    "LOG_INTERVAL_SECONDS",
+    "progress_bar",
+]

@@ -462,3 +462,20 @@ class MappingFileProvider(Provider):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r}, {len(self.files)} files)"
+
+
+__all__ = [
+    "SUFFIX_ONLY_CONFIDENCE",
+    "MappingFileProvider",
+    "MappingLike",
+    "MaskByElevation",
+    "Provider",
+    "ProviderWrapper",
+    "Resampled",
+    "frames_between",
+    "identifier_index",
+    "index_problem",
+    "load_checked",
+    "open_usable",
+    "unknown_identifier",
+]

@@ -197,3 +197,13 @@ class TemplateCache:
         """Forget all templates and recent files."""
         self._templates.clear()
         self._recent.clear()
+
+
+__all__ = [
+    "RECENT_FILES",
+    "SAMPLE_VALUES",
+    "TEMPLATES_PER_PROCESS",
+    "Part",
+    "Template",
+    "TemplateCache",
+]

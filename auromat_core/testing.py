@@ -223,3 +223,12 @@ class DrawStyleContract:
             assert np.ptp(pixels[..., :3]) > 0, "the figure is blank"
         finally:
             plt.close(fig)
+
+
+__all__ = [
+    "DrawStyleContract",
+    "ExporterContract",
+    "ProviderContract",
+    "SolverContract",
+    "auromat_plugins",
+]

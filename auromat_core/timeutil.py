@@ -27,3 +27,9 @@ def period_phrase(start: datetime | None, end: datetime | None) -> str:
     if start is None and end is None:
         return ""
     return f" between {start or 'the beginning'} and {end or 'the end'}"
+
+
+__all__ = [
+    "as_utc",
+    "period_phrase",
+]

@@ -59,3 +59,23 @@ def test_plugins_import_only_public_core_modules() -> None:
         if module.split(".")[0] == "auromat_core" and module not in PUBLIC_CORE_MODULES
     ]
     assert offending == []
+
+
+def test_plugins_import_only_the_public_names_of_the_core() -> None:
+    """A name imported from a public core module is in its ``__all__`` (a submodule it holds counts as public where listed)."""
+    offending = []
+    for path in _sources(ROOT / "plugins"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in PUBLIC_CORE_MODULES):
+                continue
+            public = set(getattr(importlib.import_module(node.module), "__all__", ()))
+            offending += [
+                f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}.{alias.name}"
+                for alias in node.names
+                if alias.name not in public and f"{node.module}.{alias.name}" not in PUBLIC_CORE_MODULES
+            ]
+    assert offending == []
+
+
+def test_every_public_core_module_says_its_public_names() -> None:
+    assert [name for name in sorted(PUBLIC_CORE_MODULES) if not hasattr(importlib.import_module(name), "__all__")] == []
