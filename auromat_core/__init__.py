@@ -22,7 +22,7 @@ from .errors import (
     WcsError,
 )
 from .geodesy import Location
-from .hookspecs import Register, hookimpl
+from .hookspecs import MagneticModel, Register, Solver, hookimpl
 from .io import atomic_output
 from .keogram import Keogram, keogram
 from .mapping import IMAGE_CONTENT_KEY, SOLUTION_PATH_KEY, MagneticCoordinates, Mapping, MappingCollection
@@ -64,6 +64,7 @@ __all__ = [
     "Keogram",
     "Location",
     "MagneticCoordinates",
+    "MagneticModel",
     "Mapping",
     "MappingCollection",
     "MappingFileProvider",
@@ -74,6 +75,7 @@ __all__ = [
     "ProviderWrapper",
     "Register",
     "Resampled",
+    "Solver",
     "UnknownNameError",
     "WcsError",
     "__version__",

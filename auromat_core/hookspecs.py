@@ -13,16 +13,46 @@ wrong. A plugin implements any subset of these hooks with
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import click
 import pluggy
+from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    import numpy as np
+    from astropy.io import fits
 
 hookspec = pluggy.HookspecMarker("auromat")
 hookimpl = pluggy.HookimplMarker("auromat")
 
 Register = Callable[..., None]
 """The callback every ``register_*`` hook receives: ``register(name, obj, description)``."""
+
+
+@runtime_checkable
+class Solver(Protocol):
+    """An astrometric solver registered through ``register_solvers``."""
+
+    def solve(self, image_path: str | os.PathLike, **options: Any) -> fits.Header | None:
+        """Return a FITS header with a celestial WCS for the image, or None if unsolved."""
+
+
+class MagneticModel(Protocol):
+    """A magnetic coordinate model registered through ``register_magnetic_models`` (angles in degrees, MLT in hours)."""
+
+    def to_magnetic(
+        self, lat: ArrayLike, lon: ArrayLike, altitude_km: ArrayLike, time: datetime
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Geodetic lat/lon at ``altitude_km`` to (MLat, MLT)."""
+
+    def from_magnetic(
+        self, mlat: ArrayLike, mlt: ArrayLike, altitude_km: ArrayLike, time: datetime
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(MLat, MLT) at ``altitude_km`` to geodetic (lat, lon)."""
 
 
 @hookspec
@@ -44,7 +74,7 @@ def register_exporters(register: Register) -> None:
 
     The exporter follows :class:`auromat_core.exporters.Exporter`: an
     ``extension`` such as ``".cdf"`` and ``write(mapping, path, **options)``,
-    which must write atomically (see :func:`auromat_core.io.atomic_output`)
+    which must write atomically (see :func:`auromat_core.atomic_output`)
     and takes those of :data:`auromat_core.exporters.STANDARD_OPTIONS` that
     apply to its format. It may name its files with ``file_name(identifier,
     time, **options)`` (:class:`auromat_core.exporters.NamingExporter`).
@@ -55,7 +85,7 @@ def register_exporters(register: Register) -> None:
 def register_solvers(register: Register) -> None:
     """Register astrometric solvers: ``register(name, solver, description)``.
 
-    The solver follows :class:`auromat_core.solvers.Solver`:
+    The solver follows :class:`auromat_core.Solver`:
     ``solve(image_path, **options)`` returns an ``astropy.io.fits.Header`` with
     a celestial WCS, or ``None`` when the image could not be solved.
     """
@@ -76,7 +106,7 @@ def register_draw_styles(register: Register) -> None:
 def register_magnetic_models(register: Register) -> None:
     """Register magnetic coordinate models: ``register(name, model, description)``.
 
-    The model follows :class:`auromat_core.magnetic.MagneticModel`: it converts
+    The model follows :class:`auromat_core.MagneticModel`: it converts
     geodetic lat/lon at an altitude and time to MLat/MLT and back.
     """
 
@@ -99,4 +129,4 @@ HOOK_KINDS: dict[str, str] = {
 }
 """Registration hooks and the kind of object each one registers."""
 
-__all__ = ["HOOK_KINDS", "Register", "hookimpl", "hookspec"]
+__all__ = ["HOOK_KINDS", "MagneticModel", "Register", "Solver", "hookimpl", "hookspec"]

@@ -57,22 +57,6 @@ _N_WORK = 7
 _local = threading.local()
 
 
-class MagneticModel(Protocol):
-    """What a registered magnetic coordinate model provides (angles in degrees, MLT in hours)."""
-
-    def to_magnetic(
-        self, lat: ArrayLike, lon: ArrayLike, altitude_km: ArrayLike, time: datetime
-    ) -> tuple[Array, Array]:
-        """Geodetic lat/lon at ``altitude_km`` to (MLat, MLT)."""
-        ...
-
-    def from_magnetic(
-        self, mlat: ArrayLike, mlt: ArrayLike, altitude_km: ArrayLike, time: datetime
-    ) -> tuple[Array, Array]:
-        """(MLat, MLT) at ``altitude_km`` to geodetic (lat, lon)."""
-        ...
-
-
 def _igrf_path() -> Path:
     spec = importlib.util.find_spec("ppigrf")  # locates the package without importing pandas
     if spec is None or not spec.submodule_search_locations:
@@ -395,7 +379,6 @@ __all__ = [
     "BLOCK_POINTS",
     "CHUNK_POINTS",
     "DipoleModel",
-    "MagneticModel",
     "decimal_year",
     "dipole_axis",
     "dipole_coefficients",

@@ -356,7 +356,7 @@ def _keep_files(folder: Path, debug_folder: Path, stem: str, strategy: str) -> N
 
 
 class AstrometryNetSolver:
-    """The ``astrometry.net`` solver of the registry (:class:`auromat_core.solvers.Solver`).
+    """The ``astrometry.net`` solver of the registry (:class:`auromat_core.Solver`).
 
     Parameters
     ----------
