@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Mapping as MappingABC
 from datetime import datetime
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import attrs
@@ -419,30 +420,43 @@ class _Relay(logging.Handler):
 
 RELAY_STOP_SECONDS = 10.0
 """How long the end of a conversion waits for the last worker log records."""
+RELAY_POLL_SECONDS = 0.05
+"""How often the relay of worker log records looks whether the conversion has ended."""
 
 
 @contextlib.contextmanager
 def _relayed_worker_logs(context: Any, shown: _ShownMessages) -> Iterator[Any]:
     """A queue for the workers' log records, relayed to this process until the block ends.
 
-    A worker killed while writing a record leaves the queue's write lock taken:
-    the end of the block then waits at most :data:`RELAY_STOP_SECONDS` for the
-    relay, and the process does not wait for the queue at exit.
+    Only the workers write to the queue: a writer in this process would start a
+    feeder thread holding the queue's semaphore, released (and unregistered from
+    multiprocessing's resource tracker) only as that thread ends, which at
+    interpreter exit it may not, and the tracker then warns of a leaked
+    semaphore. At the end the relay takes what the workers left and stops; a
+    worker killed while writing a record leaves a part of one, so the end waits
+    at most :data:`RELAY_STOP_SECONDS` for the relay.
     """
     queue = context.Queue()
     relay = _Relay(shown)
-    thread = threading.Thread(target=_relay_records, args=(queue, relay), name="auromat-log-relay", daemon=True)
+    ended = threading.Event()
+    thread = threading.Thread(target=_relay_records, args=(queue, relay, ended), name="auromat-log-relay", daemon=True)
     thread.start()
     try:
         yield queue
     finally:
-        queue.cancel_join_thread()
-        queue.put(None)
+        ended.set()
         thread.join(RELAY_STOP_SECONDS)
 
 
-def _relay_records(queue: Any, relay: logging.Handler) -> None:
-    while (record := queue.get()) is not None:
+def _relay_records(queue: Any, relay: logging.Handler, ended: threading.Event) -> None:
+    """Hand each record of ``queue`` to ``relay`` until ``ended`` is set and the queue is empty."""
+    while True:
+        try:
+            record = queue.get(timeout=RELAY_POLL_SECONDS)
+        except Empty:
+            if ended.is_set():
+                return
+            continue
         relay.handle(record)
 
 
