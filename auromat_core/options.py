@@ -9,11 +9,13 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as MappingABC
 from datetime import datetime, timedelta
 from typing import Any
 
 import click
+import numpy as np
 
 from .errors import InputError
 from .timeutil import as_utc
@@ -125,9 +127,11 @@ def type_mismatch(annotation: Any, value: Any) -> str | None:
     """What ``value`` should be for a parameter annotated ``annotation``, or None when it fits or the type is not checked.
 
     Checked are ``bool``, ``int``, ``float``, ``str``, ``dict`` and
-    ``tuple[float, ...]``, optionally ``| None`` or ``Optional[...]`` (JSON
-    from the command line: ``true``, ``5``, ``"gray"``, ``[62, -145]``); numpy
-    numbers count as numbers, booleans do not.
+    fixed-length ``tuple[float, float, ...]``, optionally ``| None`` or
+    ``Optional[...]`` (JSON from the command line: ``true``, ``5``, ``"gray"``,
+    ``[62, -145]``). From Python, numpy numbers and booleans count as numbers
+    and booleans (a boolean is not a number), a path as a string, any mapping
+    as a dict and any sequence or 1-d array as a tuple.
     """
     union = isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union
     kinds = typing.get_args(annotation) if union else (annotation,)
@@ -138,24 +142,31 @@ def type_mismatch(annotation: Any, value: Any) -> str | None:
         return None
     kind, origin = kinds[0], typing.get_origin(kinds[0])
     if kind is bool:
-        return None if isinstance(value, bool) else "true or false"
+        return None if isinstance(value, (bool, np.bool_)) else "true or false"
     if kind is int:
         return None if _is_number(value, numbers.Integral) else "a whole number"
     if kind is float:
         return None if _is_number(value, numbers.Real) else "a number"
     if kind is str:
-        return None if isinstance(value, str) else "a string"
+        return None if isinstance(value, (str, os.PathLike)) else "a string"
     if kind is dict or origin is dict:
-        return None if isinstance(value, dict) else "a JSON object, e.g. {\"labels\": 5}"
-    if origin is tuple and all(arg is float for arg in typing.get_args(kind)):
-        size = len(typing.get_args(kind))
-        fits = isinstance(value, (list, tuple)) and len(value) == size and all(_is_number(v, numbers.Real) for v in value)
-        return None if fits else f"a list of {size} numbers"
+        return None if isinstance(value, MappingABC) else "a JSON object, e.g. {\"labels\": 5}"
+    arguments = typing.get_args(kind)
+    if origin is tuple and arguments and Ellipsis not in arguments and all(arg is float for arg in arguments):
+        fits = _is_sequence(value) and len(value) == len(arguments) and all(_is_number(v, numbers.Real) for v in value)
+        return None if fits else f"a list of {len(arguments)} numbers"
     return None
 
 
 def _is_number(value: Any, kind: type) -> bool:
-    return isinstance(value, kind) and not isinstance(value, bool)
+    return isinstance(value, kind) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_sequence(value: Any) -> bool:
+    """A list, tuple, other sequence or 1-d array, not a string."""
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def number_option(name: str, value: Any, low: float | None = None, high: float | None = None) -> float:

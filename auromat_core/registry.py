@@ -190,12 +190,13 @@ def _option_parameters(function: Any, positional: int) -> list[inspect.Parameter
     ``**kwargs`` is among them.
     """
     try:
-        try:
-            signature = inspect.signature(function, eval_str=True)
-        except NameError:  # an annotation names what the function's module does not import at run time
-            signature = inspect.signature(function)
+        signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin or C callable
         return None
+    try:
+        signature = inspect.signature(function, eval_str=True)
+    except Exception:  # noqa: BLE001 - an annotation that cannot be evaluated here: its option is not type-checked
+        log.debug("annotations of %r cannot be evaluated; its options are not type-checked", function)
     parameters = list(signature.parameters.values())
     if not parameters:
         return None
@@ -238,6 +239,9 @@ def check_options(kind: str, name: str, function: Any, positional: int, options:
         ]
         raise InputError(f"{kind} {name!r} has no option {', '.join(hints)}; its options are: {', '.join(named) or 'none'}")
     for option, value in options.items():
-        expected = type_mismatch(named[option].annotation, value) if option in named else None
+        parameter = named.get(option)
+        if parameter is None or (value is None and parameter.default is None):
+            continue
+        expected = type_mismatch(parameter.annotation, value)
         if expected is not None:
             raise InputError(f"{kind} {name!r}: option {option} must be {expected}, got {value!r}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import types
 from datetime import datetime
 from pathlib import Path
 
@@ -44,13 +45,14 @@ def test_the_altitude_is_given_once() -> None:
 @pytest.mark.parametrize(
     ("annotation", "fitting", "wrong", "expected"),
     [
-        (float, [1, 2.5, np.float32(3), np.int64(4)], ["two", True, None], "a number"),
+        (float, [1, 2.5, np.float32(3), np.int64(4)], ["two", True, np.True_, None], "a number"),
         (int, [3, np.int64(3)], [3.5, False, "3"], "a whole number"),
-        (bool, [True, False], ["no", 1], "true or false"),
-        (str, ["gray"], [5], "a string"),
+        (bool, [True, False, np.True_], ["no", 1], "true or false"),
+        (str, ["gray", Path("skymaps")], [5], "a string"),
         (float | None, [None, 1.0], ["x"], "a number"),
-        (tuple[float, float], [[62, -145], (1.0, np.float64(2))], [[62], [True, 1], "62,-145"], "a list of 2 numbers"),
-        (dict[str, int], [{"labels": 5}], [[1]], 'a JSON object, e.g. {"labels": 5}'),
+        (tuple[float, float], [[62, -145], (1.0, np.float64(2)), np.array([1.0, 99.5])], [[62], [True, 1], "62,-145", np.ones((2, 1))],
+         "a list of 2 numbers"),
+        (dict[str, int], [{"labels": 5}, types.MappingProxyType({"labels": 5})], [[1]], 'a JSON object, e.g. {"labels": 5}'),
     ],
 )
 def test_type_mismatch_names_what_an_annotated_option_takes(annotation, fitting, wrong, expected) -> None:
@@ -60,6 +62,7 @@ def test_type_mismatch_names_what_an_annotated_option_takes(annotation, fitting,
 
 def test_unchecked_annotations_take_anything() -> None:
     assert type_mismatch(str | Path, 5) is None and type_mismatch(inspect.Parameter.empty, object()) is None
+    assert type_mismatch(tuple[float, ...], "any") is None and type_mismatch("float", "a string annotation") is None
 
 
 @pytest.mark.parametrize(("value", "expected"), [(110, 110.0), ("90.5", 90.5), (0, 0.0), (np.float32(1.5), 1.5)])

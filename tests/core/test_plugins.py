@@ -69,8 +69,10 @@ def test_get_provider_names_a_mistyped_option(auromat_plugins):
 class AnnotatedCamera:
     """A provider whose options say their types."""
 
-    def __init__(self, path: str, altitude: float = 110.0, gain: float = 1.0, flip: bool = False, notes: str | int = "") -> None:
-        self.path, self.altitude, self.gain, self.flip, self.notes = path, altitude, gain, flip, notes
+    def __init__(
+        self, path: str, altitude: float = 110.0, gain: float = 1.0, flip: bool = False, notes: str | int = "", scale: float = None,  # noqa: RUF013
+    ) -> None:
+        self.path, self.altitude, self.gain, self.flip, self.notes, self.scale = path, altitude, gain, flip, notes, scale
 
 
 def test_provider_options_must_fit_their_annotations(auromat_plugins, tmp_path):
@@ -83,6 +85,21 @@ def test_provider_options_must_fit_their_annotations(auromat_plugins, tmp_path):
         auromat_core.open_data(tmp_path, "annotated", altitude=True)
     camera = auromat_core.open_data(tmp_path, "annotated", altitude=np.float32(120), gain=2, flip=True, notes=5)
     assert (camera.altitude, camera.gain, camera.flip, camera.notes) == (120, 2, True, 5)
+    assert auromat_core.get_provider("annotated", tmp_path, scale=None).scale is None  # None where it is the default
+
+
+class UnevaluableCamera:
+    """A provider whose annotation names what its module cannot evaluate at run time."""
+
+    def __init__(self, path: str, lens: np.NoSuchType = None) -> None:  # AttributeError when evaluated
+        self.path, self.lens = path, lens
+
+
+def test_an_annotation_that_cannot_be_evaluated_leaves_the_option_unchecked(auromat_plugins, tmp_path):
+    register_providers(auromat_plugins, "cameras", ("unevaluable", UnevaluableCamera, "an odd annotation"))
+    assert auromat_core.get_provider("unevaluable", tmp_path, lens="fisheye").lens == "fisheye"
+    with pytest.raises(InputError, match=r"^provider 'unevaluable' has no option 'lense' \(did you mean 'lens'\?\)"):
+        auromat_core.get_provider("unevaluable", tmp_path, lense="fisheye")
 
 
 class OtherCameraPlugin:
