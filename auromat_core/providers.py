@@ -176,8 +176,9 @@ class Provider(abc.ABC):
     max_time_offset: float = 3.0
     """Largest distance in seconds between a requested time and a delivered mapping."""
 
-    skipped_inputs: Sequence[str] = ()
-    """Inputs that could not be used, a message each (see :func:`open_usable`); ``auromat convert`` counts them."""
+    skipped_inputs: list[str]
+    """Inputs that could not be used, a message each: a list a provider that skips inputs makes in its
+    factory and fills (see :func:`open_usable`); ``auromat convert`` counts them where it exists."""
 
     @property
     @abc.abstractmethod
@@ -396,6 +397,7 @@ class MappingFileProvider(Provider):
 
     def __init__(self, path: str | os.PathLike, altitude: float | None = None, max_time_offset: float = 3.0) -> None:
         self.path = Path(path)
+        self.skipped_inputs: list[str] = []
         self.max_time_offset = number_option("max_time_offset", max_time_offset, 0.0)
         altitude = None if altitude is None else number_option("altitude", altitude, 0.0)
         if self.path.is_dir():
@@ -412,10 +414,25 @@ class MappingFileProvider(Provider):
             if altitude is not None and abs(stored_altitude - altitude) > 1e-9:
                 raise InputError(f"{file}: mapped at {stored_altitude:g} km, but altitude {altitude:g} km was requested")
             entries.append((time, identifier, file))
-        entries.sort()
+        entries = self._first_of_each_identifier(sorted(entries))
         self._times = [entry[0] for entry in entries]
         self._identifiers = [entry[1] for entry in entries]
         self.files = [entry[2] for entry in entries]
+
+    def _first_of_each_identifier(self, entries: list[tuple[datetime, str, Path]]) -> list[tuple[datetime, str, Path]]:
+        """``entries`` without later files of a mapping already held by another (a copy); each is named in a warning."""
+        first: dict[str, Path] = {}
+        kept = []
+        for entry in entries:
+            _, identifier, file = entry
+            if identifier in first:
+                message = f"{file}: holds mapping {identifier}, as {first[identifier].name} does"
+                log.warning("%s; left out", message)
+                self.skipped_inputs.append(message)
+                continue
+            first[identifier] = file
+            kept.append(entry)
+        return kept
 
     @classmethod
     def _candidates(cls, folder: Path) -> list[Path]:

@@ -412,3 +412,19 @@ def test_lengths_in_unknown_units_are_refused_naming_file_and_variable(tmp_path)
     _in_metres(path, "furlongs")
     with pytest.raises(InputError, match=f"{path}: altitude units 'furlongs', expected one of km, kilometers, m, meters"):
         read_cdf(path)
+
+
+def test_a_copied_file_is_left_out_with_a_warning(iss_file, tmp_path, caplog):
+    import shutil
+
+    folder = tmp_path / "copied"
+    folder.mkdir()
+    first = shutil.copy(iss_file, folder / iss_file.name)
+    copy = shutil.copy(iss_file, folder / f"copy of {iss_file.name}")
+    caplog.set_level(logging.WARNING)
+    provider = CdfProvider(folder)
+    identifier = read_cdf(first).identifier
+    assert provider.identifiers == [identifier] and provider.files == [Path(first)]
+    message = f"{copy}: holds mapping {identifier}, as {Path(first).name} does"
+    assert provider.skipped_inputs == [message]
+    assert f"{message}; left out" in caplog.messages
