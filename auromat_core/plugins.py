@@ -276,16 +276,18 @@ def registration_problem(kind: str, name: Any, obj: Any) -> str | None:
     """What is wrong with registering ``obj`` as the ``kind`` ``name``, or None.
 
     Providers and draw styles are callables (a provider factory is usually its
-    class); exporters, solvers and magnetic models are objects (not classes)
-    with their methods; an exporter's ``extension`` starts with a dot.
+    class); exporters, solvers and magnetic models are objects with their
+    methods: instances or modules, or classes whose methods are static or class
+    methods; an exporter's ``extension`` starts with a dot.
     """
     if not isinstance(name, str) or not REGISTERED_NAME.fullmatch(name):
         return f"{kind} name {name!r} is not a name such as 'my-camera' (letters, digits, '.', '_', '-')"
     if kind in ("provider", "draw style"):
-        return None if callable(obj) else f"{kind} {name!r} is a {type(obj).__name__}, not a callable"
-    if inspect.isclass(obj):
+        return None if callable(obj) else f"{kind} {name!r} is not callable (a {type(obj).__name__})"
+    methods = _REQUIRED_METHODS.get(kind, ())
+    if inspect.isclass(obj) and not all(isinstance(inspect.getattr_static(obj, m, None), (staticmethod, classmethod)) for m in methods):
         return f"{kind} {name!r} is the class {obj.__name__}: register an instance of it"
-    missing = [method for method in _REQUIRED_METHODS.get(kind, ()) if not callable(getattr(obj, method, None))]
+    missing = [method for method in methods if not callable(getattr(obj, method, None))]
     if missing:
         return f"{kind} {name!r} ({type(obj).__name__}) has no method {', '.join(missing)}"
     extension = getattr(obj, "extension", None)

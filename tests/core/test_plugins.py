@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import re
+import types
 from datetime import datetime
 
 import numpy as np
@@ -14,7 +15,7 @@ import auromat_core
 from auromat_core import Provider, hookimpl
 from auromat_core.errors import InputError, NoDataError, PluginError, UnknownNameError
 from auromat_core.hookspecs import HOOK_KINDS
-from auromat_core.plugins import ENTRY_POINT_GROUP, PluginLoadWarning, Plugins
+from auromat_core.plugins import ENTRY_POINT_GROUP, PluginLoadWarning, Plugins, registration_problem
 from tests.conftest import register_providers
 
 
@@ -277,13 +278,13 @@ FITTING = {"provider": Camera, "draw style": Camera, "exporter": _Exporter(), "s
     ("kind", "name", "obj", "problem"),
     [
         ("provider", "My Cam!", Camera, "provider name 'My Cam!' is not a name such as 'my-camera' (letters, digits, '.', '_', '-')"),
-        ("provider", "instance", object(), "provider 'instance' is a object, not a callable"),
+        ("provider", "instance", object(), "provider 'instance' is not callable (a object)"),
         ("exporter", "npz", _Exporter, "exporter 'npz' is the class _Exporter: register an instance of it"),
         ("exporter", "npz", object(), "exporter 'npz' (object) has no method write"),
         ("exporter", "npz", _Extensionless(), "exporter 'npz' (_Extensionless) needs an extension such as '.cdf', got None"),
         ("magnetic model", "aacgm", _Exporter(), "magnetic model 'aacgm' (_Exporter) has no method to_magnetic, from_magnetic"),
         ("solver", "nova", _Exporter(), "solver 'nova' (_Exporter) has no method solve"),
-        ("draw style", "outline", "outline", "draw style 'outline' is a str, not a callable"),
+        ("draw style", "outline", "outline", "draw style 'outline' is not callable (a str)"),
     ],
 )
 def test_a_registration_of_the_wrong_shape_fails_its_plugin_alone(auromat_plugins, kind, name, obj, problem):
@@ -406,3 +407,21 @@ def test_open_data_names_unknown_options_and_the_accepted_ones(auromat_plugins, 
     assert str(raised.value) == (
         "provider 'station' has no option 'site' (did you mean 'sites'?), 'colour'; its options are: altitude, sites"
     )
+
+
+class _StaticExporter:
+    """An exporter that is a class of static methods."""
+
+    extension = ".txt"
+
+    @staticmethod
+    def write(mapping, path):
+        return path
+
+
+def test_a_class_of_static_methods_or_a_module_may_be_registered():
+    assert registration_problem("exporter", "text", _StaticExporter) is None
+    module = types.ModuleType("auromat_text")
+    module.extension, module.write = ".txt", _StaticExporter.write
+    assert registration_problem("exporter", "text", module) is None
+    assert registration_problem("exporter", "npz", _Exporter) == "exporter 'npz' is the class _Exporter: register an instance of it"
