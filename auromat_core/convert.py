@@ -593,7 +593,7 @@ def convert(
     every_frame = len(indices) == len(source)
     del source
     workers = min(os.cpu_count() or 1, DEFAULT_MAX_WORKERS) if workers is None else workers
-    if todo and (workers or scheduler is not None):
+    if todo and workers and scheduler is None:  # a Dask cluster sends functions with cloudpickle, which takes more
         _check_sendable({f"provider {registration.name!r} (plugin {registration.plugin!r})": factory, f"exporter {format!r}": exporter})
     results: list[FrameResult] = []
     failures: list[tuple[str, str]] = []

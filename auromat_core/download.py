@@ -46,6 +46,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import attrs
 import requests
+import urllib3
 
 from .errors import DownloadError, InputError
 from .progress import progress_bar
@@ -387,13 +388,15 @@ def _finish(url: str, path: Path, part: Path, content_type: str | None, expect: 
 def _stream_to(
     response: requests.Response, part: Path, mode: str, offset: int, total: int | None, progress: bool, name: str
 ) -> None:
+    """Append the body to ``part`` as sent: a ``Content-Encoding`` is not undone, so that its length is the
+    ``Content-Length`` and byte ranges count in it (a ``.gz`` file that a server labels ``gzip`` stays one)."""
     bar = progress_bar(total=total, initial=offset, unit="B", unit_scale=True, unit_divisor=1024, desc=name, enabled=progress, leave=False)
     try:
         with open(part, mode) as output:
-            for chunk in response.iter_content(CHUNK_BYTES):
+            for chunk in response.raw.stream(CHUNK_BYTES, decode_content=False):
                 output.write(chunk)
                 bar.update(len(chunk))
-    except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as error:
+    except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as error:
         raise _Retryable(f"connection broken after {part.stat().st_size} bytes: {_short(error)}") from None
     finally:
         bar.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 import threading
@@ -16,6 +17,7 @@ import pytest
 from auromat_core import download as download_module
 from auromat_core.download import (
     CDF,
+    GZIP,
     JPEG,
     DownloadSummary,
     RemoteFileNotFound,
@@ -79,6 +81,8 @@ def _handler(behaviour: Behaviour) -> type[FixtureHandler]:
                 self.send_body(200, MAINTENANCE_PAGE)
             elif path == "/mislabelled":  # the file, but called a web page
                 self.send_body(200, content, {"Content-Type": "text/html"})
+            elif path == "/encoded.gz":  # a .gz file labelled as gzip-encoded, as Apache's 'AddEncoding gzip .gz' does
+                self.send_body(200, gzip.compress(content), {"Content-Type": "application/gzip", "Content-Encoding": "gzip"})
             else:  # /flaky after failing, /norange (ignores Range), /file
                 self.send_body(200, content)
 
@@ -108,6 +112,12 @@ def test_downloads_a_file_and_leaves_no_part(server, tmp_path: Path, content: by
     assert target.read_bytes() == content
     assert not part_path(target).exists()
     assert behaviour.requests == [("/file", None)]
+
+
+def test_a_gzip_labelled_file_is_stored_as_sent(server, tmp_path: Path, content: bytes) -> None:
+    base, _ = server
+    target = download_file(f"{base}/encoded.gz", tmp_path / "bad_pixels.gz", expect=GZIP, **FAST)
+    assert gzip.decompress(target.read_bytes()) == content
 
 
 def test_existing_file_is_not_fetched_again(server, tmp_path: Path) -> None:
