@@ -406,10 +406,15 @@ class IssArchive:
 
     def _fetch(self, uri: str | None, path: Path, what: str) -> Path:
         expect = CONTENT_CHECKS.get(path.suffix.lower())
+        if self.offline:  # a cached file failing its check is kept: it cannot be downloaded again
+            if not path.is_file():
+                raise NoDataError(f"{path}: {what} is not in the cache and offline mode forbids downloading it")
+            expected = expect(path) if expect else None
+            if expected is not None:
+                raise InputError(f"{path}: the cached {what} is not {expected}, and offline mode forbids downloading it again")
+            return path
         if is_present(path, expect):
             return path
-        if self.offline:
-            raise NoDataError(f"{path}: {what} is not in the cache and offline mode forbids downloading it")
         if not isinstance(uri, str) or not uri:
             raise InputError(f"{self.api_path}: no URL for the {what}")
         url = urljoin(self.api_url or self.base_url, uri)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -109,6 +110,11 @@ def test_offline_never_requests(server: ArchiveServer, base_url: str, tmp_path: 
     assert str(tmp_path / f"{KEYS[1]}.dng") in message and "offline" in message and "\n" not in message
     with pytest.raises(NoDataError, match="offline"):
         offline.download()
+    damaged = tmp_path / f"{KEYS[0]}.wcs"
+    damaged.write_bytes(b"<html>maintenance</html>")
+    with pytest.raises(InputError, match=rf"^{re.escape(str(damaged))}: the cached .* is not a FITS file .*offline mode forbids downloading it again$"):
+        offline.ensure_image(KEYS[0])
+    assert damaged.read_bytes() == b"<html>maintenance</html>", "offline, a cached file is kept"
     assert server.requests == []
 
 
