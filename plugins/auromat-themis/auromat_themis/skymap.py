@@ -456,6 +456,9 @@ class SkymapCatalog:
                 except CalibrationError as error:
                     if path == source:
                         raise
+                    if wanted is not None and match["site"] not in wanted:  # read only to catch a misnamed skymap
+                        log.debug("%s; skipped (named for site %s, not used)", error, match["site"])
+                        continue
                     log.warning("%s; skipped", error)
                     skipped.append((match["site"], str(error)))
                     continue

@@ -184,6 +184,7 @@ def test_unrelated_and_broken_skymap_files_do_not_stop_the_run(tmp_path: Path, l
     _l1_with(tmp_path, l1_file)
     write_l2_skymap(tmp_path / "thg_l2_asc_gako_19700101_v01.cdf", sav_file, valid_from=[datetime(2007, 2, 2)])
     (tmp_path / "my_skymap_notes.sav").write_bytes(bytes(range(256)) * 4)  # not named like a skymap: not read
+    (tmp_path / "thg_l2_asc_fykn_19700101_v01.cdf").write_bytes(b"\xcd\xf3\x00\x01" + bytes(100))  # another site's, truncated: not counted
     broken = tmp_path / "sub" / "themis_skymap_gako_20120101-+_v01.sav"
     broken.parent.mkdir()
     broken.write_bytes(bytes(range(256)) * 4)
