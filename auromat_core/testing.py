@@ -72,18 +72,19 @@ class ProviderContract:
         assert index_problem(provider) is None
 
     def test_loaded_items_are_those_listed(self, provider: Any) -> None:
+        """A mapping or collection with the identifier listed at its index (see :func:`auromat_core.providers.load_checked`)."""
         for index in sorted({0, len(provider) // 2, len(provider) - 1}):
-            item = load_checked(provider, index)
-            assert item.time == provider.times[index]
+            assert load_checked(provider, index).identifier == provider.identifiers[index]
 
     def test_metadata_values_are_flat(self, provider: Any) -> None:
-        """Writers store metadata as file attributes: strings, numbers and booleans."""
+        """Writers store metadata as file attributes: strings, numbers and booleans (numpy scalars too)."""
         for mapping in members_of(provider.load(0)):
-            wrong = {key: value for key, value in mapping.metadata.items() if not isinstance(value, (str, int, float, bool))}
+            wrong = {key: value for key, value in mapping.metadata.items() if not isinstance(value, (str, int, float, bool, np.number, np.bool_, np.str_))}
             assert not wrong, f"metadata values that are not str, int, float or bool: {wrong}"
 
     def test_class_can_be_sent_to_worker_processes(self, provider: Any) -> None:
-        """``auromat convert`` sends the provider's factory to its workers: a class defined at the top level of a module."""
+        """``auromat convert`` sends the registered factory to its workers; for a provider registered as its class,
+        that class must be defined at the top level of a module (a lambda factory is refused by convert itself)."""
         pickle.dumps(type(provider))
 
     def test_get_returns_nearest_mapping(self, provider: Any) -> None:
