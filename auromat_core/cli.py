@@ -183,8 +183,10 @@ def _echo_registrations(
         click.echo(json.dumps(rows, indent=2))
         return
     width = max((len(row["name"]) for row in rows), default=0)
-    for row, registration in zip(rows, registrations):
-        extra = "".join(f"{value}  " for value in columns(registration).values())
+    extras = [list(columns(registration).values()) for registration in registrations]
+    widths = [max(len(values[i]) for values in extras) for i in range(len(extras[0]))] if extras else []
+    for row, values in zip(rows, extras):
+        extra = "".join(f"{value:<{size}}  " for value, size in zip(values, widths))
         click.echo(f"{row['name']:<{width}}  {extra}{row['description']}  [{row['plugin']}]")
         if with_options:
             options = row["options"]

@@ -80,7 +80,7 @@ def check_options(name: str, style: Callable[..., Any], options: dict[str, Any])
     """Check the options of the draw style ``name`` against the keyword parameters of its function ``style`` and their types.
 
     See :func:`auromat_core.check_options`: values of parameters annotated with
-    ``bool``, ``int``, ``float``, ``str``, ``dict`` or ``tuple[float, ...]``
+    ``bool``, ``int``, ``float``, ``str``, ``dict`` or a fixed-length ``tuple[float, float]``
     (optionally ``| None``) must have that type (JSON from the command line:
     ``true``, ``5``, ``"gray"``, ``[62, -145]``); others are checked by the style itself.
 
