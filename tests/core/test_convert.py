@@ -740,16 +740,24 @@ def test_worker_log_messages_are_shown_once(caplog):
 
 
 def test_worker_log_records_are_relayed_and_a_locked_queue_does_not_hang(caplog, monkeypatch):
-    """Records reach this process; a queue whose write lock a killed worker kept only delays the end briefly."""
+    """Records a worker writes reach this process, which never writes to the queue itself; a queue whose write
+    lock a killed worker kept only delays the end briefly."""
+    import multiprocessing.queues
     from types import SimpleNamespace
 
     from auromat_core import convert as convert_module
     from auromat_core.convert import _relayed_worker_logs, _ShownMessages
 
+    feeders = []  # a feeder thread here would hold the queue's semaphore until interpreter exit ('leaked semaphore')
+    start_feeder = multiprocessing.queues.Queue._start_thread
+    monkeypatch.setattr(multiprocessing.queues.Queue, "_start_thread", lambda queue: (feeders.append(queue), start_feeder(queue)))
     context = multiprocessing.get_context("spawn")
     record = logging.LogRecord("auromat_core.test_relay", logging.WARNING, __file__, 1, "from a worker", None, None)
     with caplog.at_level(logging.INFO), _relayed_worker_logs(context, _ShownMessages()) as queue:
-        queue.put(record)
+        worker = context.Process(target=queue.put, args=(record,))
+        worker.start()
+        worker.join(HANG_GUARD_SECONDS)
+    assert worker.exitcode == 0 and feeders == []
     assert [r.getMessage() for r in caplog.records] == ["from a worker"]
     stuck = context.Queue()
     stuck._wlock.acquire()  # as a worker SIGKILLed while writing a record leaves it
