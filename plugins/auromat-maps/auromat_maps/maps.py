@@ -99,6 +99,30 @@ def view_extent(ax: GeoAxes, margin: float = 2.0, samples: int = 60) -> tuple[fl
     return float(np.nanmin(lon)) - margin, float(np.nanmax(lon)) + margin, max(lat_min, -90.0), min(lat_max, 90.0)
 
 
+BORDER_SAMPLES = 90
+"""Points per edge of a bounding box when its extent on a map is measured."""
+
+
+def _map_size_m(box: BoundingBox, projection: Any) -> tuple[float, float]:
+    """Width and height (m) of a map centred on ``projection``'s centre that holds ``box``.
+
+    The larger of the box's size (:attr:`BoundingBox.size`, its geodesic edges)
+    and twice the farthest reach of its border from the map centre on the
+    projection. The second counts for large boxes: one across the equator is
+    widest at the equator, not at its edges, and far from the centre a
+    stereographic map stretches distances.
+    """
+    size = box.size
+    t = np.linspace(0.0, 1.0, BORDER_SAMPLES)
+    lons = box.lon_west + box.lon_span * t
+    lats = box.lat_south + (box.lat_north - box.lat_south) * t
+    lon = np.concatenate([lons, lons, np.full(BORDER_SAMPLES, box.lon_west), np.full(BORDER_SAMPLES, box.lon_west + box.lon_span)])
+    lat = np.concatenate([np.full(BORDER_SAMPLES, box.lat_south), np.full(BORDER_SAMPLES, box.lat_north), lats, lats])
+    points = projection.transform_points(projection.as_geodetic(), lon, lat)
+    reach_x, reach_y = (float(np.nanmax(np.abs(points[:, axis]))) for axis in (0, 1))
+    return max(size.width * 1000.0, 2.0 * reach_x), max(size.height * 1000.0, 2.0 * reach_y)
+
+
 def _lines(delta: float, low: float, high: float) -> np.ndarray:
     return np.arange(np.floor(low / delta) * delta, high + delta / 2, delta)
 
@@ -137,13 +161,13 @@ def _stereographic(
         raise InputError(f"center must be (lat, lon) with -90 <= lat <= 90, got {center!r}")
     box = bounding_box if bounding_box is not None else _box_of(items, coordinates)
     lat0, lon0 = center if center is not None else box.center
-    size = box.size
-    width = (width_km if width_km is not None else size.width * SIZE_MARGIN * size_factor) * 1000.0
-    height = (height_km if height_km is not None else size.height * SIZE_MARGIN * size_factor) * 1000.0
-    if not (width > 0 and height > 0):
-        raise InputError(f"map size must be > 0 km, got {width / 1000:g} x {height / 1000:g} km")
     globe = ccrs.Globe(ellipse=globe_ellipse)
     projection = ccrs.Stereographic(central_latitude=lat0, central_longitude=lon0, globe=globe)
+    box_width, box_height = _map_size_m(box, projection)
+    width = width_km * 1000.0 if width_km is not None else box_width * SIZE_MARGIN * size_factor
+    height = height_km * 1000.0 if height_km is not None else box_height * SIZE_MARGIN * size_factor
+    if not (width > 0 and height > 0):
+        raise InputError(f"map size must be > 0 km, got {width / 1000:g} x {height / 1000:g} km")
     figure = new_figure(fig_width, fig_height, dpi)
     ax = figure.add_subplot(1, 1, 1, projection=projection)
     ax.set_xlim(-width / 2, width / 2)
@@ -217,7 +241,8 @@ def draw_stereographic(
     center, width_km, height_km
         Override the map center ``(lat, lon)`` and size.
     size_factor
-        Map size = box size x 1.05 x ``size_factor``.
+        Map size = box size x 1.05 x ``size_factor``; the size is that of the box's
+        border on the map where it reaches farther (large boxes, boxes across the equator).
     line_delta
         Spacing of parallels and meridians, degrees.
     labels

