@@ -5,7 +5,8 @@ Login is a form POST of ``identity`` and ``password`` to ``<base>/ajaxauth/login
 ``gp_history`` class of the query API in ``tle`` format. Credentials are taken
 from the arguments, else the environment (``SPACETRACK_USER``,
 ``SPACETRACK_PASSWORD``), else the ``~/.netrc`` entry of the base URL's host.
-They never appear in log messages, errors or ``repr``.
+They never appear in log messages, errors or ``repr``: URLs are shown through
+:func:`auromat_core.download.redact_url` (also a ``user:password@`` in ``base_url``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from auromat_core import DownloadError, InputError, NoDataError, as_utc
-from auromat_core.download import check_base_url
+from auromat_core.download import check_base_url, redact_url
 
 from .orbit import TleFile, parse_tles, read_tle_file, write_tle_file
 
@@ -60,7 +61,7 @@ class SpaceTrack:
         self._asked: dict[int, list[tuple[datetime, datetime]]] = {}
 
     def __repr__(self) -> str:
-        return f"SpaceTrack({self.base_url!r})"
+        return f"SpaceTrack({redact_url(self.base_url)!r})"
 
     def _resolve_credentials(self) -> tuple[str, str]:
         if self._credentials is not None:
@@ -98,11 +99,11 @@ class SpaceTrack:
         try:
             response = session.post(url, data={"identity": user, "password": password}, timeout=self.timeout)
         except requests.RequestException as error:
-            raise DownloadError(f"Space-Track login at {url} failed: {type(error).__name__}") from None
+            raise DownloadError(f"Space-Track login at {redact_url(url)} failed: {type(error).__name__}") from None
         failed = response.status_code != 200 or "failed" in response.text[:200].lower()
         if failed:
-            raise DownloadError(f"Space-Track login at {url} was refused (HTTP {response.status_code})")
-        log.info("logged in to %s", self.base_url)
+            raise DownloadError(f"Space-Track login at {redact_url(url)} was refused (HTTP {response.status_code})")
+        log.info("logged in to %s", redact_url(self.base_url))
         self._session = session
 
     def query_tles(self, norad_id: str, start: datetime, end: datetime) -> str:
@@ -115,13 +116,14 @@ class SpaceTrack:
             "/orderby/EPOCH asc/format/tle"
         )
         url = f"{self.base_url}/{quote(path, safe='/-:')}"
-        log.info("querying %s", url)
+        shown = redact_url(url)
+        log.info("querying %s", shown)
         try:
             response = self._session.get(url, timeout=self.timeout)
         except requests.RequestException as error:
-            raise DownloadError(f"Space-Track query {url} failed: {type(error).__name__}") from None
+            raise DownloadError(f"Space-Track query {shown} failed: {type(error).__name__}") from None
         if response.status_code != 200:
-            raise DownloadError(f"Space-Track query {url} failed with HTTP {response.status_code}")
+            raise DownloadError(f"Space-Track query {shown} failed with HTTP {response.status_code}")
         return response.text
 
     def update_tles_for(self, norad_id: str, path: str | os.PathLike, time: datetime) -> Path:

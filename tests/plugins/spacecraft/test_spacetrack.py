@@ -152,6 +152,22 @@ def test_failed_login_hides_password(server: str, tmp_path: Path, caplog) -> Non
     assert not (tmp_path / "25544.tle").exists()
 
 
+def test_credentials_in_the_base_url_are_never_shown(server: str, tmp_path: Path, caplog) -> None:
+    """A ``user:password@`` in ``base_url`` is left out of ``repr``, log lines and errors."""
+    secret = "url-S3cret-PW"
+    with_user = server.replace("http://", f"http://alice:{secret}@")
+    client = SpaceTrack(USER, PASSWORD, base_url=with_user)
+    assert repr(client) == f"SpaceTrack({server!r})"
+    with caplog.at_level(logging.DEBUG):
+        client.update_tles_for("25544", tmp_path / "25544.tle", datetime(2011, 9, 18, 12))
+    assert f"logged in to {server}" in caplog.text and f"querying {server}/basicspacedata/" in caplog.text
+    unreachable = SpaceTrack(USER, PASSWORD, base_url=f"http://alice:{secret}@127.0.0.1:9", timeout=2)
+    with caplog.at_level(logging.DEBUG), pytest.raises(DownloadError) as error:
+        unreachable.login()
+    assert str(error.value) == "Space-Track login at http://127.0.0.1:9/ajaxauth/login failed: ConnectionError"
+    assert secret not in caplog.text and "alice" not in caplog.text and secret not in repr(unreachable)
+
+
 def test_missing_credentials(server: str) -> None:
     with pytest.raises(InputError, match="SPACETRACK_USER"):
         SpaceTrack(base_url=server).login()
