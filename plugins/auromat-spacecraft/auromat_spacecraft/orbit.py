@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import bisect
 import logging
+import numbers
 import os
 import warnings
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import astropy.units as u
 import attrs
@@ -39,6 +40,22 @@ MAX_TLE_AGE = timedelta(days=3)
 """A photo more than this after the latest TLE is not covered by the file."""
 STALE_TLE_AGE = timedelta(days=1)
 """A TLE older than this at the photo time gives a warning (reduced accuracy)."""
+
+
+def norad_id_option(value: Any, name: str = "norad_id") -> int | None:
+    """``value`` as a NORAD catalogue number: None, or a positive whole number.
+
+    Raises
+    ------
+    InputError
+        Naming the option, for anything else: booleans, fractions such as
+        25544.7 (which ``int`` would truncate), strings, lists.
+    """
+    if value is None:
+        return None
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value > 0:
+        return int(value)
+    raise InputError(f"{name} must be a NORAD catalogue number (a positive whole number such as 25544), got {value!r}")
 
 
 def tle_checksum(line: str) -> int:
@@ -256,6 +273,7 @@ __all__ = [
     "MAX_TLE_AGE",
     "Tle",
     "TleFile",
+    "norad_id_option",
     "parse_tles",
     "position_from_tles",
     "read_tle_file",

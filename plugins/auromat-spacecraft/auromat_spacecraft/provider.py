@@ -31,6 +31,7 @@ from auromat_core.providers import open_usable
 from .images import IMAGE_EXTENSIONS, RawOptions
 from .lens import LensCorrection
 from .mapping import ImageInput, map_photo
+from .orbit import norad_id_option
 from .spacetrack import SpaceTrack
 from .wcs import WcsSolution
 
@@ -69,7 +70,9 @@ class SpacecraftProvider(Provider):
     image_extension
         Image file extension (e.g. ``".jpg"``); auto-detected when None.
     norad_id, tle_folder, spacetrack
-        Orbit source where a position must be computed; ``spacetrack`` is a
+        Orbit source where a position must be computed: the NORAD catalogue
+        number (a positive whole number; None: the ``NORADID`` of each
+        ``.wcs``, else the ISS), the folder of ``<norad id>.tle``; ``spacetrack`` is a
         :class:`~auromat_spacecraft.spacetrack.SpaceTrack` session, or True for
         one with the credentials of the environment or ``~/.netrc``
         (``-p spacetrack=true``).
@@ -87,7 +90,7 @@ class SpacecraftProvider(Provider):
         max_time_offset: float = 3.0,
         timeshift: timedelta | float | None = None,
         image_extension: str | None = None,
-        norad_id: str | int | None = None,
+        norad_id: int | None = None,
         tle_folder: str | os.PathLike | None = None,
         spacetrack: SpaceTrack | bool | None = None,
         metadata_path: str | os.PathLike | None = None,
@@ -104,7 +107,7 @@ class SpacecraftProvider(Provider):
         if image_extension is not None and not isinstance(image_extension, str):
             raise InputError(f"image_extension must be a file extension such as '.jpg', got {image_extension!r}")
         self.image_extension = image_extension
-        self.norad_id = norad_id
+        self.norad_id = norad_id_option(norad_id)
         self.tle_folder = path_option("tle_folder", tle_folder)
         if isinstance(spacetrack, bool):
             spacetrack = SpaceTrack() if spacetrack else None

@@ -72,6 +72,14 @@ def test_lazy_mappings_and_lookups(seq_folder: Path) -> None:
     assert MaskByElevationProvider(provider).range == (first, last)
 
 
+def test_norad_id_as_in_the_original_and_refused_when_not_a_number(seq_folder: Path) -> None:
+    from auromat.mapping.spacecraft import SpacecraftMappingProvider
+
+    assert SpacecraftMappingProvider(str(seq_folder), noradId="25544").provider.norad_id == 25544
+    with pytest.raises(InputError, match=r"^norad_id must be a NORAD catalogue number \(a positive whole number such as 25544\), got 'ISS'$"):
+        SpacecraftMappingProvider(str(seq_folder), noradId="ISS")
+
+
 def test_provider_of_image_arrays_and_solutions(seq_wcs_paths: list[Path]) -> None:
     from auromat.mapping.spacecraft import SpacecraftMappingProvider
     from auromat_spacecraft import read_header

@@ -253,6 +253,11 @@ def test_spacetrack_true_is_a_session_with_the_stored_credentials(sample_files, 
         ("tle_folder", 5, r"tle_folder must be a file or folder path, got 5"),
         ("wcs_folder", 5, r"wcs_folder must be a file or folder path, got 5"),
         ("image_extension", 1, r"image_extension must be a file extension such as '.jpg', got 1"),
+        *(
+            ("norad_id", value, rf"norad_id must be a NORAD catalogue number \(a positive whole number such as 25544\), got {shown}")
+            for value, shown in [("abc", "'abc'"), ("25544", "'25544'"), (25544.7, "25544.7"), (True, "True"), ([1], r"\[1\]"),
+                                 (0, "0"), (-5, "-5")]
+        ),
     ],
 )
 def test_options_of_the_wrong_kind_are_named(sample_files, tmp_path: Path, option, value, message) -> None:
@@ -260,6 +265,15 @@ def test_options_of_the_wrong_kind_are_named(sample_files, tmp_path: Path, optio
     folder = sample_folder(tmp_path, sample_files, [0], ["A"])
     with pytest.raises(InputError, match=f"^{message}$"):
         SpacecraftProvider(folder, **{option: value})
+
+
+def test_norad_id_is_checked_before_any_work(auromat_plugins, sample_files, tmp_path: Path) -> None:
+    """The sample's .wcs has POSX/Y/Z (no orbit needed), yet a bad norad_id is refused; a good one is kept as an int."""
+    auromat_plugins.register(auromat_spacecraft.plugin)
+    folder = sample_folder(tmp_path, sample_files, [0], ["A"])
+    with pytest.raises(InputError, match=r"^provider 'spacecraft': option norad_id must be a whole number, got 'abc'$"):
+        get_provider("spacecraft", folder, norad_id="abc")
+    assert SpacecraftProvider(folder, norad_id=np.int64(25544)).norad_id == 25544
 
 
 def test_registered_and_detected(auromat_plugins, sample_files, tmp_path: Path) -> None:

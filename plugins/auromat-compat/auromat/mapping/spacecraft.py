@@ -125,6 +125,9 @@ class SpacecraftMappingProvider(PhotoMappingProvider):
     timeshift
         :class:`~datetime.timedelta` added to every ``DATE-OBS``; camera
         positions then come from the orbit (``noradId``, ``tleFolder``, ``spacetrack``).
+    noradId
+        NORAD catalogue number, a positive whole number or (as in the
+        original) a string of digits such as ``"25544"``.
     spacetrack
         An :class:`auromat_spacecraft.SpaceTrack` client, used when the TLEs
         in ``tleFolder`` do not cover a photo.
@@ -146,10 +149,11 @@ class SpacecraftMappingProvider(PhotoMappingProvider):
         altitude: float = 110,
         maxTimeOffset: float = 3,  # noqa: N803
     ) -> None:
-        pose = {"timeshift": timeshift, "norad_id": noradId, "tle_folder": tleFolder, "spacetrack": spacetrack}
+        norad_id = int(noradId) if isinstance(noradId, str) and noradId.strip().isdigit() else noradId
+        pose = {"timeshift": timeshift, "norad_id": norad_id, "tle_folder": tleFolder, "spacetrack": spacetrack}
         provider = SpacecraftProvider(
             imageSequenceFolder, wcsFolder, altitude=altitude, max_time_offset=maxTimeOffset, timeshift=timeshift,
-            image_extension=imageFileExtension, norad_id=noradId, tle_folder=tleFolder, spacetrack=spacetrack,
+            image_extension=imageFileExtension, norad_id=norad_id, tle_folder=tleFolder, spacetrack=spacetrack,
         )
         super().__init__(provider, pose)
 
