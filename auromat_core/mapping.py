@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from .errors import InputError
+from .options import number_option
 from .timeutil import as_utc
 
 if TYPE_CHECKING:
@@ -70,6 +71,17 @@ def _writable_float(values: Any) -> np.ndarray:
     """``values`` as float64, copied when it cannot be written (a mapping sets its undefined values to NaN in place)."""
     array = np.asarray(values, dtype=np.float64)
     return array if array.flags.writeable else array.copy()
+
+
+def _min_elevation(value: Any) -> float:
+    """The ``min_elevation`` argument of the masking methods, checked by :func:`~auromat_core.options.number_option`."""
+    return number_option("min_elevation", value)
+
+
+def _at_or_above(elevation: np.ndarray, min_elevation: float) -> np.ndarray:
+    """Pixels whose elevation is at least ``min_elevation`` (undefined ones, NaN, are not)."""
+    with np.errstate(invalid="ignore"):
+        return elevation >= min_elevation
 
 
 def _set_nan(array: np.ndarray, keep: np.ndarray) -> None:
@@ -341,9 +353,16 @@ class Mapping:
         return self.replace(lat=lat, lon=lon, elevation=elevation)
 
     def masked_by_elevation(self, min_elevation: float = 10.0) -> Mapping:
-        """A new mapping without the pixels seen below ``min_elevation`` degrees."""
-        with np.errstate(invalid="ignore"):
-            return self.masked(self.elevation >= min_elevation)
+        """A new mapping without the pixels seen below ``min_elevation`` degrees.
+
+        Raises
+        ------
+        InputError
+            Naming ``min_elevation``, unless it is a finite number (degrees;
+            numeric strings are read as by the other number options).
+        """
+        keep = _at_or_above(self.elevation, _min_elevation(min_elevation))
+        return self.masked(keep)
 
     def masked_by_polygon(self, polygon: np.ndarray) -> Mapping:
         """A new mapping keeping the pixels whose 4 corners lie inside ``polygon``.
@@ -447,11 +466,11 @@ class MappingCollection(Sequence[Mapping]):
         return BoundingBox.merged([m.bounding_box for m in self.mappings])
 
     def masked_by_elevation(self, min_elevation: float = 10.0) -> MappingCollection:
-        """Mask every member below ``min_elevation``; members left empty are dropped."""
+        """Mask every member below ``min_elevation``; members left empty are dropped (see :meth:`Mapping.masked_by_elevation`)."""
+        min_elevation = _min_elevation(min_elevation)
         members = []
         for mapping in self.mappings:
-            with np.errstate(invalid="ignore"):
-                keep = mapping.elevation >= min_elevation
+            keep = _at_or_above(mapping.elevation, min_elevation)
             if keep.any():
                 members.append(mapping.masked(keep))
         return self.with_members(members)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -205,6 +206,19 @@ def test_all_masked_raises_input_error():
         mapping.masked(np.zeros(mapping.shape, dtype=bool))
     with pytest.raises(InputError):
         mapping.masked_by_polygon(np.array([[10.0, 10.0], [10.0, 11.0], [11.0, 11.0]]))
+
+
+@pytest.mark.parametrize("value", [None, True, "ten", float("nan"), [10]])
+def test_min_elevation_that_is_not_a_number_is_named(value):
+    collection = MappingCollection([grid_mapping()], "c")
+    for masked in (grid_mapping(), collection):
+        with pytest.raises(InputError, match=rf"^min_elevation must be a number, got {re.escape(repr(value))}$"):
+            masked.masked_by_elevation(value)
+
+
+def test_min_elevation_given_as_numeric_text_is_read_like_the_other_number_options():
+    mapping = grid_mapping()
+    assert_array_equal(mapping.masked_by_elevation("30").defined, mapping.masked_by_elevation(30.0).defined)
 
 
 def test_masked_by_polygon_across_the_antimeridian():

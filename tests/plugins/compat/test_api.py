@@ -113,6 +113,9 @@ def test_collections_and_resampling_of_core_mappings() -> None:
     assert collection.photoTime == datetime(2012, 1, 25, 21)
     masked = collection.maskedByElevation(30)
     assert masked[0].elevation.min() >= 30 and masked[0].lons.min() > -10
+    for item in (collection, collection[0]):  # the core's check, for a collection and for one mapping
+        with pytest.raises(InputError, match=r"^min_elevation must be a number, got None$"):
+            item.maskedByElevation(None)
     resampled = resample(collection, pxPerDeg=1)
     assert isinstance(resampled, MappingCollection) and resampled[0].isPlateCarree
     assert resampled[0].latsCenter.shape[0] < 20
