@@ -193,15 +193,30 @@ def _option_parameters(function: Any, positional: int) -> list[inspect.Parameter
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin or C callable
         return None
-    try:
-        signature = inspect.signature(function, eval_str=True)
-    except Exception:  # noqa: BLE001 - an annotation that cannot be evaluated here: its option is not type-checked
-        log.debug("annotations of %r cannot be evaluated; its options are not type-checked", function)
-    parameters = list(signature.parameters.values())
+    target = inspect.unwrap(function)
+    namespace = getattr(target.__init__ if isinstance(target, type) else target, "__globals__", {})
+    parameters = [_evaluated(parameter, namespace) for parameter in signature.parameters.values()]
     if not parameters:
         return None
     variable = [p for p in parameters if p.kind is p.VAR_KEYWORD]
     return [p for p in parameters[positional:] if p.kind is not p.VAR_KEYWORD] + variable
+
+
+def _evaluated(parameter: inspect.Parameter, namespace: dict[str, Any]) -> inspect.Parameter:
+    """``parameter`` with its annotation evaluated in ``namespace`` (its module's); unannotated if it cannot be.
+
+    Each annotation on its own: one that names what the module imports only
+    for type checkers leaves that option unchecked, not the others.
+    """
+    annotation = parameter.annotation
+    if not isinstance(annotation, str):
+        return parameter
+    try:
+        value = eval(annotation, namespace)  # noqa: S307 - the function's own annotation
+    except Exception:  # noqa: BLE001 - an annotation that cannot be evaluated here: its option is not type-checked
+        log.debug("annotation %r cannot be evaluated; option %s is not type-checked", annotation, parameter.name)
+        return parameter.replace(annotation=inspect.Parameter.empty)
+    return parameter.replace(annotation=value)
 
 
 def provider_options_of(factory: Any) -> dict[str, Any] | None:

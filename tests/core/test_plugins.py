@@ -92,13 +92,15 @@ def test_provider_options_must_fit_their_annotations(auromat_plugins, tmp_path):
 class UnevaluableCamera:
     """A provider whose annotation names what its module cannot evaluate at run time."""
 
-    def __init__(self, path: str, lens: np.NoSuchType = None) -> None:  # AttributeError when evaluated
-        self.path, self.lens = path, lens
+    def __init__(self, path: str, lens: np.NoSuchType = None, gain: float = 1.0) -> None:  # AttributeError when evaluated
+        self.path, self.lens, self.gain = path, lens, gain
 
 
 def test_an_annotation_that_cannot_be_evaluated_leaves_the_option_unchecked(auromat_plugins, tmp_path):
     register_providers(auromat_plugins, "cameras", ("unevaluable", UnevaluableCamera, "an odd annotation"))
     assert auromat_core.get_provider("unevaluable", tmp_path, lens="fisheye").lens == "fisheye"
+    with pytest.raises(InputError, match=r"^provider 'unevaluable': option gain must be a number, got 'two'$"):
+        auromat_core.get_provider("unevaluable", tmp_path, gain="two")  # the other options are still checked
     with pytest.raises(InputError, match=r"^provider 'unevaluable' has no option 'lense' \(did you mean 'lens'\?\)"):
         auromat_core.get_provider("unevaluable", tmp_path, lense="fisheye")
 
