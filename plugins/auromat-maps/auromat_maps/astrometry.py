@@ -11,7 +11,7 @@ from astropy.wcs import WCS
 
 from auromat_core import InputError, Mapping, MappingCollection
 
-from .figures import FigAx, new_figure, time_axis
+from .figures import FigAx, checked_options, new_figure, time_axis
 from .wcsutil import WcsLike, as_header, as_wcs, cd_matrix, image_size, photo_time
 
 
@@ -103,6 +103,7 @@ def _series_figure(found: Solutions, values: np.ndarray, x: Sequence[Any] | None
     return figure, ax
 
 
+@checked_options
 def draw_astrometry_pixel_scales(items: Iterable[WcsLike], *, x: Sequence[Any] | None = None,
                                  xlabel: str | None = None, fig_width: float = 8.0, fig_height: float = 4.0,
                                  dpi: float = 100.0) -> FigAx:
@@ -112,6 +113,7 @@ def draw_astrometry_pixel_scales(items: Iterable[WcsLike], *, x: Sequence[Any] |
                           fig_width, fig_height, dpi)
 
 
+@checked_options
 def draw_astrometry_rotation_angles(items: Iterable[WcsLike], *, x: Sequence[Any] | None = None,
                                     xlabel: str | None = None, fig_width: float = 8.0, fig_height: float = 4.0,
                                     dpi: float = 100.0) -> FigAx:
@@ -121,6 +123,7 @@ def draw_astrometry_rotation_angles(items: Iterable[WcsLike], *, x: Sequence[Any
                           fig_width, fig_height, dpi)
 
 
+@checked_options
 def draw_ra_dec(items: Iterable[WcsLike], *, fig_width: float = 6.0, fig_height: float = 5.0,
                 dpi: float = 100.0) -> FigAx:
     """Path of the image-center right ascension and declination over the sequence."""

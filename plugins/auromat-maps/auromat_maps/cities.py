@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from auromat_core import InputError
+
+from .figures import checked_options
+
 if TYPE_CHECKING:
     from cartopy.mpl.geoaxes import GeoAxes
     from matplotlib.collections import PathCollection
@@ -41,6 +45,7 @@ def marker_sizes(population: np.ndarray, smallest: float = 2.0, largest: float =
     return smallest + (largest - smallest) * scale
 
 
+@checked_options
 def add_cities(ax: GeoAxes, *, min_population: float = 15_000, color: str = "gold", alpha: float = 0.6,
                labels: int = 0, zorder: float = 5.0) -> PathCollection | None:
     """Mark the cities inside the map view of a cartopy ``ax``, sized by population.
@@ -65,6 +70,8 @@ def add_cities(ax: GeoAxes, *, min_population: float = 15_000, color: str = "gol
     matplotlib.collections.PathCollection or None
         The markers, or None when no city is in view.
     """
+    if labels < 0:
+        raise InputError(f"labels must be a number of cities >= 0, got {labels}")
     cities = all_cities()
     chosen = cities.population >= min_population
     points = ax.projection.transform_points(ax.projection.as_geodetic(), cities.lon[chosen], cities.lat[chosen])

@@ -13,12 +13,12 @@ from typing import Any
 
 import click
 
-from auromat_core import NoDataError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
+from auromat_core import InputError, NoDataError, UnknownNameError, frames_between, get_draw_style, list_draw_styles, open_data
 from auromat_core.options import UTC_END, UTC_TIME, check_period, parse_key_values, provider_options
 from auromat_core.progress import progress_bar
 from auromat_core.timeutil import period_phrase
 
-from .figures import save_fig
+from .figures import image_format, save_fig
 from .movie import CODECS, check_movie, create_movie
 from .styles import Takes, check_options, takes
 from .wcsutil import photo_time, read_header
@@ -34,7 +34,8 @@ def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--data", "data", required=True, type=click.Path(exists=True, path_type=Path), help="Data folder or file."),
         click.option("--provider", help="Provider name (default: detected from the data)."),
         click.option("--altitude", type=float, help="Mapping altitude, km (default: the provider's, 110 km for cameras; files: as stored)."),
-        click.option("--resample", "arcsec", type=float, help="Resample to this many arcsec per pixel first."),
+        click.option("--resample", "arcsec", type=click.FloatRange(min=0, min_open=True), metavar="ARCSEC",
+                     help="Resample to this many arcsec per pixel first."),
         click.option("--resample-method", type=click.Choice(["mean", "nearest", "linear"]), default="mean", show_default=True,
                      help="With --resample: mean of the source pixels in a cell (leaves holes where the grid is finer), nearest or linear."),
         click.option("--min-elevation", type=float, help="Mask pixels seen below this elevation (deg) first."),
@@ -105,6 +106,14 @@ def _open(data: Path, provider: str | None, altitude: float | None, provider_pai
     return open_data(data, provider, **provider_options(altitude, provider_pairs))
 
 
+def _check_output(out: Path) -> None:
+    """Refuse an output file the figure could not be saved as, before any work: no format, or a file where a folder must be."""
+    image_format(out)
+    existing = next((folder for folder in out.parents if folder.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise InputError(f"cannot write {out}: {existing} is a file, not a folder")
+
+
 def _wcs_files(data: Path) -> list[Path]:
     return sorted(data.glob("*.wcs")) if data.is_dir() else ([data] if data.suffix == ".wcs" else [])
 
@@ -163,6 +172,7 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
                  no_progress: bool) -> None:
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
     check_period(start, end)
+    _check_output(out)
     prepare = _preparation(arcsec, resample_method, min_elevation)
     function = get_draw_style(style)
     draws: Takes = takes(style, function)
@@ -180,7 +190,12 @@ def draw_command(style: str, data: Path, provider: str | None, altitude: float |
     elif draws == "wcs-sequence" and provider is None and (solutions := _wcs_files(data)):
         drawable = _wcs_in_period(data, solutions, start, end)
     else:
-        source = _open(data, provider, altitude, provider_pairs)
+        try:
+            source = _open(data, provider, altitude, provider_pairs)
+        except NoDataError as error:
+            if draws != "wcs-sequence" or provider is not None:
+                raise
+            raise NoDataError(f"style {style} draws .wcs files, and {data} holds none; {error}") from error
         frames = progress_bar(source.sequence(start, end), total=len(frames_between(source, start, end)), desc=style, unit="frame",
                               enabled=not no_progress)
         drawable = (prepare(item) for item in frames)

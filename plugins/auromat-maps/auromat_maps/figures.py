@@ -6,23 +6,44 @@ canvas, so drawing needs no display and leaves nothing in pyplot's registry.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+import auromat_core
 from auromat_core import InputError, Mapping, MappingCollection, atomic_output
 
 log = logging.getLogger(__name__)
 
 FigAx = tuple[Figure, Any]
 Drawable = Mapping | MappingCollection | Sequence[Mapping]
+
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+
+def checked_options(function: Function) -> Function:
+    """Decorate a drawing function so that its keyword options are checked before it runs.
+
+    Names and, where annotated, types (see :func:`auromat_core.check_options`):
+    ``draw_stereographic(m, line_delta="five")`` is one :class:`InputError`
+    naming the option, from Python as from ``auromat draw``.
+    """
+
+    @functools.wraps(function)
+    def checked(*args: Any, **options: Any) -> Any:
+        auromat_core.check_options("drawing function", function.__name__, function, len(args), options)
+        return function(*args, **options)
+
+    return checked  # type: ignore[return-value]
 
 
 _CHANNELS = {"red": 0, "green": 1, "blue": 2}
@@ -176,6 +197,24 @@ def close_figure(figure: Figure) -> None:
     figure.clear()
 
 
+def image_format(path: str | os.PathLike) -> str:
+    """The image format ``path``'s extension names (``png``, ``pdf``, ...), checked before anything is drawn.
+
+    Raises
+    ------
+    InputError
+        For a path without an extension, or one matplotlib cannot write.
+    """
+    name = os.path.basename(os.fspath(path))
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if not suffix:
+        raise InputError(f"save_fig: {path} has no file extension to choose the format (e.g. .png, .pdf)")
+    supported = FigureCanvasAgg.get_supported_filetypes()
+    if suffix not in supported:
+        raise InputError(f"save_fig: cannot write {path}: format {suffix!r} is not one of {', '.join(sorted(supported))}")
+    return suffix
+
+
 def save_fig(
     path: str | os.PathLike,
     figax: FigAx | Figure,
@@ -214,10 +253,7 @@ def save_fig(
     elif height_px is not None:
         dpi = height_px / height_in
     check_size(width_in, height_in, figure.dpi if dpi is None else dpi, f"image {os.fspath(path)}")
-    suffix = os.fspath(path).rsplit(".", 1)[-1].lower() if "." in os.path.basename(os.fspath(path)) else ""
-    if not suffix:
-        raise InputError(f"save_fig: {path} has no file extension to choose the format (e.g. .png, .pdf)")
-    options: dict[str, Any] = {"format": suffix, "transparent": transparent, "dpi": dpi or "figure"}
+    options: dict[str, Any] = {"format": image_format(path), "transparent": transparent, "dpi": dpi or "figure"}
     if bgcolor is not None:
         options["facecolor"] = bgcolor
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import logging
 import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -13,16 +14,19 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from scipy import ndimage
 
+import auromat_core
 from auromat_core import BoundingBox, InputError, Mapping
 
 from .cities import add_cities
-from .figures import Drawable, FigAx, as_drawable, check_line_delta, members, new_figure, time_title
+from .figures import Drawable, FigAx, as_drawable, check_line_delta, checked_options, members, new_figure, time_title
 from .land import add_coastlines, add_land
 from .mesh import Coloring, draw_all
 from .offline import resolution_for
 
 if TYPE_CHECKING:
     from cartopy.mpl.geoaxes import GeoAxes
+
+log = logging.getLogger(__name__)
 
 SIZE_MARGIN = 1.05
 """Map size over bounding-box size."""
@@ -203,6 +207,7 @@ def _bottom_title(figure: Figure, ax: Axes, text: str) -> None:
                 ha="center", va="top", fontsize=BOTTOM_TITLE_SIZE_PT)
 
 
+@checked_options
 def draw_stereographic(
     mappings: Drawable,
     *,
@@ -263,6 +268,8 @@ def draw_stereographic(
     cmap, vmin, vmax
         Colour scale of single-channel images.
     """
+    if city_options:
+        auromat_core.check_options("map option", "city_options", add_cities, 1, city_options)
     figure, ax = _stereographic(
         mappings, coordinates=None, globe_ellipse="WGS84", bounding_box=bounding_box, center=center,
         width_km=width_km, height_km=height_km, size_factor=size_factor, line_delta=line_delta, labels=labels,
@@ -283,6 +290,7 @@ def draw_stereographic(
     return figure, ax
 
 
+@checked_options
 def draw_cities_map(mappings: Drawable, **options: Any) -> FigAx:
     """:func:`draw_stereographic` with city markers (``city_options`` as there).
 
@@ -298,6 +306,7 @@ draw_cities_map.__signature__ = _STEREOGRAPHIC.replace(  # type: ignore[attr-def
 )
 
 
+@checked_options
 def draw_stereographic_mlat_mlt(
     mappings: Drawable,
     *,
@@ -332,6 +341,7 @@ def draw_stereographic_mlat_mlt(
     )
 
 
+@checked_options
 def draw_mlat_mlt_polar(
     mappings: Drawable,
     *,
@@ -365,6 +375,11 @@ def draw_mlat_mlt_polar(
         raise InputError("nothing to draw: no mapping has a defined pixel")
     north = bool(np.mean(centers) >= 0)
     sign = 1.0 if north else -1.0
+    elsewhere = [m.identifier for m in items if np.mean(m.magnetic(model).mlat[m.defined]) * sign < 0]
+    if elsewhere:
+        log.warning("%d mapping(s) of the %s hemisphere (%s) lie outside the %s dial, which shows where most data is",
+                    len(elsewhere), "southern" if north else "northern", ", ".join(elsewhere[:3]) + (", ..." if len(elsewhere) > 3 else ""),
+                    "northern" if north else "southern")
     if min_mlat is None:
         lowest = min(float(np.nanmin(np.abs(coordinates(m)[0]))) for m in items)
         rim = max(lowest - margin, 0.0)
@@ -391,7 +406,7 @@ def draw_mlat_mlt_polar(
                 ha="center", va="center", fontsize=8, clip_on=False)
     for mlat in parallels:
         x, y = projection.transform_point(-45.0, mlat, geodetic)
-        ax.text(x, y, f"{abs(mlat):g}°", fontsize=7, ha="left", va="bottom", color="0.2", zorder=5)
+        ax.text(x, y, f"{mlat:g}°", fontsize=7, ha="left", va="bottom", color="0.2", zorder=5)
     ax.set_title(time_title(m.time for m in items) if title is None else title, fontsize=10, pad=18)
     return figure, ax
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from auromat_core import InputError, Mapping, MappingCollection
 
-from .figures import FigAx, as_figax, check_line_delta, image_figure
+from .figures import FigAx, as_figax, check_line_delta, checked_options, image_figure
 from .stars import StarCatalogue, bright_stars, stars_in_image
 from .wcsutil import WcsLike, names_solution, photo_wcs, pixel_directions
 
@@ -65,6 +65,7 @@ LABELS_PER_HEIGHT = 70
 """Grid labels are this many times smaller than the photo is high (at least 6 points)."""
 
 
+@checked_options
 def draw_grid_overlay(
     mapping: Mapping | MappingCollection,
     *,
@@ -156,6 +157,7 @@ def _region_mask(mapping: Mapping, wcs: WcsLike | None, intersects_earth: np.nda
     return rays_hit_earth(mapping.camera_position, directions, mapping.time)
 
 
+@checked_options
 def draw_horizon(
     mapping: Mapping | MappingCollection,
     *,
@@ -215,6 +217,7 @@ def draw_horizon(
     return figure, ax
 
 
+@checked_options
 def draw_reference_stars(
     mapping: Mapping | MappingCollection,
     *,
@@ -278,6 +281,7 @@ def draw_reference_stars(
     return figure, ax
 
 
+@checked_options
 def draw_date(
     mapping: Mapping | MappingCollection,
     *,

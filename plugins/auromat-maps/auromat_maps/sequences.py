@@ -10,7 +10,7 @@ import numpy as np
 
 from auromat_core import InputError, Keogram, Mapping, MappingCollection, Provider, keogram
 
-from .figures import FigAx, new_figure, time_axis, time_title
+from .figures import FigAx, checked_options, new_figure, time_axis, time_title
 from .land import add_coastlines, add_land
 from .offline import extent_size_km, resolution_for
 
@@ -25,6 +25,7 @@ def _each_mapping(items: Iterable[Any]) -> Iterable[Mapping]:
             raise InputError(f"expected mappings, got {type(item).__name__!r}")
 
 
+@checked_options
 def draw_camera_footpoints(
     mappings: Iterable[Mapping | MappingCollection],
     *,
@@ -134,6 +135,7 @@ def _as_arrays(source: KeogramLike, keogram_options: dict[str, Any]) -> tuple[li
     return times, _lat_edges(np.asarray(lats, dtype=np.float64), values.shape[1]), values
 
 
+@checked_options
 def draw_keogram(
     source: KeogramLike,
     *,

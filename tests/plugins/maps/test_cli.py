@@ -124,6 +124,12 @@ def test_wcs_styles_take_the_solutions_of_the_period(third_party_styles, iss_fix
     empty = _run("draw", "wcs-paths", "--data", str(iss_fixtures / "seq"), "--start", "2012-01-01", "--out", str(tmp_path / "q.png"))
     assert empty.exit_code == 1
     assert "none of the 10 .wcs files of" in empty.output and "has a DATE-OBS between 2012-01-01 00:00:00 and the end" in empty.output
+    photos_only = tmp_path / "photos only"
+    photos_only.mkdir()
+    (photos_only / "ISS029-E-8492.jpg").symlink_to(iss_fixtures / "ISS029-E-8492.jpg")
+    unsolved = _run("draw", "ra-dec", "--data", str(photos_only), "--out", str(tmp_path / "r.png"))
+    assert unsolved.exit_code == 1
+    assert unsolved.output.startswith(f"Error: style ra-dec draws .wcs files, and {photos_only} holds none; no installed provider can open")
 
 
 def _figure():
@@ -305,3 +311,23 @@ def test_draw_a_sequence_style_with_progress(iss_fixtures, tmp_path) -> None:
     quiet = CliRunner().invoke(build_cli(), ["draw", "camera-footpoints", "--data", str(folder), "--out", str(out), "--no-progress",
                                              "-o", "land=false", "-o", "coastlines=false"])
     assert quiet.exit_code == 0 and "camera-footpoints:" not in quiet.stderr
+
+
+@pytest.mark.parametrize(("arguments", "code", "message"), [
+    (["--resample", "-5", "--out", "{tmp}/m.png"], 2, "Invalid value for '--resample': -5.0 is not in the range x>0."),
+    (["--out", "{tmp}/a file/m.png"], 1, "Error: cannot write {tmp}/a file/m.png: {tmp}/a file is a file, not a folder"),
+    (["--out", "{tmp}/m.xyz"], 1, "Error: save_fig: cannot write {tmp}/m.xyz: format 'xyz' is not one of "),
+])
+def test_draw_refuses_an_unusable_output_before_opening_the_data(iss_fixtures, tmp_path, monkeypatch, arguments, code, message) -> None:
+    import auromat_maps.cli
+
+    def never(*args, **kwargs):
+        raise AssertionError("the data was opened")
+
+    monkeypatch.setattr(auromat_maps.cli, "open_data", never)
+    (tmp_path / "a file").write_text("")
+    result = _run("draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
+                  *[argument.format(tmp=tmp_path) for argument in arguments])
+    assert result.exit_code == code
+    assert message.format(tmp=tmp_path) in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a file"]

@@ -358,7 +358,14 @@ def test_polar_map_has_midnight_at_the_bottom(iss_masked, render) -> None:
     assert midnight[1] < center[1] < noon[1]
     labels = {t.get_text() for t in ax.texts}
     assert {"00:00", "03:00", "06:00", "12:00", "21:00"} <= labels
+    assert {"-80°", "-70°", "-60°"} <= labels and "60°" not in labels, "southern latitudes carry their sign"
     assert abs(dawn[1] - center[1]) < 1.0
+
+
+def test_polar_map_warns_about_the_mappings_of_the_other_hemisphere(iss_masked, scandinavia_mapping, caplog) -> None:
+    figure, ax = draw_mlat_mlt_polar([iss_masked, scandinavia_mapping])
+    assert ax.projection.proj4_params["lat_0"] == -90.0, "most pixels are southern"
+    assert "1 mapping(s) of the northern hemisphere (scandinavia) lie outside the southern dial" in caplog.text
 
 
 def test_cities_are_marked_by_population(scandinavia_mapping) -> None:
@@ -409,3 +416,16 @@ def test_time_titles_show_milliseconds_only_when_there_are():
     assert time_title([datetime(2011, 1, 6, 17, 0, 0, 53000)]) == "2011-01-06 17:00:00.053 UTC"
     assert time_title([datetime(2011, 9, 18, 11, 55), datetime(2011, 9, 18, 11, 54, 56)] * 2) == "2011-09-18 11:54:56 UTC - 2011-09-18 11:55:00 UTC"
     assert time_title([]) == ""
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"line_delta": "five"}, r"^drawing function 'draw_stereographic': option line_delta must be a number, got 'five'$"),
+    ({"center": "62,-145"}, r"^drawing function 'draw_stereographic': option center must be .*, got '62,-145'$"),
+    ({"city_options": {"labelz": 5}}, r"^map option 'city_options' has no option 'labelz' \(did you mean 'labels'\?\)"),
+    ({"city_options": {"labels": "five"}}, r"^map option 'city_options': option labels must be a whole number, got 'five'$"),
+    ({"cities": True, "city_options": {"labels": -1}}, r"^labels must be a number of cities >= 0, got -1$"),
+])
+def test_python_options_are_checked_before_drawing(scandinavia_mapping, options, message) -> None:
+    with pytest.raises(InputError, match=message):
+        draw_stereographic(scandinavia_mapping, land=False, coastlines=False, **options)
+
