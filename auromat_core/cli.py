@@ -34,7 +34,7 @@ from .options import UTC_END, UTC_TIME, check_period, provider_options
 from .plugins import PluginLoadWarning, Registration, get_plugins
 from .progress import progress_bar
 from .providers import frames_between
-from .registry import exporter_options_of, list_exporters, list_providers, open_data, provider_options_of
+from .registry import exporter_options_of, keyword_options, list_draw_styles, list_exporters, list_providers, open_data, provider_options_of
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,15 @@ def list_exporters_command(as_json: bool, with_options: bool) -> None:
     _echo_registrations(list_exporters(), exporter_options_of, as_json, with_options, lambda r: {"extension": r.obj.extension})
 
 
+@click.command("list-styles")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--options", "with_options", is_flag=True, help="Also list each style's options (-o KEY=VALUE) and defaults.")
+def list_styles_command(as_json: bool, with_options: bool) -> None:
+    """List the draw styles (auromat draw STYLE) the installed plugins offer, with what each draws."""
+    _echo_registrations(list_draw_styles(), lambda style: keyword_options(style, 1), as_json, with_options,
+                        lambda r: {"takes": getattr(r.obj, "takes", "mapping")})
+
+
 def _echo_registrations(
     registrations: list[Registration], options_of: Callable[[Any], dict[str, Any] | None], as_json: bool, with_options: bool,
     columns: Callable[[Registration], dict[str, str]] = lambda registration: {},
@@ -287,6 +296,7 @@ def build_cli() -> click.Group:
     cli.add_command(plugins_command)
     cli.add_command(list_providers_command)
     cli.add_command(list_exporters_command)
+    cli.add_command(list_styles_command)
     cli.add_command(info_command)
     cli.add_command(click.Group("download", help="Download data from a remote archive (sub-commands come from plugins)."))
     get_plugins().add_commands(cli)

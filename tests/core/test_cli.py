@@ -276,3 +276,33 @@ def test_list_exporters_names_their_extension_and_options(run, auromat_plugins):
     assert json.loads(run("list-exporters", "--json").output) == [
         {"name": "text", "extension": ".txt", "description": "identifiers as text", "plugin": "text-plugin"},
     ]
+
+
+def _footprints(sequence, *, color: str = "red"):
+    return None
+
+
+_footprints.takes = "sequence"
+
+
+def _outline(mapping, **options):
+    return None
+
+
+class StylePlugin:
+    @hookimpl
+    def register_draw_styles(self, register):
+        register("footprints", _footprints, "camera footprints")
+        register("outline", _outline, "the outline")
+
+
+def test_list_styles_names_what_each_draws_and_its_options(run, auromat_plugins):
+    auromat_plugins.register(StylePlugin(), name="style-plugin")
+    assert run("list-styles").output == (
+        "footprints  sequence  camera footprints  [style-plugin]\n"
+        "outline     mapping   the outline  [style-plugin]\n"
+    )
+    assert run("list-styles", "--options").output.splitlines()[1::2] == ['            options: color="red"', "            options: any"]
+    assert json.loads(run("list-styles", "--json").output)[0] == {
+        "name": "footprints", "takes": "sequence", "description": "camera footprints", "plugin": "style-plugin",
+    }
