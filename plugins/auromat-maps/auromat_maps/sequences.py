@@ -183,6 +183,7 @@ def draw_keogram(
     ax.set_facecolor("0.15")
     ax.xaxis_date()
     time_axis(ax)
+    ax.set_xlabel("Time (UTC)")
     ax.set_ylabel("Magnetic latitude (deg)" if magnetic else "Latitude (deg)")
     ax.set_title(f"Keogram {time_title(times)}", fontsize=10)
     return figure, ax

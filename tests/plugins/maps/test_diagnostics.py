@@ -110,7 +110,7 @@ def test_keogram_follows_a_moving_band(keogram_sequence) -> None:
     mesh = ax.collections[0]
     assert np.array_equal(mesh.get_array().reshape(100, 6), result.values.T)  # latitude up, time across
     assert min(ax.get_ylim()) == pytest.approx(60.0) and max(ax.get_ylim()) == pytest.approx(70.0)
-    assert ax.get_ylabel() == "Latitude (deg)"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("Time (UTC)", "Latitude (deg)")
 
 
 def test_keogram_from_arrays_and_errors() -> None:
