@@ -38,6 +38,8 @@ def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="Resample to this many arcsec per pixel first."),
         click.option("--resample-method", type=click.Choice(["mean", "nearest", "linear"]), default="mean", show_default=True,
                      help="With --resample: mean of the source pixels in a cell (leaves holes where the grid is finer), nearest or linear."),
+        click.option("--resample-grid", type=click.Choice(["geo", "mag"]), default="geo", show_default=True,
+                     help="With --resample: a grid in geodetic lat/lon or in MLat/MLT."),
         click.option("--min-elevation", type=float, help="Mask pixels seen below this elevation (deg) first."),
         click.option("--option", "-o", "pairs", multiple=True, metavar="KEY=VALUE",
                      help="Style option, e.g. -o line_delta=5 -o cities=true (values are JSON)."),
@@ -49,16 +51,18 @@ def _source_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _preparation(arcsec: float | None, resample_method: str, min_elevation: float | None) -> Callable[[Any], Any]:
+def _preparation(arcsec: float | None, resample_method: str, resample_grid: str, min_elevation: float | None) -> Callable[[Any], Any]:
     """What is done to each mapping before drawing: elevation mask, then resampling."""
-    if arcsec is None and click.get_current_context().get_parameter_source("resample_method") is not click.core.ParameterSource.DEFAULT:
-        raise click.UsageError("--resample-method needs --resample")
+    context = click.get_current_context()
+    for option in ("resample_method", "resample_grid"):
+        if arcsec is None and context.get_parameter_source(option) is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(f"--{option.replace('_', '-')} needs --resample")
 
     def prepare(item: Any) -> Any:
         if min_elevation is not None:
             item = item.masked_by_elevation(min_elevation)
         if arcsec is not None:
-            item = item.resample(arcsec_per_px=arcsec, method=resample_method)
+            item = item.resample(arcsec_per_px=arcsec, method=resample_method, grid=resample_grid)
         return item
 
     return prepare
@@ -167,13 +171,13 @@ def _one_mapping(source: Any, style: str, identifier: str | None, time: datetime
 @click.option("--dpi", type=float, help="Output resolution (default: the style's).")
 @click.option("--no-progress", is_flag=True, help="Sequence styles: hide the progress bar over the frames.")
 def draw_command(style: str, data: Path, provider: str | None, altitude: float | None, arcsec: float | None, resample_method: str,
-                 min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], identifier: str | None,
+                 resample_grid: str, min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], identifier: str | None,
                  time: datetime | None, start: datetime | None, end: datetime | None, out: Path, dpi: float | None,
                  no_progress: bool) -> None:
     """Draw STYLE of one mapping (or of a sequence) of the data at DIR into FILE."""
     check_period(start, end)
     _check_output(out)
-    prepare = _preparation(arcsec, resample_method, min_elevation)
+    prepare = _preparation(arcsec, resample_method, resample_grid, min_elevation)
     function = get_draw_style(style)
     draws: Takes = takes(style, function)
     options = _style_options(style, function, pairs)
@@ -229,7 +233,7 @@ class _Frames:
 @click.option("--width", type=click.IntRange(min=2), help="Movie width in pixels, even (default: the figures').")
 @click.option("--no-progress", is_flag=True, help="Hide the progress bar.")
 def movie_command(style: str, data: Path, provider: str | None, altitude: float | None, arcsec: float | None, resample_method: str,
-                  min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], start: datetime | None,
+                  resample_grid: str, min_elevation: float | None, pairs: tuple[str, ...], provider_pairs: tuple[str, ...], start: datetime | None,
                   end: datetime | None, out: Path, fps: float, width: int | None, no_progress: bool) -> None:
     """Draw STYLE of every mapping of the data at DIR between --start and --end, as the frames of a movie.
 
@@ -238,7 +242,7 @@ def movie_command(style: str, data: Path, provider: str | None, altitude: float 
     """
     check_period(start, end)
     check_movie(out, fps, width)
-    prepare = _preparation(arcsec, resample_method, min_elevation)
+    prepare = _preparation(arcsec, resample_method, resample_grid, min_elevation)
     function = get_draw_style(style)
     options_for = _options_for(function, _style_options(style, function, pairs), data)
     source = _open(data, provider, altitude, provider_pairs)

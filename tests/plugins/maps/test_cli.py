@@ -264,6 +264,27 @@ def test_draw_resample_method_needs_resample(iss_fixtures, tmp_path) -> None:
                                               "--resample-method", "nearest", "--out", str(tmp_path / "m.png")])
     assert result.exit_code == 2 and "--resample-method needs --resample" in result.output
     assert not (tmp_path / "m.png").exists()
+    result = CliRunner().invoke(build_cli(), ["draw", "stereographic", "--data", str(iss_fixtures), "--id", "8492",
+                                              "--resample-grid", "mag", "--out", str(tmp_path / "m.png")])
+    assert result.exit_code == 2 and "--resample-grid needs --resample" in result.output
+
+
+def test_draw_resamples_onto_an_mlat_mlt_grid(iss_fixtures, tmp_path, monkeypatch) -> None:
+    from auromat_core import Mapping
+
+    asked = []
+    resample = Mapping.resample
+
+    def recorded(self, **options):
+        asked.append(options)
+        return resample(self, **options)
+
+    monkeypatch.setattr(Mapping, "resample", recorded)
+    result = CliRunner().invoke(build_cli(), ["draw", "mlat-mlt-stereographic", "--data", str(iss_fixtures), "--id", "8492",
+                                              "--resample", "300", "--resample-grid", "mag", "--out", str(tmp_path / "m.png")])
+    assert result.exit_code == 0, result.output
+    assert asked == [{"arcsec_per_px": 300.0, "method": "mean", "grid": "mag"}]
+    assert (tmp_path / "m.png").stat().st_size > 0
 
 
 def test_movie_of_a_period_of_a_sequence(iss_fixtures, tmp_path) -> None:
