@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import time
+import tracemalloc
 from datetime import datetime
 
 import numpy as np
@@ -11,7 +14,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from auromat_core import InputError, Mapping, MappingCollection
 from auromat_core.geodesy import angular_distance_deg
 from auromat_core.polygon import points_in_polygon
-from auromat_core.resample import fixed_grid, is_plate_carree, resample
+from auromat_core.resample import fixed_grid, is_plate_carree, memory_limit, resample
+
+resample_module = importlib.import_module("auromat_core.resample")  # the package's resample is the function
 
 TIME = datetime(2025, 3, 1, 12, 0, 0)
 CAMERA = [-3000.0, 500.0, 6200.0]
@@ -237,6 +242,53 @@ def test_options_are_validated():
         resample(mapping, px_per_deg=(1, 2, 3))
     with pytest.raises(InputError, match="smaller than one target pixel"):
         resample(mapping, px_per_deg=0.05)
+
+
+def test_a_grid_needing_far_too_much_memory_is_refused_at_once_without_allocating():
+    mapping = circle_mapping()  # about 8 x 8 degrees
+    lat, lon = fixed_grid(mapping.bounding_box, 100000)
+    rows, columns = len(lat) - 2, len(lon) - 2  # 777777 x 777777: 6e11 cells
+    needed, limit = rows * columns * 128, memory_limit()
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(InputError) as error:
+        resample(mapping, px_per_deg=100000)
+    elapsed, (_, peak) = time.perf_counter() - started, tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert elapsed < 1 and peak < 4 << 20, f"{elapsed:.2f} s, {peak} bytes"  # the grid's axes alone would take 12 MB
+    suggestion = np.floor(100000 / np.sqrt(needed / limit) * 1000) / 1000
+    assert str(error.value) == (
+        f"resampling mapping circle at 100000 x 100000 px/deg needs a grid of {rows} x {columns} cells ({rows * columns / 1e6:.1f} million) "
+        f"and about {needed / 2**30:.1f} GiB with method 'mean', more than the limit of {limit / 2**30:.1f} GiB "
+        f"(50% of the physical memory); use a coarser resolution, e.g. px_per_deg={suggestion:g} or less"
+    )
+
+
+def test_the_memory_check_counts_the_cells_of_the_real_grid(monkeypatch):
+    """At the limit a grid is resampled as before; one byte less and it is refused, naming that grid and a resolution that fits."""
+    mapping = jittered_mapping()
+    allowed = resample(mapping, arcsec_per_px=100, method="nearest")
+    rows, columns = allowed.shape
+    needed = rows * columns * 448
+    monkeypatch.setattr(resample_module, "memory_limit", lambda: needed)
+    assert_array_equal(resample(mapping, arcsec_per_px=100, method="nearest").image, allowed.image)
+    monkeypatch.setattr(resample_module, "memory_limit", lambda: needed // 5)
+    with pytest.raises(InputError, match=(
+        rf"^resampling mapping jittered at 100 arcsec/px needs a grid of {rows} x {columns} cells \(0\.\d million\) and about "
+        r"0\.\d GiB with method 'nearest', more than the limit of 0\.\d GiB \(50% of the physical memory\); "
+        r"use a coarser resolution, e.g. arcsec_per_px=224 or more$"
+    )):
+        resample(mapping, arcsec_per_px=100, method="nearest")
+    resample(mapping, arcsec_per_px=224, method="nearest")  # the suggestion fits the limit
+
+
+def test_the_memory_check_of_a_collection_adds_up_its_members(monkeypatch):
+    first, second = jittered_mapping(seed=1), jittered_mapping(seed=3).replace(identifier="second")
+    cells = [m.shape[0] * m.shape[1] for m in resample(MappingCollection([first, second], "NET"), px_per_deg=20)]
+    monkeypatch.setattr(resample_module, "memory_limit", lambda: max(cells) * 128 + min(cells) * 72 - 1)
+    with pytest.raises(InputError, match=r"^resampling collection NET at 20 x 20 px/deg needs a grid of \d+ x \d+ cells \(.* million, .* million in all\)"):
+        resample(MappingCollection([first, second], "NET"), px_per_deg=20)
+    assert len(resample(first, px_per_deg=20).image) > 0, "one member alone fits"
 
 
 def test_empty_collection_and_input_left_unchanged():
