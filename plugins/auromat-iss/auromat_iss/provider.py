@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import numbers
 import os
 from collections.abc import Sequence
@@ -28,9 +29,10 @@ log = logging.getLogger(__name__)
 def _raw_options(white_balance: Any, gamma: Any, bits: Any, auto_bright: bool) -> RawOptions:
     """The RAW options the provider options ask for (the sequence's white balance stands for None)."""
     if white_balance is not None and not (
-        isinstance(white_balance, (list, tuple, np.ndarray)) and len(white_balance) in (3, 4) and all(_is_number(v) for v in white_balance)
+        isinstance(white_balance, (list, tuple, np.ndarray)) and len(white_balance) in (3, 4)
+        and all(_is_number(v) and math.isfinite(v) and v > 0 for v in white_balance)
     ):
-        raise InputError(f"raw_white_balance must be 3 or 4 multipliers, got {white_balance!r}")
+        raise InputError(f"raw_white_balance must be 3 or 4 positive multipliers [R, G, B(, G2)], got {white_balance!r}")
     if gamma is not None and not (isinstance(gamma, (list, tuple, np.ndarray)) and len(gamma) == 2 and all(_is_number(v) for v in gamma)):
         raise InputError(f"raw_gamma must be [power, slope] (e.g. [1, 1], linear) or null (BT.709), got {gamma!r}")
     if bits not in (8, 16):
@@ -60,7 +62,7 @@ class IssProvider(Provider):
         Develop the RAW files when the sequence has them (``raw_extension`` in
         ``api.json``), else use the processed images.
     raw_white_balance
-        3 (``r, g, b``; RGBG sensors) or 4 multipliers; default the sequence's
+        3 (``r, g, b``; RGBG sensors) or 4 positive multipliers; default the sequence's
         ``raw_white_balance`` (daylight).
     raw_gamma
         ``(power, slope)``; ``(1, 1)`` is linear; None is the BT.709 curve.

@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import io
 import logging
+import math
 import numbers
 import os
 import threading
@@ -51,7 +52,7 @@ class RawOptions:
     ----------
     white_balance
         ``"camera"`` (as shot, default), ``"daylight"`` (LibRaw's daylight
-        multipliers), 4 multipliers ``(r, g, b, g2)``, or 3 ``(r, g, b)``
+        multipliers), 4 positive multipliers ``(r, g, b, g2)``, or 3 ``(r, g, b)``
         (expanded to ``(r, g, b, g)``; only for RGBG sensors).
     gamma
         ``(power, slope)``; ``(1, 1)`` is linear (default); None is LibRaw's
@@ -83,6 +84,8 @@ class RawOptions:
                 raise InputError(f"RAW option white_balance must be 'camera', 'daylight' or 3/4 numbers, got {wb!r}")
         elif len(wb) not in (3, 4):
             raise InputError(f"RAW option white_balance needs 3 or 4 multipliers, got {len(wb)}")
+        elif not all(isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v) and v > 0 for v in wb):
+            raise InputError(f"RAW option white_balance multipliers must be positive numbers, got {wb!r}")
         gamma = self.gamma
         if gamma is not None and not (isinstance(gamma, (tuple, list)) and len(gamma) == 2 and all(isinstance(v, numbers.Real) for v in gamma)):
             raise InputError(f"RAW option gamma must be (power, slope), e.g. (1, 1) for linear, or None for BT.709; got {gamma!r}")

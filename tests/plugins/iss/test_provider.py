@@ -284,7 +284,11 @@ def test_a_solution_time_that_disagrees_with_the_archive_is_reported(
     [
         ("raw_bps", 12, "raw_bps must be 8 or 16, got 12"),
         ("raw_gamma", 3, r"raw_gamma must be \[power, slope\] \(e.g. \[1, 1\], linear\) or null \(BT.709\), got 3"),
-        ("raw_white_balance", [1, 2], r"raw_white_balance must be 3 or 4 multipliers, got \[1, 2\]"),
+        *(
+            ("raw_white_balance", value, rf"raw_white_balance must be 3 or 4 positive multipliers \[R, G, B\(, G2\)\], got {shown}")
+            for value, shown in [([1, 2], r"\[1, 2\]"), ([1, -1, 1, 1], r"\[1, -1, 1, 1\]"), ((0, 0, 0, 0), r"\(0, 0, 0, 0\)"),
+                                 ([1, float("inf"), 1], r"\[1, inf, 1\]"), ([1, float("nan"), 1], r"\[1, nan, 1\]"), ([1, True, 1], r"\[1, True, 1\]")]
+        ),
     ],
 )
 def test_bad_raw_options_are_named_before_anything_is_fetched(tmp_path: Path, option, value, message) -> None:

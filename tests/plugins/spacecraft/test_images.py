@@ -181,6 +181,14 @@ def test_raw_option_validation() -> None:
         RawOptions(white_balance=(1.0, 2.0))
 
 
+@pytest.mark.parametrize("multipliers", [(1, -1, 1, 1), (0, 0, 0, 0), (1.0, float("inf"), 1.0), (1, "2", 1), (1, True, 1)])
+def test_white_balance_multipliers_must_be_positive_numbers(multipliers) -> None:
+    """LibRaw would use negative ones and ignore all-zero ones (the camera's balance instead)."""
+    with pytest.raises(InputError) as error:
+        RawOptions(white_balance=multipliers)
+    assert str(error.value) == f"RAW option white_balance multipliers must be positive numbers, got {multipliers!r}"
+
+
 @pytest.mark.parametrize("gamma", [2.2, (2.2,), ("2.2", 4.5)])
 def test_a_gamma_that_is_not_power_and_slope_is_refused(gamma) -> None:
     with pytest.raises(InputError, match=r"^RAW option gamma must be \(power, slope\), e.g. \(1, 1\) for linear, or None for BT.709; got "):
