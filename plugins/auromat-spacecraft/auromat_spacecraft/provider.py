@@ -2,7 +2,8 @@
 
 Folder mode: every ``*.wcs`` in ``wcs_folder`` (default: the image folder) pairs
 with the image ``<same base><extension>`` in ``image_folder``; images without a
-solution are listed by :attr:`SpacecraftProvider.unsolved_ids`. List mode: equal
+solution are listed by :attr:`SpacecraftProvider.unsolved_ids` (when none has
+one, that is an error naming them and ``auromat solve``). List mode: equal
 length sequences of images (paths or arrays) and solutions (paths or headers);
 an array's identifier is its ``.wcs`` file's name, or ``photo-<DATE-OBS>``.
 A ``metadata.json`` (``{"sequence_metadata": {...}, "image_metadata": {id: {...}}}``)
@@ -168,6 +169,8 @@ class SpacecraftProvider(Provider):
             stem for stem, paths in images.items()
             if stem not in solved and (extension is None or any(p.suffix.lower() == extension for p in paths))
         )
+        if not wcs_paths and unsolved:
+            raise _unsolved_error(image_folder, wcs_folder, [images[stem][0].name for stem in unsolved])
         if extension is None:
             if wcs_paths:
                 raise InputError(
@@ -298,6 +301,20 @@ class SpacecraftProvider(Provider):
     def __repr__(self) -> str:
         where = str(self.image_folder) if self._folder_mode else f"{len(self.image_folder)} listed photos"
         return f"SpacecraftProvider({where!r})"
+
+
+_NAMED_UNSOLVED = 3
+"""Images without a solution an error names; it counts the rest."""
+
+
+def _unsolved_error(image_folder: Path, wcs_folder: Path, names: list[str]) -> InputError:
+    """The error for a folder of images none of which has a ``.wcs``: how many, the first few, and how to get solutions."""
+    shown = ", ".join(names[:_NAMED_UNSOLVED]) + (f" and {len(names) - _NAMED_UNSOLVED} more" if len(names) > _NAMED_UNSOLVED else "")
+    count = "1 image has" if len(names) == 1 else f"{len(names)} images have"
+    return InputError(
+        f"{image_folder}: {count} no .wcs solution in {wcs_folder} ({shown}); solve them with "
+        f"auromat solve --images {image_folder} --wcs-out {wcs_folder}, or give wcs_folder= the folder of their .wcs files"
+    )
 
 
 def _check_flat(values: dict, where: str) -> None:
