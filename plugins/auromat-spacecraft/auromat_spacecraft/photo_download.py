@@ -2,7 +2,8 @@
 
 Frame ``{mission}-{roll}-{frame}`` is fetched from
 ``<base>/DatabaseImages/ESC/large/{mission}/{mission}-{roll}-{frame}.JPG``
-(base ``https://eol.jsc.nasa.gov`` by default) to ``{mission}-{roll}-{frame}.jpg``.
+(base ``$AUROMAT_NASA_PHOTOS_URL``, else ``https://eol.jsc.nasa.gov``) to
+``{mission}-{roll}-{frame}.jpg``.
 Frame numbers inside a sequence may be missing on the server (HTTP 404): they
 are recorded as gaps; the first and last frame must exist. ``meta.json``
 describes the complete sequence and is written only when every frame is
@@ -124,6 +125,11 @@ def store_metadata(folder: str | os.PathLike, metadata: SequenceMetadata) -> Pat
     return path
 
 
+def default_base_url() -> str:
+    """``$AUROMAT_NASA_PHOTOS_URL`` or NASA's site."""
+    return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+
+
 def photo_url(mission: str, roll: str, frame: int, base_url: str = DEFAULT_BASE_URL) -> str:
     """URL of the large JPEG of one photograph."""
     return URL_PATTERN.format(base=base_url.rstrip("/"), mission=mission, roll=roll, frame=frame)
@@ -135,13 +141,15 @@ def download_photo_sequence(
     from_frame: int,
     to_frame: int,
     roll: str = "E",
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     session: requests.Session | None = None,
     progress: bool = True,
     retries: int = 3,
     timeout: float = 60.0,
 ) -> SequenceMetadata:
     """Download frames ``from_frame`` to ``to_frame`` (inclusive) of ``{mission}-{roll}`` into ``folder``.
+
+    ``base_url`` is the site root; None: :func:`default_base_url`.
 
     Returns
     -------
@@ -167,7 +175,7 @@ def download_photo_sequence(
     from_frame, to_frame = int(from_frame), int(to_frame)
     if not 0 <= from_frame <= to_frame:
         raise InputError(f"frame range {from_frame}..{to_frame} is empty or negative (from <= to expected)")
-    base_url = check_base_url(base_url)
+    base_url = check_base_url(base_url or default_base_url())
     folder = Path(folder)
     existing = _existing_metadata(folder, mission, roll, from_frame, to_frame)
     if existing is not None:
@@ -229,6 +237,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "METADATA_FILENAME",
     "SequenceMetadata",
+    "default_base_url",
     "download_photo_sequence",
     "load_metadata",
     "photo_url",

@@ -129,6 +129,16 @@ def test_download_correct_and_solve(photo_server: str, iss_fixtures: Path, tmp_p
     assert list(solveSequence(dcfolder, wcsfolder, str(TLE_FOLDER), None, None, 25544, solver=solver)) == []
 
 
+def test_the_photo_server_of_the_environment_is_used(photo_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$AUROMAT_NASA_PHOTOS_URL stands for the default base URL in Python, as on the command line."""
+    from auromat.solving.eol import downloadImageSequence
+
+    monkeypatch.setenv("AUROMAT_NASA_PHOTOS_URL", photo_server)
+    metadata, failures = downloadImageSequence(str(tmp_path / "imgs"), MISSION, 8493, 8495, "jpg")
+    assert failures == [] and metadata.frames == [8493, 8495]
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == ["ISS029-E-8493.jpg", "ISS029-E-8495.jpg", "meta.json"]
+
+
 def test_raw_downloads_are_not_offered(tmp_path: Path) -> None:
     from auromat.solving.eol import downloadImageSequence
 

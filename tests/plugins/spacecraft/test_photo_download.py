@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from auromat_spacecraft.images import read_exif_time
 from auromat_spacecraft.photo_download import (
+    default_base_url,
     download_photo_sequence,
     load_metadata,
     photo_url,
@@ -104,6 +105,15 @@ def test_sequence_with_gaps(server: PhotoServer, tmp_path: Path) -> None:
     }
     assert load_metadata(tmp_path) == metadata
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(_name(f) for f in metadata.frames), "meta.json"])
+
+
+def test_the_base_url_defaults_to_the_environment(server: PhotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUROMAT_NASA_PHOTOS_URL", server.url)
+    assert default_base_url() == server.url
+    metadata = download_photo_sequence(tmp_path, MISSION, 64750, 64751, progress=False)
+    assert metadata.frames == [64750, 64751] and (tmp_path / _name(64751)).read_bytes() == server.files[(MISSION, ROLL, 64751)]
+    monkeypatch.delenv("AUROMAT_NASA_PHOTOS_URL")
+    assert default_base_url() == "https://eol.jsc.nasa.gov"
 
 
 def test_url_layout_of_the_public_site() -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 from auromat_spacecraft import LensCorrection, SequenceMetadata, download_photo_sequence, load_image, load_metadata
-from auromat_spacecraft.photo_download import DEFAULT_BASE_URL, store_metadata
+from auromat_spacecraft.photo_download import store_metadata
 from PIL import Image
 
 from auromat_core import DownloadError, InputError, atomic_output
@@ -38,12 +38,14 @@ def downloadImageSequence(  # noqa: N802
     toFrame: int,  # noqa: N803
     format_: str,
     roll: str = "E",
-    baseUrl: str = DEFAULT_BASE_URL,  # noqa: N803
+    baseUrl: str | None = None,  # noqa: N803
 ) -> tuple[SequenceMetadata | bool, list[str]]:
     """Download frames ``fromFrame``..``toFrame`` of ``{mission}-{roll}`` as ``{mission}-{roll}-{frame}.jpg``.
 
     Frames missing on the server inside the range are recorded as gaps in
     ``meta.json``; the first and last frame must exist (else InputError).
+    ``baseUrl`` is the site root (None: ``$AUROMAT_NASA_PHOTOS_URL``, else
+    ``https://eol.jsc.nasa.gov``).
 
     Returns
     -------
