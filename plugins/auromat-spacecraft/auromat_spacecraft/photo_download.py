@@ -5,7 +5,8 @@ Frame ``{mission}-{roll}-{frame}`` is fetched from
 (base ``$AUROMAT_NASA_PHOTOS_URL``, else ``https://eol.jsc.nasa.gov``) to
 ``{mission}-{roll}-{frame}.jpg``.
 Frame numbers inside a sequence may be missing on the server (HTTP 404): they
-are recorded as gaps; the first and last frame must exist. ``meta.json``
+are recorded as gaps; the first and last frame must exist, which is asked
+before anything is saved (a sequence that fails so leaves no folder). ``meta.json``
 describes the complete sequence and is written only when every frame is
 present, so an interrupted run is simply repeated: finished files are kept and
 partial ones resumed (:func:`auromat_core.download.download_file`). Every file
@@ -35,6 +36,7 @@ from auromat_core.download import (
     download_file,
     is_present,
     new_session,
+    part_path,
     redact_url,
 )
 
@@ -181,7 +183,6 @@ def download_photo_sequence(
     if existing is not None:
         log.info("%s: sequence %s-%s %d..%d already downloaded", folder, mission, roll, from_frame, to_frame)
         return existing
-    folder.mkdir(parents=True, exist_ok=True)
     ends = [from_frame] if from_frame == to_frame else [from_frame, to_frame]
     order = ends + list(range(from_frame + 1, to_frame))
     frames = {folder / FILE_PATTERN.format(mission=mission, roll=roll, frame=frame): frame for frame in order}
@@ -195,16 +196,15 @@ def download_photo_sequence(
             download_file(url, path, session=session, retries=retries, timeout=timeout, progress=False, expect=JPEG)
         except RemoteFileNotFound:
             if frame in ends:
-                raise InputError(
-                    f"{mission}-{roll}-{frame} does not exist at {redact_url(url)} (HTTP 404): "
-                    "a sequence must start and end with existing frames"
-                ) from None
+                raise _missing_end(mission, roll, frame, url) from None
             log.info("%s-%s-%d: not on the server, recorded as a frame gap", mission, roll, frame)
             return False
         return True
 
     log.info("downloading frames %d to %d of %s-%s from %s", from_frame, to_frame, mission, roll, redact_url(base_url))
     try:
+        for path in list(frames)[: len(ends)]:
+            _check_end_exists(path, mission, roll, frames[path], base_url, session, timeout)
         summary = download_all(list(frames), fetch, f"{mission}-{roll}", progress, expect=dict.fromkeys(frames, JPEG))
     finally:
         if own_session:
@@ -215,6 +215,31 @@ def download_photo_sequence(
     store_metadata(folder, metadata)
     log.info("%s: %d frames, %d gaps", folder, len(metadata.frames), len(gaps))
     return metadata
+
+
+def _missing_end(mission: str, roll: str, frame: int, url: str) -> InputError:
+    return InputError(
+        f"{mission}-{roll}-{frame} does not exist at {redact_url(url)} (HTTP 404): a sequence must start and end with existing frames"
+    )
+
+
+def _check_end_exists(path: Path, mission: str, roll: str, frame: int, base_url: str, session: requests.Session, timeout: float) -> None:
+    """Raise :func:`_missing_end` if the server answers HTTP 404 for the first or last ``frame``, before anything is saved.
+
+    An end already there (or partly: a ``.part`` file) is not asked for. Only
+    the status is read (the body is not); any other answer, or no answer, is
+    left to the download, which retries and reports it.
+    """
+    if path.exists() or part_path(path).exists():
+        return
+    url = photo_url(mission, roll, frame, base_url)
+    try:
+        with session.get(url, stream=True, timeout=timeout) as response:
+            status = response.status_code
+    except requests.RequestException:
+        return
+    if status == 404:
+        raise _missing_end(mission, roll, frame, url)
 
 
 def _existing_metadata(folder: Path, mission: str, roll: str, from_frame: int, to_frame: int) -> SequenceMetadata | None:

@@ -134,11 +134,17 @@ def test_missing_first_or_last_frame_is_an_error(server: PhotoServer, tmp_path: 
         download_photo_sequence(tmp_path / "a", MISSION, 64752, 64756, base_url=server.url, progress=False)
     with pytest.raises(InputError, match="ISS040-E-64753 does not exist"):
         download_photo_sequence(tmp_path / "b", MISSION, 64750, 64753, base_url=server.url, progress=False)
-    assert not (tmp_path / "a" / "meta.json").exists() and not (tmp_path / "b" / "meta.json").exists()
-    # both ends are checked before the frames in between are fetched
-    assert server.photo_requests()[-2:] == [
-        f"/DatabaseImages/ESC/large/ISS040/ISS040-E-{frame}.JPG" for frame in (64750, 64753)
+    # both ends are asked for before anything is saved: no folder is left
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert server.photo_requests() == [
+        f"/DatabaseImages/ESC/large/ISS040/ISS040-E-{frame}.JPG" for frame in (64752, 64750, 64753)
     ]
+
+
+def test_an_end_frame_already_there_is_not_asked_for_first(server: PhotoServer, tmp_path: Path) -> None:
+    (tmp_path / _name(64750)).write_bytes(server.files[(MISSION, ROLL, 64750)])
+    download_photo_sequence(tmp_path, MISSION, 64750, 64751, base_url=server.url, progress=False)
+    assert server.photo_requests() == ["/DatabaseImages/ESC/large/ISS040/ISS040-E-64751.JPG"] * 2  # the check, the download
 
 
 def test_interrupted_download_resumes(server: PhotoServer, tmp_path: Path) -> None:
