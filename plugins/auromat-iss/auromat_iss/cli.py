@@ -9,7 +9,7 @@ import click
 
 from auromat_core.options import UTC_END, UTC_TIME, check_period
 
-from .client import BASE_URL_ENV, DEFAULT_BASE_URL, IssArchive, sequence_folder
+from .client import API_FILE, BASE_URL_ENV, DEFAULT_BASE_URL, METADATA_FILE, IssArchive, sequence_folder
 
 
 @click.command("esa-iss")
@@ -34,5 +34,6 @@ def download_esa_iss(
         summary = archive.download(start, end)
         kind = "RAW" if archive.use_raw else "processed"
         images = len(archive.select(start, end))
-    click.echo(f"ESA ISS sequence {sequence_id}: {images} {kind} images; {summary} (in {folder})")
+    # the progress bar counts the files of the images; the summary also the two descriptions fetched before them
+    click.echo(f"ESA ISS sequence {sequence_id}: {images} {kind} images; {summary}, {API_FILE} and {METADATA_FILE} included (in {folder})")
     summary.raise_for_failures(f"sequence {sequence_id}")

@@ -364,6 +364,8 @@ class IssArchive:
 
         Failed files are collected in the summary (the others are still
         fetched); offline, a missing file raises :class:`~auromat_core.NoDataError`.
+        The summary also counts ``api.json`` and ``metadata.json``, fetched
+        when the archive is first read; the progress bar only the files after them.
         """
         summary = DownloadSummary()
         for path in (self.api_path, self.metadata_path):
@@ -384,7 +386,7 @@ class IssArchive:
 
         checks = {path: CONTENT_CHECKS.get(path.suffix.lower()) for path in sources}
         download_all(list(sources), fetch, f"ISS {self.folder.name}", self.progress, summary, expect=checks)
-        log.info("ISS sequence %s: %s", self.folder, summary)
+        log.info("ISS sequence %s: %s, %s and %s included", self.folder, summary, API_FILE, METADATA_FILE)
         return summary
 
     def close(self) -> None:
