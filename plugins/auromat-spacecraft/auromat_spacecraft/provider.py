@@ -313,7 +313,7 @@ def _unsolved_error(image_folder: Path, wcs_folder: Path, names: list[str]) -> I
     count = "1 image has" if len(names) == 1 else f"{len(names)} images have"
     return InputError(
         f"{image_folder}: {count} no .wcs solution in {wcs_folder} ({shown}); solve them with "
-        f"auromat solve --images {image_folder} --wcs-out {wcs_folder}, or give wcs_folder= the folder of their .wcs files"
+        f"auromat solve --images {image_folder} --wcs-out {wcs_folder} --tle-folder <folder of TLEs>, or give wcs_folder= the folder of their .wcs files"
     )
 
 

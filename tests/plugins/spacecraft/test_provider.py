@@ -233,12 +233,12 @@ def test_a_folder_of_images_without_any_solution_names_them_and_auromat_solve(sa
         SpacecraftProvider(folder)
     assert str(error.value) == (
         f"{folder}: 1 image has no .wcs solution in {folder} (A.jpg); solve them with auromat solve --images {folder} "
-        f"--wcs-out {folder}, or give wcs_folder= the folder of their .wcs files"
+        f"--wcs-out {folder} --tle-folder <folder of TLEs>, or give wcs_folder= the folder of their .wcs files"
     )
     for name in "BCDE":
         shutil.copy(sample_files[0], folder / f"{name}.jpg")
     with pytest.raises(InputError, match=rf"^{folder}: 5 images have no \.wcs solution in {solutions} \(A\.jpg, B\.jpg, C\.jpg and 2 more\); "
-                       rf"solve them with auromat solve --images {folder} --wcs-out {solutions}, or give wcs_folder="):
+                       rf"solve them with auromat solve --images {folder} --wcs-out {solutions} --tle-folder <folder of TLEs>, or give wcs_folder="):
         SpacecraftProvider(folder, solutions)
     assert len(SpacecraftProvider(tmp_path / "wcs")) == 0, "a folder without images has no frames, as before"
 
