@@ -28,7 +28,8 @@ def draw_plot(
     """Mappings on plain longitude/latitude axes.
 
     Across the antimeridian the longitudes continue past ±180 and the tick
-    labels are wrapped back (``170°E``, ``180°``, ``170°W``).
+    labels are wrapped back (``170°E``, ``180°``, ``170°W``). A pixel around a
+    pole covers all longitudes up to that pole, as in plate carrée.
     """
     mappings = as_drawable(mappings)
     items = members(mappings)
@@ -39,7 +40,7 @@ def draw_plot(
     figure = new_figure(fig_width, fig_height, dpi)
     ax = figure.add_subplot(1, 1, 1)
     draw_all(ax, mappings, lambda lon, lat: (np.asarray(lon), np.asarray(lat)), Coloring(items, cmap, vmin, vmax),
-             lon_reference=center, rasterized=rasterized)
+             lon_reference=center, lon_axis=True, rasterized=rasterized)
     ax.set_xlim(west, east)
     ax.set_ylim(box.lat_south, box.lat_north)
     ax.set_aspect(1.0 / max(np.cos(np.radians((box.lat_south + box.lat_north) / 2)), 0.05), adjustable="box")
