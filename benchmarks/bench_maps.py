@@ -4,7 +4,9 @@ The photo is mapped at 110 km (spacecraft provider), resampled at 100 arcsec/px
 and masked below 10 deg, as in the user guide; then ``draw_stereographic`` and
 ``save_fig`` to PNG are timed separately and together (the first run includes
 reading the offline GSHHS coastlines once). The unmasked resampled frame, which
-reaches the horizon, is timed as well. Then the reading of each GSHHS resolution
+reaches the horizon, is timed as well, and so is the full-resolution frame (4256 x 2832
+pixels, no resampling: drawn with the level of detail of :mod:`auromat_maps.mesh`).
+Then the reading of each GSHHS resolution
 and the most coast-dense map (Canadian Arctic Archipelago) at the size limits
 of the resolutions (:data:`auromat_maps.offline.RESOLUTION_LIMITS_KM`).
 
@@ -94,6 +96,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         report("user-guide map (100\"/px, >= 10 deg)", masked, time_map(masked, Path(folder) / "map.png", args.repeat))
         report("unmasked 100\"/px map", resampled, time_map(resampled, Path(folder) / "full.png", args.repeat))
+        report("full-resolution map", mapping, time_map(mapping, Path(folder) / "photo.png", args.repeat))
         coast_figures(Path(folder), args.repeat)
 
 
