@@ -7,11 +7,12 @@ from matplotlib.ticker import FuncFormatter
 
 from auromat_core import BoundingBox
 
-from .figures import Drawable, FigAx, as_drawable, members, new_figure, time_title
+from .figures import Drawable, FigAx, as_drawable, checked_options, members, new_figure, time_title
 from .mesh import Coloring, draw_all
 from .overlays import format_lat, format_lon
 
 
+@checked_options
 def draw_plot(
     mappings: Drawable,
     *,

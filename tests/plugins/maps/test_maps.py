@@ -429,3 +429,10 @@ def test_python_options_are_checked_before_drawing(scandinavia_mapping, options,
     with pytest.raises(InputError, match=message):
         draw_stereographic(scandinavia_mapping, land=False, coastlines=False, **options)
 
+
+def test_every_style_checks_its_options_from_python(scandinavia_mapping) -> None:
+    from auromat_maps.styles import STYLES
+
+    for style in STYLES.values():
+        with pytest.raises(InputError, match=r"^drawing function 'draw_\w+' has no option 'no_such_option'"):
+            style.function(scandinavia_mapping, no_such_option=1)
