@@ -3,7 +3,7 @@
 Folder mode: every ``*.wcs`` in ``wcs_folder`` (default: the image folder) pairs
 with the image ``<same base><extension>`` in ``image_folder``; images without a
 solution are listed by :attr:`SpacecraftProvider.unsolved_ids` (when none has
-one, that is an error naming them and ``auromat solve``). List mode: equal
+one, a warning names them and ``auromat solve``). List mode: equal
 length sequences of images (paths or arrays) and solutions (paths or headers);
 an array's identifier is its ``.wcs`` file's name, or ``photo-<DATE-OBS>``.
 A ``metadata.json`` (``{"sequence_metadata": {...}, "image_metadata": {id: {...}}}``)
@@ -170,7 +170,7 @@ class SpacecraftProvider(Provider):
             if stem not in solved and (extension is None or any(p.suffix.lower() == extension for p in paths))
         )
         if not wcs_paths and unsolved:
-            raise _unsolved_error(image_folder, wcs_folder, [images[stem][0].name for stem in unsolved])
+            _warn_unsolved(image_folder, wcs_folder, [images[stem][0].name for stem in unsolved])
         if extension is None:
             if wcs_paths:
                 raise InputError(
@@ -304,16 +304,17 @@ class SpacecraftProvider(Provider):
 
 
 _NAMED_UNSOLVED = 3
-"""Images without a solution an error names; it counts the rest."""
+"""Images without a solution a warning names; it counts the rest."""
 
 
-def _unsolved_error(image_folder: Path, wcs_folder: Path, names: list[str]) -> InputError:
-    """The error for a folder of images none of which has a ``.wcs``: how many, the first few, and how to get solutions."""
+def _warn_unsolved(image_folder: Path, wcs_folder: Path, names: list[str]) -> None:
+    """Warn that none of the images has a ``.wcs`` (so there is no frame): how many, the first few, how to get solutions."""
     shown = ", ".join(names[:_NAMED_UNSOLVED]) + (f" and {len(names) - _NAMED_UNSOLVED} more" if len(names) > _NAMED_UNSOLVED else "")
     count = "1 image has" if len(names) == 1 else f"{len(names)} images have"
-    return InputError(
-        f"{image_folder}: {count} no .wcs solution in {wcs_folder} ({shown}); solve them with "
-        f"auromat solve --images {image_folder} --wcs-out {wcs_folder} --tle-folder <folder of TLEs>, or give wcs_folder= the folder of their .wcs files"
+    log.warning(
+        "%s: %s no .wcs solution in %s (%s), so there is no frame; solve them (auromat solve --images %s --wcs-out %s "
+        "--tle-folder <folder of TLEs>; JPEG or PNG photos) or give wcs_folder= the folder of their .wcs files",
+        image_folder, count, wcs_folder, shown, image_folder, wcs_folder,
     )
 
 

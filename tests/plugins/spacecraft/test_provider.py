@@ -225,22 +225,23 @@ def test_timeshift_override_uses_orbit(sample_files, tmp_path: Path, tle_folder:
         SpacecraftProvider(folder, timeshift=timedelta(seconds=1)).get_by_id("A")
 
 
-def test_a_folder_of_images_without_any_solution_names_them_and_auromat_solve(sample_files, tmp_path: Path) -> None:
+def test_a_folder_of_images_without_any_solution_warns_naming_them_and_auromat_solve(sample_files, tmp_path: Path, caplog) -> None:
     folder, solutions = tmp_path / "photos", tmp_path / "wcs"
     folder.mkdir(), solutions.mkdir()
     shutil.copy(sample_files[0], folder / "A.jpg")
-    with pytest.raises(InputError) as error:
-        SpacecraftProvider(folder)
-    assert str(error.value) == (
-        f"{folder}: 1 image has no .wcs solution in {folder} (A.jpg); solve them with auromat solve --images {folder} "
-        f"--wcs-out {folder} --tle-folder <folder of TLEs>, or give wcs_folder= the folder of their .wcs files"
-    )
+    provider = SpacecraftProvider(folder)
+    assert (len(provider), provider.unsolved_ids) == (0, ["A"]), "the unsolved images stay listed, to be solved and reloaded"
+    assert caplog.messages == [
+        f"{folder}: 1 image has no .wcs solution in {folder} (A.jpg), so there is no frame; solve them (auromat solve --images {folder} "
+        f"--wcs-out {folder} --tle-folder <folder of TLEs>; JPEG or PNG photos) or give wcs_folder= the folder of their .wcs files"
+    ]
+    caplog.clear()
     for name in "BCDE":
         shutil.copy(sample_files[0], folder / f"{name}.jpg")
-    with pytest.raises(InputError, match=rf"^{folder}: 5 images have no \.wcs solution in {solutions} \(A\.jpg, B\.jpg, C\.jpg and 2 more\); "
-                       rf"solve them with auromat solve --images {folder} --wcs-out {solutions} --tle-folder <folder of TLEs>, or give wcs_folder="):
-        SpacecraftProvider(folder, solutions)
-    assert len(SpacecraftProvider(tmp_path / "wcs")) == 0, "a folder without images has no frames, as before"
+    SpacecraftProvider(folder, solutions)
+    assert caplog.messages[0].startswith(f"{folder}: 5 images have no .wcs solution in {solutions} (A.jpg, B.jpg, C.jpg and 2 more), so there is no frame")
+    caplog.clear()
+    assert len(SpacecraftProvider(tmp_path / "wcs")) == 0 and caplog.messages == [], "a folder without images has no frames, as before"
 
 
 def test_altitude_option(sample_files, tmp_path: Path) -> None:
