@@ -9,7 +9,7 @@ import numpy as np
 
 from auromat_core import InputError
 
-from .figures import checked_options
+from .figures import Color, checked_options
 
 if TYPE_CHECKING:
     from cartopy.mpl.geoaxes import GeoAxes
@@ -46,7 +46,7 @@ def marker_sizes(population: np.ndarray, smallest: float = 2.0, largest: float =
 
 
 @checked_options
-def add_cities(ax: GeoAxes, *, min_population: float = 15_000, color: str = "gold", alpha: float = 0.6,
+def add_cities(ax: GeoAxes, *, min_population: float = 15_000, color: Color = "gold", alpha: float = 0.6,
                labels: int = 0, zorder: float = 5.0) -> PathCollection | None:
     """Mark the cities inside the map view of a cartopy ``ax``, sized by population.
 

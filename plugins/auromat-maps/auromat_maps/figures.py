@@ -27,6 +27,9 @@ FigAx = tuple[Figure, Any]
 Drawable = Mapping | MappingCollection | Sequence[Mapping]
 
 
+Color = str | tuple[float, float, float] | tuple[float, float, float, float]
+"""A matplotlib colour: a name or ``"#rrggbb"``, or RGB(A) values from 0 to 1."""
+
 Function = TypeVar("Function", bound=Callable[..., Any])
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from auromat_core import InputError, Mapping, MappingCollection
 
-from .figures import FigAx, as_figax, check_line_delta, checked_options, image_figure
+from .figures import Color, FigAx, as_figax, check_line_delta, checked_options, image_figure
 from .stars import StarCatalogue, bright_stars, stars_in_image
 from .wcsutil import WcsLike, names_solution, photo_wcs, pixel_directions
 
@@ -72,7 +72,7 @@ def draw_grid_overlay(
     line_delta: float = 2.0,
     labels: bool = True,
     line_width: float = 2.0,
-    color: str = "white",
+    color: Color = "white",
     alpha: float = 0.5,
     image: np.ndarray | None = None,
     step: int | None = None,
@@ -164,7 +164,7 @@ def draw_horizon(
     wcs: WcsLike | None = None,
     intersects_earth: np.ndarray | None = None,
     use_mapping_altitude: bool = False,
-    color: str = "blue",
+    color: Color = "blue",
     channel: str | None = None,
     line_width: float = 2.0,
     step: int = 4,
@@ -225,7 +225,7 @@ def draw_reference_stars(
     catalogue: StarCatalogue | None = None,
     max_magnitude: float | None = None,
     scale: float = 2.0,
-    color: str = "lime",
+    color: Color = "lime",
     labels: bool = True,
     hide_behind_earth: bool = True,
     image: np.ndarray | None = None,
@@ -285,7 +285,7 @@ def draw_reference_stars(
 def draw_date(
     mapping: Mapping | MappingCollection,
     *,
-    color: str = "white",
+    color: Color = "white",
     fontsize: float | None = None,
     time_format: str = "%Y-%m-%d %H:%M:%S UTC",
     image: np.ndarray | None = None,

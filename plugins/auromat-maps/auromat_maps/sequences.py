@@ -10,7 +10,7 @@ import numpy as np
 
 from auromat_core import InputError, Keogram, Mapping, MappingCollection, Provider, keogram
 
-from .figures import FigAx, checked_options, new_figure, time_axis, time_title
+from .figures import Color, FigAx, checked_options, new_figure, time_axis, time_title
 from .land import add_coastlines, add_land
 from .offline import extent_size_km, resolution_for
 
@@ -32,7 +32,7 @@ def draw_camera_footpoints(
     land: bool = True,
     coastlines: bool = True,
     margin_deg: float = 5.0,
-    color: str = "tab:red",
+    color: Color = "tab:red",
     fig_width: float = 8.0,
     fig_height: float = 5.0,
     dpi: float = 100.0,

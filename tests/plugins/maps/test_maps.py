@@ -436,3 +436,10 @@ def test_every_style_checks_its_options_from_python(scandinavia_mapping) -> None
     for style in STYLES.values():
         with pytest.raises(InputError, match=r"^drawing function 'draw_\w+' has no option 'no_such_option'"):
             style.function(scandinavia_mapping, no_such_option=1)
+
+
+def test_colours_may_be_rgb_values(scandinavia_mapping) -> None:
+    from auromat_maps import draw_camera_footpoints
+
+    figure, ax = draw_camera_footpoints([scandinavia_mapping], color=(1.0, 0.0, 0.0), land=False, coastlines=False)
+    assert tuple(ax.lines[0].get_color()) == (1.0, 0.0, 0.0)
