@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import logging
 import os
@@ -193,13 +194,24 @@ def _option_parameters(function: Any, positional: int) -> list[inspect.Parameter
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin or C callable
         return None
-    target = inspect.unwrap(function)
-    namespace = getattr(target.__init__ if isinstance(target, type) else target, "__globals__", {})
-    parameters = [_evaluated(parameter, namespace) for parameter in signature.parameters.values()]
+    parameters = [_evaluated(parameter, _annotation_namespace(function)) for parameter in signature.parameters.values()]
     if not parameters:
         return None
     variable = [p for p in parameters if p.kind is p.VAR_KEYWORD]
     return [p for p in parameters[positional:] if p.kind is not p.VAR_KEYWORD] + variable
+
+
+def _annotation_namespace(function: Any) -> dict[str, Any]:
+    """The module globals ``function``'s annotations are written in (a class's ``__init__``, a partial's function, a
+    callable object's ``__call__``; decorators unwrapped), or an empty namespace."""
+    target = inspect.unwrap(function)
+    if isinstance(target, functools.partial):
+        target = inspect.unwrap(target.func)
+    if isinstance(target, type):
+        target = inspect.unwrap(target.__init__)
+    elif not hasattr(target, "__globals__") and callable(target):
+        target = inspect.unwrap(getattr(type(target).__call__, "__func__", type(target).__call__))
+    return getattr(target, "__globals__", {})
 
 
 def _evaluated(parameter: inspect.Parameter, namespace: dict[str, Any]) -> inspect.Parameter:

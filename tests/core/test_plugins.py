@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import logging
 import re
 import types
 from datetime import datetime
+from typing import Optional
 
 import numpy as np
 import pytest
@@ -427,3 +429,19 @@ def test_a_class_of_static_methods_or_a_module_may_be_registered():
     module.extension, module.write = ".txt", _StaticExporter.write
     assert registration_problem("exporter", "text", module) is None
     assert registration_problem("exporter", "npz", _Exporter) == "exporter 'npz' is the class _Exporter: register an instance of it"
+
+
+def _gained(path, gain: Optional[float] = None):  # noqa: UP045 - the module's own typing name, evaluated here
+    return gain
+
+
+class _GainedCall:
+    def __call__(self, path, gain: Optional[float] = None):  # noqa: UP045
+        return gain
+
+
+@pytest.mark.parametrize("factory", [functools.partial(_gained), _GainedCall()], ids=["partial", "callable object"])
+def test_annotations_of_partials_and_callable_objects_are_evaluated_in_their_module(factory):
+    with pytest.raises(InputError, match=r"^provider 'gained': option gain must be a number, got 'two'$"):
+        auromat_core.check_options("provider", "gained", factory, 1, {"gain": "two"})
+    auromat_core.check_options("provider", "gained", factory, 1, {"gain": 2.0})
