@@ -109,9 +109,10 @@ MEMORY_FRACTION = 0.5
 """Share of the physical memory one resampling may need (see :func:`memory_limit`).
 
 Half, because the process also holds the source mapping (about 1 GB for a
-12-megapixel photo) and ``auromat convert`` may run one frame per CPU; beyond
-the limit a request is refused at once instead of swapping the machine or
-being killed by the kernel without a message."""
+12-megapixel photo); beyond the limit a request is refused at once instead of
+swapping the machine or being killed by the kernel without a message. The
+limit is per resampling: the workers of ``auromat convert`` each have it, so
+several grids near it at once can still exhaust the memory."""
 FALLBACK_MEMORY_LIMIT = 8 << 30
 """The limit, in bytes, where the physical memory cannot be read (no ``os.sysconf``)."""
 _BYTES_PER_CELL = {"mean": 128, "nearest": 448, "linear": 448}
@@ -610,10 +611,10 @@ def _check_memory(boxes: list[BoundingBox], resolution: Resolution, arcsec_per_p
         return
     factor = math.sqrt(needed / limit)  # cells scale with the square of the resolution
     if arcsec_per_px is not None:
-        asked, coarser = f"{float(arcsec_per_px):g} arcsec/px", f"arcsec_per_px={math.ceil(float(arcsec_per_px) * factor):d} or more"
+        asked, coarser = f"{float(arcsec_per_px):g} arcsec/px", f"{math.ceil(float(arcsec_per_px) * factor):d} arcsec/px or more"
     else:
         asked = f"{resolution.lat:g} x {resolution.lon:g} px/deg"
-        coarser = f"px_per_deg={math.floor(min(resolution) / factor * 1000) / 1000:g} or less"
+        coarser = f"{math.floor(min(resolution) / factor * 1000) / 1000:g} px/deg or less"
     rows, columns = shapes[largest]
     raise InputError(
         f"resampling {what} at {asked} needs a grid of {rows} x {columns} cells "

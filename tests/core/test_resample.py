@@ -260,7 +260,7 @@ def test_a_grid_needing_far_too_much_memory_is_refused_at_once_without_allocatin
     assert str(error.value) == (
         f"resampling mapping circle at 100000 x 100000 px/deg needs a grid of {rows} x {columns} cells ({rows * columns / 1e6:.1f} million) "
         f"and about {needed / 2**30:.1f} GiB with method 'mean', more than the limit of {limit / 2**30:.1f} GiB "
-        f"(50% of the physical memory); use a coarser resolution, e.g. px_per_deg={suggestion:g} or less"
+        f"(50% of the physical memory); use a coarser resolution, e.g. {suggestion:g} px/deg or less"
     )
 
 
@@ -276,7 +276,7 @@ def test_the_memory_check_counts_the_cells_of_the_real_grid(monkeypatch):
     with pytest.raises(InputError, match=(
         rf"^resampling mapping jittered at 100 arcsec/px needs a grid of {rows} x {columns} cells \(0\.\d million\) and about "
         r"0\.\d GiB with method 'nearest', more than the limit of 0\.\d GiB \(50% of the physical memory\); "
-        r"use a coarser resolution, e.g. arcsec_per_px=224 or more$"
+        r"use a coarser resolution, e.g. 224 arcsec/px or more$"
     )):
         resample(mapping, arcsec_per_px=100, method="nearest")
     resample(mapping, arcsec_per_px=224, method="nearest")  # the suggestion fits the limit
