@@ -132,9 +132,9 @@ def default_base_url() -> str:
     return os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
 
 
-def photo_url(mission: str, roll: str, frame: int, base_url: str = DEFAULT_BASE_URL) -> str:
-    """URL of the large JPEG of one photograph."""
-    return URL_PATTERN.format(base=base_url.rstrip("/"), mission=mission, roll=roll, frame=frame)
+def photo_url(mission: str, roll: str, frame: int, base_url: str | None = None) -> str:
+    """URL of the large JPEG of one photograph (``base_url`` None: :func:`default_base_url`)."""
+    return URL_PATTERN.format(base=(base_url or default_base_url()).rstrip("/"), mission=mission, roll=roll, frame=frame)
 
 
 def download_photo_sequence(

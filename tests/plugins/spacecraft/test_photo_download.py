@@ -116,11 +116,14 @@ def test_the_base_url_defaults_to_the_environment(server: PhotoServer, tmp_path:
     assert default_base_url() == "https://eol.jsc.nasa.gov"
 
 
-def test_url_layout_of_the_public_site() -> None:
+def test_url_layout_of_the_public_site(monkeypatch) -> None:
+    monkeypatch.delenv("AUROMAT_NASA_PHOTOS_URL", raising=False)
     assert photo_url("ISS040", "E", 64750) == "https://eol.jsc.nasa.gov/DatabaseImages/ESC/large/ISS040/ISS040-E-64750.JPG"
     assert photo_url("ISS040", "E", 64750, "http://mirror.example/eol/") == (
         "http://mirror.example/eol/DatabaseImages/ESC/large/ISS040/ISS040-E-64750.JPG"
     )
+    monkeypatch.setenv("AUROMAT_NASA_PHOTOS_URL", "http://127.0.0.1:8765/")
+    assert photo_url("ISS040", "E", 64750) == "http://127.0.0.1:8765/DatabaseImages/ESC/large/ISS040/ISS040-E-64750.JPG"
 
 
 def test_a_base_url_with_a_query_is_refused_before_any_request(server: PhotoServer, tmp_path: Path) -> None:
