@@ -35,7 +35,7 @@ from auromat_core.geometry import intersects_earth as engine_intersects_earth
 
 from .images import RawOptions, load_image
 from .lens import LensCorrection
-from .orbit import DEFAULT_NORAD_ID, position_from_tles
+from .orbit import DEFAULT_NORAD_ID, norad_id_option, position_from_tles
 from .spacetrack import SpaceTrack
 from .wcs import WcsSolution
 
@@ -97,7 +97,9 @@ def _orbit(
     spacetrack: SpaceTrack | None,
     reason: str,
 ) -> np.ndarray:
-    if norad_id is None:
+    if norad_id is not None:
+        norad_id = norad_id_option(int(norad_id) if isinstance(norad_id, str) and norad_id.strip().isdigit() else norad_id)
+    else:
         norad_id = solution.norad_id
     if norad_id is None:
         log.warning("%s: no NORADID and no norad_id given, assuming the ISS (%s)", solution.source, DEFAULT_NORAD_ID)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -221,6 +222,15 @@ def test_tle_file_not_covering(iss_wcs: Path, tle_folder: Path) -> None:
         resolve_pose(WcsSolution.from_file(iss_wcs), timeshift=timedelta(days=-30), tle_folder=tle_folder)
     with pytest.raises(NoDataError, match="99999.tle"):
         resolve_pose(WcsSolution.from_file(iss_wcs), timeshift=1.0, norad_id=99999, tle_folder=tle_folder)
+    with pytest.raises(NoDataError, match="99999.tle"):
+        resolve_pose(WcsSolution.from_file(iss_wcs), timeshift=1.0, norad_id="99999", tle_folder=tle_folder)
+
+
+@pytest.mark.parametrize("norad_id", ["abc", 25544.7, True, [25544]])
+def test_a_norad_id_that_is_no_catalogue_number_is_one_clear_error(iss_wcs: Path, tle_folder: Path, norad_id) -> None:
+    expected = rf"^norad_id must be a NORAD catalogue number \(a positive whole number such as 25544\), got {re.escape(repr(norad_id))}$"
+    with pytest.raises(InputError, match=expected):
+        resolve_pose(WcsSolution.from_file(iss_wcs), timeshift=1.0, norad_id=norad_id, tle_folder=tle_folder)
 
 
 def test_timeshift_mapping_uses_shifted_time(iss_image, iss_wcs: Path, tle_folder: Path) -> None:
