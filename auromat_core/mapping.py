@@ -73,11 +73,6 @@ def _writable_float(values: Any) -> np.ndarray:
     return array if array.flags.writeable else array.copy()
 
 
-def _min_elevation(value: Any) -> float:
-    """The ``min_elevation`` argument of the masking methods, checked by :func:`~auromat_core.options.number_option`."""
-    return number_option("min_elevation", value)
-
-
 def _at_or_above(elevation: np.ndarray, min_elevation: float) -> np.ndarray:
     """Pixels whose elevation is at least ``min_elevation`` (undefined ones, NaN, are not)."""
     with np.errstate(invalid="ignore"):
@@ -361,7 +356,7 @@ class Mapping:
             Naming ``min_elevation``, unless it is a finite number (degrees;
             numeric strings are read as by the other number options).
         """
-        keep = _at_or_above(self.elevation, _min_elevation(min_elevation))
+        keep = _at_or_above(self.elevation, number_option("min_elevation", min_elevation))
         return self.masked(keep)
 
     def masked_by_polygon(self, polygon: np.ndarray) -> Mapping:
@@ -467,7 +462,7 @@ class MappingCollection(Sequence[Mapping]):
 
     def masked_by_elevation(self, min_elevation: float = 10.0) -> MappingCollection:
         """Mask every member below ``min_elevation``; members left empty are dropped (see :meth:`Mapping.masked_by_elevation`)."""
-        min_elevation = _min_elevation(min_elevation)
+        min_elevation = number_option("min_elevation", min_elevation)
         members = []
         for mapping in self.mappings:
             keep = _at_or_above(mapping.elevation, min_elevation)

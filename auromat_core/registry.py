@@ -194,7 +194,8 @@ def _option_parameters(function: Any, positional: int) -> list[inspect.Parameter
         signature = inspect.signature(function)
     except (TypeError, ValueError):  # a builtin or C callable
         return None
-    parameters = [_evaluated(parameter, _annotation_namespace(function)) for parameter in signature.parameters.values()]
+    namespace = _annotation_namespace(function)
+    parameters = [_evaluated(parameter, namespace) for parameter in signature.parameters.values()]
     if not parameters:
         return None
     variable = [p for p in parameters if p.kind is p.VAR_KEYWORD]

@@ -290,7 +290,6 @@ def draw_stereographic(
     return figure, ax
 
 
-@checked_options
 def draw_cities_map(mappings: Drawable, **options: Any) -> FigAx:
     """:func:`draw_stereographic` with city markers (``city_options`` as there).
 
@@ -370,12 +369,13 @@ def draw_mlat_mlt_polar(
     mappings = as_drawable(mappings)
     items = members(mappings)
     coordinates = magnetic_lat_lon(model)
-    centers = np.concatenate([m.magnetic(model).mlat[m.defined] for m in items])
+    member_mlats = [m.magnetic(model).mlat[m.defined] for m in items]
+    centers = np.concatenate(member_mlats)
     if centers.size == 0:
         raise InputError("nothing to draw: no mapping has a defined pixel")
     north = bool(np.mean(centers) >= 0)
     sign = 1.0 if north else -1.0
-    elsewhere = [m.identifier for m in items if np.mean(m.magnetic(model).mlat[m.defined]) * sign < 0]
+    elsewhere = [m.identifier for m, mlat in zip(items, member_mlats) if mlat.size and np.mean(mlat) * sign < 0]
     if elsewhere:
         log.warning("%d mapping(s) of the %s hemisphere (%s) lie outside the %s dial, which shows where most data is",
                     len(elsewhere), "southern" if north else "northern", ", ".join(elsewhere[:3]) + (", ..." if len(elsewhere) > 3 else ""),

@@ -97,9 +97,8 @@ def _orbit(
     spacetrack: SpaceTrack | None,
     reason: str,
 ) -> np.ndarray:
-    if norad_id is not None:
-        norad_id = norad_id_option(int(norad_id) if isinstance(norad_id, str) and norad_id.strip().isdigit() else norad_id)
-    else:
+    norad_id = norad_id_option(norad_id, digits=True)
+    if norad_id is None:
         norad_id = solution.norad_id
     if norad_id is None:
         log.warning("%s: no NORADID and no norad_id given, assuming the ISS (%s)", solution.source, DEFAULT_NORAD_ID)

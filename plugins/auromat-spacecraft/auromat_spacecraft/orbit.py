@@ -42,17 +42,19 @@ STALE_TLE_AGE = timedelta(days=1)
 """A TLE older than this at the photo time gives a warning (reduced accuracy)."""
 
 
-def norad_id_option(value: Any, name: str = "norad_id") -> int | None:
-    """``value`` as a NORAD catalogue number: None, or a positive whole number.
+def norad_id_option(value: Any, name: str = "norad_id", digits: bool = False) -> int | None:
+    """``value`` as a NORAD catalogue number: None, or a positive whole number (with ``digits``, also its digits as a string).
 
     Raises
     ------
     InputError
         Naming the option, for anything else: booleans, fractions such as
-        25544.7 (which ``int`` would truncate), strings, lists.
+        25544.7 (which ``int`` would truncate), other strings, lists.
     """
     if value is None:
         return None
+    if digits and isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)) and value > 0:
         return int(value)
     raise InputError(f"{name} must be a NORAD catalogue number (a positive whole number such as 25544), got {value!r}")

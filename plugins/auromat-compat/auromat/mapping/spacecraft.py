@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from astropy.io import fits
 from auromat_spacecraft import SpacecraftProvider, SpaceTrack, intersects_earth, is_consistent, read_header
+from auromat_spacecraft.orbit import norad_id_option
 
 from auromat_core import InputError, Provider
 from auromat_core import Mapping as CoreMapping
@@ -149,7 +150,7 @@ class SpacecraftMappingProvider(PhotoMappingProvider):
         altitude: float = 110,
         maxTimeOffset: float = 3,  # noqa: N803
     ) -> None:
-        norad_id = int(noradId) if isinstance(noradId, str) and noradId.strip().isdigit() else noradId
+        norad_id = norad_id_option(noradId, digits=True)
         pose = {"timeshift": timeshift, "norad_id": norad_id, "tle_folder": tleFolder, "spacetrack": spacetrack}
         provider = SpacecraftProvider(
             imageSequenceFolder, wcsFolder, altitude=altitude, max_time_offset=maxTimeOffset, timeshift=timeshift,
